@@ -1,0 +1,113 @@
+"""Engines, transactions and the schema version of evertide's database.
+
+SQLite is the default and PostgreSQL the scale-out path; any SQLAlchemy URL works. On SQLite the CLI and the
+daemon write at the same time, so every connection runs in WAL mode (readers never block the writer) with a
+busy timeout (a writer waits for the other one instead of failing with "database is locked"), and
+transactions start with ``BEGIN IMMEDIATE`` so two writers queue up front rather than deadlocking on a lock
+upgrade halfway through.
+
+The schema belongs to the Alembic migrations beside this module, for the whole database (library, queue and
+history): one history of versions is what lets a user's file survive upgrades. Every command checks the version
+with :func:`require_current_schema` and refuses an outdated one.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session
+
+from content_library.errors import SchemaOutdated
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite connections get WAL, a busy timeout, foreign keys and immediate writes."""
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy emit BEGIN itself (see _begin_immediate); pysqlite's own implicit BEGIN is deferred.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Session]:
+    """One unit of work: everything inside commits together or not at all."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def _alembic_config(connection: Connection) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    """The newest schema revision this version of evertide knows."""
+    from alembic.script import ScriptDirectory
+
+    config = _alembic_config(None)  # type: ignore[arg-type]
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at, or None for an empty (never upgraded) database."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
+    """Apply every migration up to ``revision``; returns (before, after)."""
+    from alembic import command
+
+    before = current_revision(engine)
+    with engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), revision)
+    after = current_revision(engine)
+    assert after is not None
+    return before, after
+
+
+def require_current_schema(engine: Engine) -> None:
+    """Refuse to work on a database whose schema is not exactly the one this evertide expects."""
+    current, head = current_revision(engine), head_revision()
+    if current == head:
+        return
+    if current is None:
+        raise SchemaOutdated(f"the database at {engine.url.render_as_string(hide_password=True)} is empty")
+    raise SchemaOutdated(
+        f"the database is at schema {current}, this evertide needs {head}",
+    )

@@ -1,0 +1,90 @@
+"""Tables of the content library: items, their message variants, and the feeds that fill it.
+
+No ``from __future__ import annotations`` here: it breaks SQLModel relationships. Every datetime column is a
+:class:`~content_library.timestamps.UTCDateTime`, so values are aware UTC on every database.
+The schema itself is owned by the Alembic migrations in ``content_library/migrations``; these classes must
+match them (``tests/test_migrations.py`` checks that they do).
+"""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from content_library.timestamps import UTCDateTime
+
+
+class ItemStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    RETIRED = "retired"
+
+
+def _utc_column(*, nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class Item(SQLModel, table=True):
+    """One piece of evergreen material: an article, FAQ, tip, quote…
+
+    ``url`` is the link that gets posted (tracking parameters and fragment removed); ``url_key`` is the stricter
+    form used only to recognise the same page again (see :func:`content_library.urls.url_key`). ``guid`` is
+    the feed's own id for the entry, meaningful only together with ``source``.
+    """
+
+    __tablename__ = "item"
+    __table_args__ = (
+        UniqueConstraint("url_key", name="uq_item_url_key"),
+        Index("ix_item_source_guid", "source", "guid", unique=True),
+        Index("ix_item_status_category", "status", "category"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(default="article", index=True)
+    title: str
+    url: str | None = None
+    url_key: str | None = None
+    guid: str | None = None
+    summary: str = ""
+    category: str | None = None
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    source: str = "manual"
+    status: str = Field(default=ItemStatus.ACTIVE.value)
+    priority: int = 0
+    max_shares: int | None = None
+    published_at: datetime | None = _utc_column()
+    expires_at: datetime | None = _utc_column()
+    created_at: datetime = _utc_column(nullable=False)
+    updated_at: datetime = _utc_column(nullable=False)
+
+
+class Variant(SQLModel, table=True):
+    """A hand-written message for an item. ``channel_kind`` limits it to one platform kind (``x``, …)."""
+
+    __tablename__ = "variant"
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True, ondelete="CASCADE")
+    text: str
+    channel_kind: str | None = None
+    created_at: datetime = _utc_column(nullable=False)
+
+
+class Feed(SQLModel, table=True):
+    """An RSS/Atom source polled into the library. ``origin`` is ``config`` or ``manual``."""
+
+    __tablename__ = "feed"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    url: str = Field(unique=True)
+    category: str | None = None
+    kind: str = "article"
+    origin: str = "manual"
+    etag: str | None = None
+    last_modified: str | None = None
+    last_polled_at: datetime | None = _utc_column()
+    last_error: str | None = None
+    created_at: datetime = _utc_column(nullable=False)

@@ -1,0 +1,57 @@
+"""Reading YAML while remembering where every key stands, so errors can name the line.
+
+:func:`read_yaml` returns the plain data plus a :class:`Locator` that maps a key path such as
+``("campaigns", "support", "min_gap")`` back to its line in the file.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+@dataclass(frozen=True)
+class Locator:
+    path: Path
+    root: yaml.Node | None
+
+    def line(self, keys: Sequence[str | int]) -> int:
+        """The 1-based line of the deepest node of ``keys`` that exists (the value, else its key, else 1)."""
+        node, line = self.root, 1
+        for key in keys:
+            if isinstance(node, yaml.MappingNode):
+                for key_node, value_node in node.value:
+                    if key_node.value == str(key):
+                        line = value_node.start_mark.line + 1 if _is_scalar(value_node) else key_node.start_mark.line + 1
+                        node = value_node
+                        break
+                else:
+                    return line
+            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+                node = node.value[key]
+                line = node.start_mark.line + 1
+            else:
+                return line
+        return line
+
+
+def _is_scalar(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode)
+
+
+def read_yaml(path: Path) -> tuple[Any, Locator]:
+    """Parse ``path``; a YAML syntax error becomes ``ValueError`` naming the file and line."""
+    text = path.read_text(encoding="utf-8")
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise ValueError(f"{where}: not valid YAML: {error.problem or error}") from None
+    finally:
+        loader.dispose()
+    return data, Locator(path, node)
