@@ -27,7 +27,7 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
+def postgresql_url() -> Iterator[str]:
     name = f"evertide_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
@@ -50,12 +50,18 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    """A database at the newest schema, once per backend."""
+def empty_engine(database_url: str) -> Iterator[Engine]:
+    """An engine on an empty (never migrated) database, once per backend."""
     engine = make_engine(database_url)
-    upgrade(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def engine(empty_engine: Engine) -> Engine:
+    """A database at the newest schema, once per backend."""
+    upgrade(empty_engine)
+    return empty_engine
 
 
 @pytest.fixture

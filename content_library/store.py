@@ -1,0 +1,154 @@
+"""Hand edits of the library: list, show, add, edit, change status, remove, variants, stats.
+
+Every function works inside the caller's session, so one CLI command is one transaction (the caller uses
+:func:`content_library.database.transaction`). Lookups raise :class:`~content_library.errors.ItemNotFound`.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from content_library.errors import EvertideError, ItemNotFound
+from content_library.models import Item, ItemStatus, Variant
+from content_library.urls import canonical_url, url_key
+
+EDITABLE_FIELDS = ("title", "url", "summary", "kind", "category", "tags", "priority", "max_shares", "expires_at")
+
+
+@dataclass(frozen=True)
+class ItemFilter:
+    category: str | None = None
+    kind: str | None = None
+    status: str | None = None
+    text: str | None = None
+
+
+def list_items(session: Session, where: ItemFilter, *, limit: int | None = None, offset: int = 0) -> list[Item]:
+    """Matching items in id order. ``text`` matches title, summary or URL, case-insensitively."""
+    query = select(Item).order_by(col(Item.id))
+    if where.category:
+        query = query.where(Item.category == where.category)
+    if where.kind:
+        query = query.where(Item.kind == where.kind)
+    if where.status:
+        query = query.where(Item.status == where.status)
+    if where.text:
+        pattern = f"%{where.text.lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Item.title).like(pattern),
+                func.lower(Item.summary).like(pattern),
+                func.lower(func.coalesce(Item.url, "")).like(pattern),
+            )
+        )
+    return list(session.exec(query.offset(offset).limit(limit)).all())
+
+
+def get_item(session: Session, item_id: int) -> Item:
+    item = session.get(Item, item_id)
+    if item is None:
+        raise ItemNotFound("library item", item_id)
+    return item
+
+
+def variants_of(session: Session, item_id: int) -> list[Variant]:
+    return list(session.exec(select(Variant).where(Variant.item_id == item_id).order_by(col(Variant.id))).all())
+
+
+def add_item(session: Session, fields: Mapping[str, Any], *, variants: Sequence[str] = (), now: datetime) -> Item:
+    """A new manual item. A URL already in the library is refused rather than duplicated."""
+    item = Item(title="", source="manual", created_at=now, updated_at=now)
+    _apply(session, item, fields)
+    if not item.title.strip():
+        raise EvertideError("an item needs a title", hint="Pass --title.")
+    session.add(item)
+    session.flush()
+    assert item.id is not None
+    for text in variants:
+        add_variant(session, item.id, text, now=now)
+    return item
+
+
+def edit_item(session: Session, item_id: int, changes: Mapping[str, Any], *, now: datetime) -> Item:
+    item = get_item(session, item_id)
+    _apply(session, item, changes)
+    item.updated_at = now
+    session.add(item)
+    return item
+
+
+def _apply(session: Session, item: Item, fields: Mapping[str, Any]) -> None:
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise EvertideError(f"cannot set {', '.join(sorted(unknown))} on an item")
+    for name, value in fields.items():
+        setattr(item, name, value)
+    if "url" in fields:
+        item.url = canonical_url(fields["url"]) if fields["url"] else None
+        item.url_key = url_key(fields["url"]) if fields["url"] else None
+        if item.url_key:
+            clash = session.exec(select(Item).where(Item.url_key == item.url_key, Item.id != item.id)).first()
+            if clash is not None:
+                raise EvertideError(
+                    f"item {clash.id} already has this URL ({clash.url})",
+                    hint=f"Edit it with `evertide library edit {clash.id}` instead.",
+                )
+
+
+def set_status(session: Session, item_id: int, status: ItemStatus, *, now: datetime) -> Item:
+    """Pause, resume (active) or retire an item; history and variants are kept either way."""
+    item = get_item(session, item_id)
+    item.status = status.value
+    item.updated_at = now
+    session.add(item)
+    return item
+
+
+def remove_item(session: Session, item_id: int) -> Item:
+    """Delete an item and its variants for good (retire it instead to keep its history)."""
+    item = get_item(session, item_id)
+    for variant in variants_of(session, item_id):
+        session.delete(variant)
+    session.delete(item)
+    return item
+
+
+def add_variant(session: Session, item_id: int, text: str, *, channel_kind: str | None = None, now: datetime) -> Variant:
+    get_item(session, item_id)
+    if not text.strip():
+        raise EvertideError("a variant needs some text")
+    variant = Variant(item_id=item_id, text=text.strip(), channel_kind=channel_kind, created_at=now)
+    session.add(variant)
+    session.flush()
+    return variant
+
+
+def remove_variant(session: Session, variant_id: int) -> Variant:
+    variant = session.get(Variant, variant_id)
+    if variant is None:
+        raise ItemNotFound("variant", variant_id)
+    session.delete(variant)
+    return variant
+
+
+def stats(session: Session) -> dict[str, Any]:
+    """Counts by status, kind and category, and how many items have no variant."""
+
+    def count_by(column: Any) -> dict[str, int]:
+        rows = session.exec(select(column, func.count()).group_by(column).order_by(column)).all()
+        return {str(key) if key is not None else "(none)": n for key, n in rows}
+
+    with_variants = session.exec(select(func.count(func.distinct(Variant.item_id)))).one()
+    total = session.exec(select(func.count()).select_from(Item)).one()
+    return {
+        "items": total,
+        "by_status": count_by(Item.status),
+        "by_kind": count_by(Item.kind),
+        "by_category": count_by(Item.category),
+        "variants": session.exec(select(func.count()).select_from(Variant)).one(),
+        "items_without_variants": total - with_variants,
+    }

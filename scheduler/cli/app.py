@@ -1,0 +1,55 @@
+"""The ``evertide`` command.
+
+Only typer is imported at start-up: every command imports what it needs (SQLAlchemy, feedparser, tweepy…)
+inside its body, so ``evertide --help`` stays as quick as a bare typer app. Errors reach the person as one
+sentence plus a hint, and exit code 1; ``--debug`` shows the traceback instead.
+"""
+
+import sys
+from pathlib import Path
+
+import typer
+
+from scheduler.cli import config_commands, db_commands, feeds_commands, library_commands
+from scheduler.cli.common import CliState
+
+app = typer.Typer(
+    name="evertide",
+    help="Evergreen content scheduler: keep your best material reaching every time zone of your audience.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    config: Path | None = typer.Option(
+        None, "--config", "-c", help="Config file (default: $EVERTIDE_CONFIG, else ./config.yaml)."
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks instead of one-line errors."),
+) -> None:
+    ctx.obj = CliState(config_option=config, debug=debug)
+
+
+app.command("init")(config_commands.init)
+app.add_typer(config_commands.app, name="config")
+app.add_typer(db_commands.app, name="db")
+app.add_typer(library_commands.app, name="library")
+app.add_typer(feeds_commands.app, name="feeds")
+
+
+def main() -> None:
+    """Console-script entry point: run the app and turn evertide's errors into a sentence and exit 1."""
+    from content_library.errors import EvertideError
+
+    try:
+        app()
+    except EvertideError as error:
+        if "--debug" in sys.argv:
+            raise
+        from scheduler.cli.output import print_error
+
+        print_error(error)
+        sys.exit(1)

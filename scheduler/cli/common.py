@@ -1,0 +1,41 @@
+"""What every command needs: the config, the database, the clock. The CLI is one of the two places that read
+the clock (the daemon is the other)."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from scheduler.config import Config
+
+
+@dataclass
+class CliState:
+    config_option: Path | None
+    debug: bool
+
+
+def load(ctx: typer.Context) -> "Config":
+    from scheduler.config import config_path, load_config
+
+    state: CliState = ctx.find_root().obj
+    return load_config(config_path(state.config_option))
+
+
+def open_database(config: "Config", *, check_schema: bool = True) -> "Engine":
+    """The configured database, refusing an outdated schema (see ``evertide db upgrade``)."""
+    from content_library.database import make_engine, require_current_schema
+
+    engine = make_engine(config.database_url())
+    if check_schema:
+        require_current_schema(engine)
+    return engine
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
