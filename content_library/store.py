@@ -117,7 +117,9 @@ def remove_item(session: Session, item_id: int) -> Item:
     return item
 
 
-def add_variant(session: Session, item_id: int, text: str, *, channel_kind: str | None = None, now: datetime) -> Variant:
+def add_variant(
+    session: Session, item_id: int, text: str, *, channel_kind: str | None = None, now: datetime
+) -> Variant:
     get_item(session, item_id)
     if not text.strip():
         raise EvertideError("a variant needs some text")

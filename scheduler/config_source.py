@@ -24,7 +24,9 @@ class Locator:
             if isinstance(node, yaml.MappingNode):
                 for key_node, value_node in node.value:
                     if key_node.value == str(key):
-                        line = value_node.start_mark.line + 1 if _is_scalar(value_node) else key_node.start_mark.line + 1
+                        line = (
+                            value_node.start_mark.line + 1 if _is_scalar(value_node) else key_node.start_mark.line + 1
+                        )
                         node = value_node
                         break
                 else:

@@ -83,7 +83,10 @@ audiences:
 """,
     )
     lines = error_of(path).splitlines()
-    assert lines[0] == f'{path}:1: display_timezone: unknown time zone "Mars/Olympus": expected an IANA name like Europe/London'
+    assert (
+        lines[0]
+        == f'{path}:1: display_timezone: unknown time zone "Mars/Olympus": expected an IANA name like Europe/London'
+    )
     assert any(line.startswith(f"{path}:5: audiences.fans.0.weight:") for line in lines)
     assert any(line.startswith(f"{path}:6: audiences.fans.0.windows.0: expected a local time") for line in lines)
 
@@ -137,7 +140,9 @@ def test_windows_may_cross_midnight(tmp_path: Path) -> None:
     assert config.audiences["a"][0].windows[0].crosses_midnight
 
 
-def test_secrets_must_be_environment_references_and_are_never_shown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_secrets_must_be_environment_references_and_are_never_shown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = write(tmp_path, "channels:\n  x:\n    kind: x\n    credentials: {bearer_token: hunter2}\n")
     message = error_of(path)
     assert "hunter2" not in message and "${ENV_VAR}" in message

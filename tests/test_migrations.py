@@ -37,7 +37,9 @@ def test_a_database_made_by_the_first_schema_keeps_its_items_through_every_upgra
             )
         )
         connection.execute(
-            text("INSERT INTO variant (item_id, text, created_at) VALUES (1, 'Locked out? {url}', '2024-01-02 03:04:05')")
+            text(
+                "INSERT INTO variant (item_id, text, created_at) VALUES (1, 'Locked out? {url}', '2024-01-02 03:04:05')"
+            )
         )
     if head_revision() != "0001":
         with pytest.raises(SchemaOutdated, match="schema 0001"):

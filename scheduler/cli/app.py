@@ -5,16 +5,45 @@ inside its body, so ``evertide --help`` stays as quick as a bare typer app. Erro
 sentence plus a hint, and exit code 1; ``--debug`` shows the traceback instead.
 """
 
-import sys
 from pathlib import Path
+from typing import Any
 
+import click
 import typer
+from typer.core import TyperGroup
 
-from scheduler.cli import config_commands, db_commands, feeds_commands, library_commands
+from scheduler.cli import (
+    config_commands,
+    db_commands,
+    feeds_commands,
+    library_commands,
+    queue_commands,
+    run_commands,
+)
 from scheduler.cli.common import CliState
+
+
+class _EvertideGroup(TyperGroup):
+    """Turns evertide's own errors into one sentence plus a hint and exit code 1, for every subcommand."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from content_library.errors import EvertideError
+
+        try:
+            return super().invoke(ctx)
+        except EvertideError as error:
+            state = ctx.obj
+            if isinstance(state, CliState) and state.debug:
+                raise
+            from scheduler.cli.output import print_error
+
+            print_error(error)
+            ctx.exit(1)
+
 
 app = typer.Typer(
     name="evertide",
+    cls=_EvertideGroup,
     help="Evergreen content scheduler: keep your best material reaching every time zone of your audience.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -38,18 +67,13 @@ app.add_typer(config_commands.app, name="config")
 app.add_typer(db_commands.app, name="db")
 app.add_typer(library_commands.app, name="library")
 app.add_typer(feeds_commands.app, name="feeds")
+app.add_typer(queue_commands.app, name="queue")
+queue_commands.app.command("share-now")(run_commands.share_now)
+app.command("history")(queue_commands.history)
+app.command("run")(run_commands.run)
+app.command("doctor")(run_commands.doctor)
 
 
 def main() -> None:
-    """Console-script entry point: run the app and turn evertide's errors into a sentence and exit 1."""
-    from content_library.errors import EvertideError
-
-    try:
-        app()
-    except EvertideError as error:
-        if "--debug" in sys.argv:
-            raise
-        from scheduler.cli.output import print_error
-
-        print_error(error)
-        sys.exit(1)
+    """Console-script entry point."""
+    app()

@@ -1,7 +1,6 @@
 """``evertide library …``: fill, browse and edit the content library. Each command is one transaction."""
 
 from datetime import datetime
-
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -17,9 +16,22 @@ variants_app = typer.Typer(help="Message variants of an item.", no_args_is_help=
 app.add_typer(variants_app, name="variants")
 
 ITEM_KEYS = (
-    "id", "kind", "title", "url", "summary", "category", "tags", "source", "status", "priority", "max_shares",
-    "published_at", "expires_at", "created_at", "updated_at",
-)  # fmt: skip
+    "id",
+    "kind",
+    "title",
+    "url",
+    "summary",
+    "category",
+    "tags",
+    "source",
+    "status",
+    "priority",
+    "max_shares",
+    "published_at",
+    "expires_at",
+    "created_at",
+    "updated_at",
+)
 
 
 def item_json(item: "Item") -> dict[str, Any]:
@@ -164,9 +176,16 @@ def add(
 
     engine = open_database(load(ctx))
     fields = _fields(
-        title=title, url=url, kind=kind, category=category, summary=summary, tags=_tags(tags),
-        priority=priority, max_shares=max_shares, expires_at=_expiry(expires),
-    )  # fmt: skip
+        title=title,
+        url=url,
+        kind=kind,
+        category=category,
+        summary=summary,
+        tags=_tags(tags),
+        priority=priority,
+        max_shares=max_shares,
+        expires_at=_expiry(expires),
+    )
     with transaction(engine) as session:
         item = add_item(session, fields, variants=variant, now=now())
     say(f"Added item {item.id}: {item.title}")
@@ -194,9 +213,16 @@ def edit(
     from content_library.store import edit_item
 
     fields = _fields(
-        title=title, url=url, kind=kind, category=category, summary=summary, tags=_tags(tags),
-        priority=priority, max_shares=max_shares, expires_at=_expiry(expires),
-    )  # fmt: skip
+        title=title,
+        url=url,
+        kind=kind,
+        category=category,
+        summary=summary,
+        tags=_tags(tags),
+        priority=priority,
+        max_shares=max_shares,
+        expires_at=_expiry(expires),
+    )
     if not fields:
         raise typer.BadParameter("give at least one field to change, e.g. --title")
     with transaction(open_database(load(ctx))) as session:
@@ -318,5 +344,3 @@ def variants_remove(ctx: typer.Context, variant_id: int = typer.Argument(..., he
     with transaction(open_database(load(ctx))) as session:
         variant = remove_variant(session, variant_id)
     say(f"Removed variant {variant.id} of item {variant.item_id}.")
-
-

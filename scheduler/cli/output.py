@@ -43,7 +43,6 @@ def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequen
 
 def say(message: str) -> None:
     from rich.console import Console
-
     from rich.markup import escape
 
     Console(highlight=False).print(escape(message))
@@ -51,7 +50,6 @@ def say(message: str) -> None:
 
 def print_error(error: EvertideError) -> None:
     from rich.console import Console
-
     from rich.markup import escape
 
     console = Console(stderr=True, highlight=False)

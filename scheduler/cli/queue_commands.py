@@ -1,0 +1,393 @@
+"""``evertide queue …`` and ``evertide history``: what will go out, and a person's hands on it.
+
+Every edit is one transaction with an optimistic version check, so it is safe while a daemon runs; the daemon
+sees it at its next tick, without a restart.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from scheduler.cli.common import load, now, open_database
+from scheduler.cli.output import print_json, print_table, say
+from scheduler.cli.timefmt import iso_local, iso_utc, short_local
+
+if TYPE_CHECKING:
+    from scheduler.config import Config
+    from scheduler.queue.tables import QueueEntry
+
+app = typer.Typer(help="The queue: what will actually go out, and edits to it.", no_args_is_help=True)
+
+ENTRY_KEYS = ("id", "channel", "campaign", "at", "zone", "local", "item_id", "variant_id", "text", "state", "pinned")
+
+
+def entry_json(entry: "QueueEntry") -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "channel": entry.channel,
+        "campaign": entry.campaign,
+        "at": iso_utc(entry.at),
+        "zone": entry.zone,
+        "local": iso_local(entry.at, entry.zone),
+        "item_id": entry.item_id,
+        "variant_id": entry.variant_id,
+        "text": entry.text,
+        "state": entry.state,
+        "pinned": entry.pinned,
+    }
+
+
+def _when(config: "Config", text: str, tz: str | None) -> Any:
+    from scheduler.queue.when import parse_when
+
+    return parse_when(text, zone_name=tz or config.display_timezone, now=now())
+
+
+@app.command("fill")
+def fill(
+    ctx: typer.Context,
+    days: int | None = typer.Option(None, help="Horizon in days (default: `horizon:` of the config, 14d)."),
+) -> None:
+    """Materialise the plan up to the horizon; keeps everything a person touched. Safe to repeat.
+
+    Example: evertide queue fill --days 7
+    """
+    from content_library.database import transaction
+    from scheduler.queue.fill import fill as fill_queue
+
+    config = load(ctx)
+    with transaction(open_database(config)) as session:
+        result = fill_queue(session, config, now=now(), days=days or max(1, config.horizon.days))
+    for warning in result.warnings:
+        say(f"warning: {warning}")
+    say(f"Queue filled: {result.line()}.")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    channel: str | None = typer.Option(None, help="Only this channel."),
+    campaign: str | None = typer.Option(None, help="Only this campaign."),
+    days: int | None = typer.Option(None, help="Only the next N days (with a past --state, also N days back)."),
+    state: str = typer.Option("upcoming", help="upcoming (default), all, or one state: planned, published, missed…"),
+    json: bool = typer.Option(False, "--json", help="Print JSON with stable keys."),
+) -> None:
+    """Show queue entries: local time in the target zone and in display_timezone, item, text, pin marker.
+
+    Example: evertide queue list --channel outbox --days 2
+    """
+    from content_library.database import transaction
+    from scheduler.queue.listing import list_entries, outside_windows, volume
+
+    config = load(ctx)
+    current = now()
+    with transaction(open_database(config)) as session:
+        rows = list_entries(session, channel=channel, campaign=campaign, days=days, state=state, now=current)
+        titles = _titles(session, {e.item_id for e in rows})
+        counts = volume(session, now=current)
+    if json:
+        print_json([entry_json(e) for e in rows])
+        return
+    print_table(
+        f"{len(rows)} entr{'y' if len(rows) == 1 else 'ies'}",
+        ("id", "target local time", config.display_timezone, "channel", "state", "item", "text"),
+        (
+            (
+                f"{e.id}{' 📌' if e.pinned else ''}{' ⚠' if outside_windows(config, e) else ''}",
+                short_local(e.at, e.zone),
+                short_local(e.at, config.display_timezone),
+                e.channel,
+                e.state,
+                titles.get(e.item_id, f"#{e.item_id}")[:40],
+                e.text[:60],
+            )
+            for e in rows
+        ),
+    )
+    for name, (day, month) in sorted(counts.items()):
+        say(f"{name}: {day} post(s) in the next 24 h, {month} in the next 30 days")
+    if any(outside_windows(config, e) for e in rows):
+        say("⚠ = outside every active window of its audience (a person's choice; allowed)")
+
+
+def _titles(session: Any, ids: set[int]) -> dict[int, str]:
+    from sqlmodel import col, select
+
+    from content_library.models import Item
+
+    return {i.id: i.title for i in session.exec(select(Item).where(col(Item.id).in_(ids))).all() if i.id}
+
+
+@app.command("show")
+def show(ctx: typer.Context, entry_id: int = typer.Argument(..., help="The entry's id.")) -> None:
+    """Everything about one entry, including why the planner chose it. Example: evertide queue show 17"""
+    from content_library.database import transaction
+    from scheduler.queue.entries import get_entry
+
+    config = load(ctx)
+    with transaction(open_database(config)) as session:
+        entry = get_entry(session, entry_id)
+        title = _titles(session, {entry.item_id}).get(entry.item_id, "(item removed)")
+    data = entry_json(entry) | {
+        "display": short_local(entry.at, config.display_timezone),
+        "item": title,
+        "origin": entry.origin,
+        "reason": entry.reason,
+        "attempts": entry.attempts,
+        "last_error": entry.last_error,
+        "key": entry.key,
+    }
+    for key, value in data.items():
+        say(f"{key:>11}: {'-' if value in (None, '') else value}")
+
+
+@app.command("move")
+def move(
+    ctx: typer.Context,
+    entry_id: int = typer.Argument(..., help="The entry's id."),
+    to: str = typer.Option(..., "--to", help="ISO 8601, 'tomorrow 09:30', 'mon 12:00' or '+2h'."),
+    tz: str | None = typer.Option(None, "--tz", help="Zone of a wall time (default: display_timezone)."),
+    force: bool = typer.Option(False, "--force", help="Ignore min_gap, repeat_after and caps."),
+) -> None:
+    """Move an entry to another time; it becomes pinned, so a refill never moves it back.
+
+    Example: evertide queue move 17 --to "tomorrow 09:30" --tz America/New_York
+    """
+    from content_library.database import transaction
+    from scheduler.queue.edits import move as move_entry
+
+    config = load(ctx)
+    with transaction(open_database(config)) as session:
+        entry = move_entry(session, config, entry_id, _when(config, to, tz), now=now(), force=force)
+    local, shown = short_local(entry.at, entry.zone), short_local(entry.at, config.display_timezone)
+    say(f"Entry {entry.id} moved to {local} ({shown}), pinned.")
+
+
+@app.command("swap")
+def swap(
+    ctx: typer.Context,
+    first: int = typer.Argument(..., help="An entry id."),
+    second: int = typer.Argument(..., help="Another entry id."),
+    force: bool = typer.Option(False, "--force", help="Ignore repeat_after."),
+) -> None:
+    """Exchange the items (not the times) of two entries. Example: evertide queue swap 17 21"""
+    from content_library.database import transaction
+    from scheduler.queue.edits import swap as swap_entries
+
+    config = load(ctx)
+    with transaction(open_database(config)) as session:
+        swap_entries(session, config, first, second, now=now(), force=force)
+    say(f"Swapped the items of entries {first} and {second}.")
+
+
+@app.command("skip")
+def skip(ctx: typer.Context, entry_id: int = typer.Argument(..., help="The entry's id.")) -> None:
+    """Drop this occurrence only; the item goes back to the pool. Example: evertide queue skip 17"""
+    from content_library.database import transaction
+    from scheduler.queue.edits import skip as skip_entry
+
+    with transaction(open_database(load(ctx))) as session:
+        entry = skip_entry(session, entry_id, now=now())
+    say(f"Skipped entry {entry.id}; item {entry.item_id} may be planned again later.")
+
+
+@app.command("pin")
+def pin(ctx: typer.Context, entry_id: int = typer.Argument(..., help="The entry's id.")) -> None:
+    """Keep an entry exactly as it is through every refill. Example: evertide queue pin 17"""
+    _set_pin(ctx, entry_id, True)
+
+
+@app.command("unpin")
+def unpin(ctx: typer.Context, entry_id: int = typer.Argument(..., help="The entry's id.")) -> None:
+    """Let the planner replace an entry again at the next refill. Example: evertide queue unpin 17"""
+    _set_pin(ctx, entry_id, False)
+
+
+def _set_pin(ctx: typer.Context, entry_id: int, pinned: bool) -> None:
+    from content_library.database import transaction
+    from scheduler.queue.edits import set_pinned
+
+    with transaction(open_database(load(ctx))) as session:
+        entry = set_pinned(session, entry_id, pinned, now=now())
+    say(f"Entry {entry.id} is {'pinned' if entry.pinned else 'unpinned'}.")
+
+
+@app.command("insert")
+def insert(
+    ctx: typer.Context,
+    item_id: int = typer.Argument(..., help="The library item to post."),
+    channel: str = typer.Option(..., help="The channel to post on."),
+    at: str | None = typer.Option(None, "--at", help="When: ISO 8601, 'tomorrow 09:30', 'mon 12:00', '+2h'."),
+    tz: str | None = typer.Option(None, "--tz", help="Zone of a wall time (default: display_timezone)."),
+    next_: bool = typer.Option(False, "--next", help="Take the next free time that keeps every rule."),
+    force: bool = typer.Option(False, "--force", help="Ignore min_gap, repeat_after and caps."),
+) -> None:
+    """Queue a manual post of a library item, rendered with its variants (else the campaign's templates).
+
+    Example: evertide queue insert 12 --channel outbox --at "fri 12:00"
+    """
+    from content_library.database import transaction
+    from scheduler.queue.edits import insert as insert_entry
+    from scheduler.queue.edits import next_free_instant
+
+    if (at is None) == (not next_):
+        raise typer.BadParameter("give either --at WHEN or --next")
+    config = load(ctx)
+    with transaction(open_database(config)) as session:
+        when = _when(config, at, tz) if at else next_free_instant(session, config, channel, item_id, now=now())
+        entry = insert_entry(session, config, item_id, channel, when, now=now(), force=force, zone=tz)
+    say(f"Inserted entry {entry.id}: item {item_id} on {channel} at {short_local(entry.at, config.display_timezone)}.")
+
+
+@app.command("shuffle")
+def shuffle(
+    ctx: typer.Context,
+    channel: str | None = typer.Option(None, help="Only this channel."),
+    campaign: str | None = typer.Option(None, help="Only this campaign."),
+    seed: int = typer.Option(0, help="Same seed, same shuffle."),
+) -> None:
+    """Re-draw which items go out in the unpinned entries; the times stay. Example: evertide queue shuffle --seed 7"""
+    from content_library.database import transaction
+    from scheduler.queue.edits import shuffle as shuffle_entries
+
+    config = load(ctx)
+    with transaction(open_database(config)) as session:
+        changed = shuffle_entries(session, config, now=now(), seed=seed, channel=channel, campaign=campaign)
+    say(f"Shuffled: {changed} entr{'y' if changed == 1 else 'ies'} changed item.")
+
+
+def _scope(channel: str | None, campaign: str | None) -> tuple[str, str]:
+    if (channel is None) == (campaign is None):
+        raise typer.BadParameter("give exactly one of --channel NAME or --campaign NAME")
+    return ("channel", channel) if channel else ("campaign", campaign)  # type: ignore[return-value]
+
+
+@app.command("pause")
+def pause(
+    ctx: typer.Context,
+    channel: str | None = typer.Option(None, help="Pause this channel."),
+    campaign: str | None = typer.Option(None, help="Pause this campaign."),
+    until: str | None = typer.Option(None, help="Resume by itself at this time."),
+    tz: str | None = typer.Option(None, "--tz", help="Zone of a wall time (default: display_timezone)."),
+) -> None:
+    """Stop publishing a channel or campaign without losing anything.
+
+    Example: evertide queue pause --channel outbox --until "mon 09:00"
+    """
+    from content_library.database import transaction
+    from scheduler.queue.holds import pause as hold
+
+    scope, name = _scope(channel, campaign)
+    config = load(ctx)
+    with transaction(open_database(config)) as session:
+        hold(session, config, scope, name, now=now(), until=_when(config, until, tz) if until else None)
+    say(f"Paused {scope} {name}" + (f" until {until}." if until else "; resume with `evertide queue resume`."))
+
+
+@app.command("resume")
+def resume(
+    ctx: typer.Context,
+    channel: str | None = typer.Option(None, help="Resume this channel."),
+    campaign: str | None = typer.Option(None, help="Resume this campaign."),
+) -> None:
+    """Resume a paused channel or campaign; entries whose time passed beyond grace become missed (no burst).
+
+    Example: evertide queue resume --channel outbox
+    """
+    from content_library.database import transaction
+    from scheduler.queue.holds import resume as lift
+
+    scope, name = _scope(channel, campaign)
+    config = load(ctx)
+    with transaction(open_database(config)) as session:
+        missed = lift(session, config, scope, name, now=now())
+    say(f"Resumed {scope} {name}; {missed} entr{'y' if missed == 1 else 'ies'} passed while paused and became missed.")
+
+
+@app.command("clear")
+def clear(
+    ctx: typer.Context,
+    channel: str | None = typer.Option(None, help="Only this channel."),
+    campaign: str | None = typer.Option(None, help="Only this campaign."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Required: confirms the clear."),
+) -> None:
+    """Cancel every unpinned future entry (pinned ones stay). Example: evertide queue clear --channel outbox --yes"""
+    from content_library.database import transaction
+    from scheduler.queue.edits import clear as clear_entries
+
+    if not yes:
+        raise typer.BadParameter("add --yes to cancel the entries")
+    with transaction(open_database(load(ctx))) as session:
+        cleared = clear_entries(session, now=now(), channel=channel, campaign=campaign)
+    say(f"Cancelled {cleared} entr{'y' if cleared == 1 else 'ies'}.")
+
+
+@app.command("resolve")
+def resolve(
+    ctx: typer.Context,
+    entry_id: int = typer.Argument(..., help="An entry in doubt."),
+    published: bool = typer.Option(False, "--published", help="It did go out: record it."),
+    retry: bool = typer.Option(False, "--retry", help="It did not go out: publish it again now."),
+) -> None:
+    """Settle an entry left in doubt by a crash. Example: evertide queue resolve 17 --published"""
+    from content_library.database import transaction
+    from scheduler.queue.edits import resolve as settle
+
+    if published == retry:
+        raise typer.BadParameter("give exactly one of --published or --retry")
+    with transaction(open_database(load(ctx))) as session:
+        entry = settle(session, entry_id, published=published, now=now())
+    say(f"Entry {entry.id} is now {entry.state}.")
+
+
+def history(
+    ctx: typer.Context,
+    item: int | None = typer.Option(None, help="Only this item."),
+    channel: str | None = typer.Option(None, help="Only this channel."),
+    since: str | None = typer.Option(None, help="Only after this time (ISO 8601, or '+' less: e.g. 2026-11-01)."),
+    json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """What went out, where and when. Example: evertide history --channel outbox --since 2026-11-01"""
+    from content_library.database import transaction
+    from scheduler.queue.listing import published_posts
+
+    config = load(ctx)
+    start = _when(config, since, None) if since else None
+    with transaction(open_database(config)) as session:
+        rows = published_posts(session, item_id=item, channel=channel, since=start)
+    if json:
+        print_json(
+            [
+                {
+                    "id": p.id,
+                    "entry_id": p.entry_id,
+                    "channel": p.channel,
+                    "campaign": p.campaign,
+                    "zone": p.zone,
+                    "item_id": p.item_id,
+                    "text": p.text,
+                    "remote_id": p.remote_id,
+                    "remote_url": p.remote_url,
+                    "scheduled_at": iso_utc(p.scheduled_at),
+                    "published_at": iso_utc(p.published_at),
+                }
+                for p in rows
+            ]
+        )
+        return
+    print_table(
+        f"{len(rows)} post(s)",
+        ("published", config.display_timezone, "channel", "segment", "item", "text", "link"),
+        (
+            (
+                iso_utc(p.published_at),
+                short_local(p.published_at, config.display_timezone),
+                p.channel,
+                p.zone,
+                p.item_id,
+                p.text[:60],
+                p.remote_url or p.remote_id or "",
+            )
+            for p in rows
+        ),
+    )
