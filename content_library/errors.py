@@ -6,7 +6,9 @@
     ├── ItemNotFound (LookupError)   an id that names nothing
     ├── SchemaOutdated               the database needs `evertide db upgrade`
     ├── ImportRejected               a CSV/YAML file with bad rows; nothing was imported
-    └── FeedError                    a feed that could not be fetched or read at all
+    ├── FeedError                    a feed that could not be fetched or read at all
+    └── RenderError                  a template that cannot be filled or cannot fit its platform
+                                     (content_library.rendering)
 
 Every error carries a ``hint``: the command or change that gets the person unstuck. Only the CLI turns
 errors into exit codes.
