@@ -1,0 +1,75 @@
+"""The one interface every platform implements, and the values that cross it.
+
+A publisher turns an :class:`OutgoingPost` into a :class:`Published` or raises one of the errors in
+:mod:`scheduler.publishers.errors`. It never retries by itself, never sleeps on a rate limit and never
+reads the queue: the daemon decides what an error means for the entry.
+
+Exactly-once rests on ``idempotency_key``, which is stable for a queue entry across retries and restarts.
+Each platform uses it as well as it can: Mastodon's ``Idempotency-Key`` header, a Bluesky record key
+derived from it, the webhook's ``Idempotency-Key`` header, the file outbox's own scan. X has no such
+mechanism; its refusal of duplicate text (:class:`~scheduler.publishers.errors.DuplicateContent`) and
+:meth:`Publisher.find_published` stand in for it.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import ClassVar, Protocol
+
+# Remote timestamps come from the platform's clock, ours from the daemon's: allow this much disagreement
+# when deciding whether a remote post is recent enough to be the one we sent.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class OutgoingPost:
+    """One queue entry, rendered and ready to send.
+
+    ``first_attempt_at`` (aware UTC) is when a publisher was first asked to send this entry. Platforms
+    that look for an interrupted post by its text ignore remote posts older than it (less
+    :data:`CLOCK_SKEW`), so a text recycled from weeks ago is not taken for this one. ``None`` means
+    "every recent post counts".
+    """
+
+    entry_id: int
+    channel: str
+    text: str
+    item_id: int
+    url: str | None
+    idempotency_key: str
+    first_attempt_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Published:
+    """Where the post ended up. ``already_existed`` is True when a retry found it already posted."""
+
+    remote_id: str
+    remote_url: str | None = None
+    already_existed: bool = False
+
+
+class Publisher(Protocol):
+    """A channel's connection to its platform. Building one makes no network request."""
+
+    kind: ClassVar[str]
+
+    def publish(self, post: OutgoingPost) -> Published:
+        """Post the text once. Raises a :class:`~scheduler.publishers.errors.PublishError` subclass."""
+        ...
+
+    def find_published(self, post: OutgoingPost) -> Published | None:
+        """After a crash: did an earlier attempt reach the platform?
+
+        Returns the post if it is there; ``None`` when it is not there, or when the platform deduplicates a
+        retry by ``idempotency_key`` so publishing again is safe. Raises
+        :class:`~scheduler.publishers.errors.CannotTell` when the lookup itself fails.
+        """
+        ...
+
+    def check(self) -> str:
+        """A harmless authenticated call for ``evertide doctor``; returns who we post as."""
+        ...
+
+    def close(self) -> None:
+        """Release connections. The publisher is not used afterwards."""
+        ...

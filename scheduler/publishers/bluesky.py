@@ -1,0 +1,240 @@
+"""Bluesky (atproto): an ``app.bsky.feed.post`` record created with a record key derived from the entry.
+
+Exactly-once comes from the record key: :func:`record_key` turns the entry's idempotency key into the
+same key every time, and a repository holds one record per key, so a retry cannot post twice. The
+reference PDS answers a second ``createRecord`` on an existing key with a bare 500 InternalServerError
+(bluesky-social/atproto#3718), so after any server error the publisher asks ``getRecord`` whether the key
+is taken and reports ``already_existed`` when it is.
+
+The session is created once (``createSession`` is limited to 30 per 5 minutes per account) and reused;
+atproto refreshes the access token by itself. If the session is refused anyway (expired refresh
+token, revoked app password session), the publisher logs in again once and repeats the call, which the
+record key makes safe.
+
+Links and hashtags become facets, whose offsets count UTF-8 bytes, not characters.
+
+Credentials: ``handle`` and ``app_password`` (an app password, never the account password). ``base_url``
+is the PDS; without it, https://bsky.social.
+"""
+
+import hashlib
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import ClassVar, TypeVar
+
+from atproto import Client, Session, SessionEvent, models
+from atproto_client.exceptions import (
+    BadRequestError,
+    InvokeTimeoutError,
+    NetworkError,
+    RateLimitExceededError,
+    RequestErrorBase,
+    UnauthorizedError,
+)
+from atproto_client.models.common import XrpcError
+from atproto_client.request import Request
+from atproto_client.utils import facet_detection
+from atproto_core.exceptions import AtProtocolError
+from pydantic import ValidationError
+
+from scheduler.config import ChannelConfig, ConfigError
+from scheduler.config_values import Secret
+from scheduler.publishers.base import OutgoingPost, Published
+from scheduler.publishers.errors import (
+    AuthFailed,
+    CannotTell,
+    PublishError,
+    RateLimited,
+    Rejected,
+    Unavailable,
+)
+from scheduler.publishers.resets import from_epoch
+
+POST_COLLECTION = "app.bsky.feed.post"
+DEFAULT_PDS = "https://bsky.social"
+_SESSION_ERRORS = frozenset({"ExpiredToken", "InvalidToken", "AuthenticationRequired"})
+_ACCOUNT_ERRORS = frozenset({"AccountTakedown", "AccountDeactivated", "AccountSuspended"})
+_BASE32_SORTABLE = "234567abcdefghijklmnopqrstuvwxyz"
+
+T = TypeVar("T")
+
+
+def record_key(idempotency_key: str) -> str:
+    """A record key in TID syntax (13 base32-sortable characters, top bit clear), the key type the
+    ``app.bsky.feed.post`` lexicon declares, made from a hash of the idempotency key. Its timestamp part
+    means nothing; feeds order posts by ``createdAt``."""
+    number = int.from_bytes(hashlib.sha256(idempotency_key.encode()).digest()[:8], "big") >> 1
+    return "".join(_BASE32_SORTABLE[(number >> shift) & 31] for shift in range(60, -1, -5))
+
+
+def post_url(handle: str, rkey: str) -> str:
+    return f"https://bsky.app/profile/{handle}/post/{rkey}"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class BlueskyPublisher:
+    """Posts through an atproto ``Client``; the app password stays a :class:`Secret` until a login."""
+
+    kind: ClassVar[str] = "bluesky"
+
+    def __init__(
+        self,
+        channel: str,
+        client: Client,
+        *,
+        handle: Secret,
+        app_password: Secret,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._channel = channel
+        self._client = client
+        self._handle = handle
+        self._app_password = app_password
+        self._clock = clock
+        self._did: str | None = None
+        self._handle_name = ""
+        client.on_session_change(self._session_changed)
+
+    def __repr__(self) -> str:
+        return f"BlueskyPublisher(channel={self._channel!r})"
+
+    def publish(self, post: OutgoingPost) -> Published:
+        rkey = record_key(post.idempotency_key)
+        try:
+            record = models.AppBskyFeedPost.Record(
+                text=post.text,
+                created_at=self._clock().astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                facets=facet_detection.detect_facets(post.text) or None,
+            )
+        except ValidationError as error:
+            raise Rejected(self._channel, f"Bluesky would refuse this post: {error.errors()[0]['msg']}") from error
+        try:
+            created = self._in_session(
+                lambda did: self._client.com.atproto.repo.create_record(
+                    models.ComAtprotoRepoCreateRecord.Data(
+                        repo=did, collection=POST_COLLECTION, rkey=rkey, record=record
+                    )
+                )
+            )
+        except Unavailable as error:
+            # A taken key is refused with a bare 5xx (or a 409 elsewhere), and a timed-out try may have
+            # landed: either way, is our record there?
+            existing = self._existing(rkey, error)
+            if existing is None:
+                raise
+            return existing
+        return Published(created.uri, post_url(self._handle_name, rkey))
+
+    def find_published(self, post: OutgoingPost) -> Published | None:
+        """Exact: asks the PDS for the record at this entry's record key."""
+        rkey = record_key(post.idempotency_key)
+        try:
+            return self._lookup(rkey)
+        except PublishError as error:
+            raise CannotTell(self._channel, f"could not ask the PDS for record {rkey}: {error.detail}") from error
+
+    def check(self) -> str:
+        session = self._in_session(lambda did: self._client.com.atproto.server.get_session())
+        return f"@{session.handle} ({session.did})"
+
+    def close(self) -> None:
+        self._client.request.close()
+
+    def _existing(self, rkey: str, error: PublishError) -> Published | None:
+        try:
+            return self._lookup(rkey)
+        except PublishError:
+            raise error from None
+
+    def _lookup(self, rkey: str) -> Published | None:
+        try:
+            found = self._in_session(
+                lambda did: self._client.com.atproto.repo.get_record(
+                    models.ComAtprotoRepoGetRecord.Params(repo=did, collection=POST_COLLECTION, rkey=rkey)
+                )
+            )
+        except Rejected as error:
+            if "RecordNotFound" in error.detail:
+                return None
+            raise
+        return Published(found.uri, post_url(self._handle_name, rkey), already_existed=True)
+
+    def _in_session(self, call: Callable[[str], T]) -> T:
+        """Runs ``call(did)`` logged in: logs in first if needed, and once more if the session is refused."""
+        try:
+            return call(self._did or self._login())
+        except AtProtocolError as error:
+            if not _session_refused(error):
+                raise self._translate(error) from error
+        try:
+            return call(self._login())
+        except AtProtocolError as error:
+            raise self._translate(error) from error
+
+    def _login(self) -> str:
+        """Creates a session (the callback below records whose); returns the account's DID."""
+        self._did = None
+        try:
+            self._client.login(self._handle.reveal(), self._app_password.reveal(), fetch_bsky_profile=False)
+        except AtProtocolError as error:
+            translated = self._translate(error)
+            if isinstance(translated, Rejected):  # a 400 at login means the identifier itself is wrong
+                translated = AuthFailed(self._channel, f"Bluesky login refused: {translated.detail}")
+            raise translated from error
+        assert self._did is not None, "atproto announces every new session"
+        return self._did
+
+    def _session_changed(self, event: SessionEvent, session: Session) -> None:
+        self._did, self._handle_name = session.did, session.handle
+
+    def _translate(self, error: AtProtocolError) -> PublishError:
+        channel = self._channel
+        if isinstance(error, RateLimitExceededError):
+            reset = from_epoch(error.response.headers.get("ratelimit-reset")) if error.response else None
+            return RateLimited(channel, "Bluesky rate limit reached (429)", retry_at=reset)
+        if isinstance(error, InvokeTimeoutError):
+            return Unavailable(channel, "the Bluesky PDS did not answer in time")
+        code, said = _error_code(error)
+        status = error.response.status_code if isinstance(error, RequestErrorBase) and error.response else None
+        if isinstance(error, UnauthorizedError) or code in _SESSION_ERRORS or code in _ACCOUNT_ERRORS:
+            return AuthFailed(
+                channel,
+                f"Bluesky refused the login ({status} {code}): {said}",
+                hint="Check the handle and create a new app password (Settings → App passwords), "
+                "export it, then run `evertide doctor`.",
+            )
+        if isinstance(error, NetworkError) and status is None:
+            return Unavailable(channel, f"could not reach the Bluesky PDS: {error.__cause__ or error}")
+        if status is not None and (status >= 500 or status == 409):
+            return Unavailable(channel, f"the Bluesky PDS is failing ({status} {code}): {said}")
+        if isinstance(error, BadRequestError) or status is not None:
+            return Rejected(channel, f"Bluesky refused the post ({status} {code}): {said}")
+        return Unavailable(channel, f"unexpected answer from the Bluesky PDS: {error}")
+
+
+def _error_code(error: AtProtocolError) -> tuple[str, str]:
+    """XRPC errors are ``{"error": "Name", "message": "..."}``."""
+    content = error.response.content if isinstance(error, RequestErrorBase) and error.response else None
+    if isinstance(content, XrpcError):
+        return content.error, content.message or ""
+    return "", ""
+
+
+def _session_refused(error: AtProtocolError) -> bool:
+    code, _ = _error_code(error)
+    return code in ("ExpiredToken", "InvalidToken")
+
+
+def build(channel_name: str, channel: ChannelConfig, *, timeout: float, base_dir: Path) -> BlueskyPublisher:
+    credentials = channel.credentials
+    missing = [key for key in ("handle", "app_password") if key not in credentials]
+    if missing:
+        raise ConfigError(f"channels.{channel_name}: a Bluesky channel needs credentials: {', '.join(missing)}")
+    client = Client(base_url=channel.base_url or DEFAULT_PDS, request=Request(timeout=timeout))
+    return BlueskyPublisher(
+        channel_name, client, handle=credentials["handle"], app_password=credentials["app_password"]
+    )

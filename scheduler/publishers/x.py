@@ -1,0 +1,194 @@
+"""X (Twitter): ``POST /2/tweets`` through tweepy's v2 ``Client``, as the account the tokens belong to.
+
+Credentials (user context only: X refuses app-only tokens for posting):
+
+- OAuth 1.0a: ``consumer_key``, ``consumer_secret``, ``access_token``, ``access_token_secret``;
+- OAuth 2.0 user token: ``bearer_token`` (scopes ``tweet.read tweet.write users.read``). It is added by
+  the transport adapter rather than given to tweepy, whose debug log prints its request headers.
+
+X has no idempotency key. Two things stand in for it: X refuses a text identical to a recent post of the
+account (403 "duplicate content" → :class:`DuplicateContent`), and :meth:`XPublisher.find_published`
+reads the account's recent posts. tweepy never waits on a rate limit here: a 429 becomes
+:class:`RateLimited` with X's own reset instant, or :class:`UsageCapped` for the monthly cap.
+"""
+
+import html
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+import requests
+import tweepy
+
+from scheduler.config import ChannelConfig, ConfigError
+from scheduler.publishers.base import CLOCK_SKEW, OutgoingPost, Published
+from scheduler.publishers.errors import (
+    AuthFailed,
+    CannotTell,
+    DuplicateContent,
+    PublishError,
+    RateLimited,
+    Rejected,
+    Unavailable,
+    UsageCapped,
+)
+from scheduler.publishers.matching import comparable
+from scheduler.publishers.resets import from_epoch
+from scheduler.publishers.transport import RoutedAdapter
+
+API_ORIGIN = "https://api.twitter.com"
+OAUTH1_KEYS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
+_USAGE_CAPPED = "/2/problems/usage-capped"  # the type's host is api.twitter.com in practice, api.x.com in the spec
+
+
+def status_url(tweet_id: str) -> str:
+    """A link that works without knowing the account's username."""
+    return f"https://x.com/i/web/status/{tweet_id}"
+
+
+class XPublisher:
+    """Posts through an already configured tweepy ``Client``; ``user_auth`` is True for OAuth 1.0a."""
+
+    kind: ClassVar[str] = "x"
+
+    def __init__(self, channel: str, client: tweepy.Client, *, user_auth: bool) -> None:
+        self._channel = channel
+        self._client = client
+        self._user_auth = user_auth
+        self._me: tweepy.User | None = None
+
+    def __repr__(self) -> str:
+        return f"XPublisher(channel={self._channel!r})"
+
+    def publish(self, post: OutgoingPost) -> Published:
+        with self._translated():
+            response = self._client.create_tweet(text=post.text, user_auth=self._user_auth)
+        tweet_id = str(response.data["id"])
+        return Published(tweet_id, status_url(tweet_id))
+
+    def find_published(self, post: OutgoingPost) -> Published | None:
+        """Looks for the exact text among the account's last 100 original posts since
+        ``first_attempt_at`` (less the clock skew). X shortens links, so each ``t.co`` link is expanded
+        from the tweet's entities before comparing."""
+        query: dict[str, Any] = {
+            "max_results": 100,
+            "exclude": ["retweets", "replies"],
+            "tweet_fields": ["created_at", "entities"],
+            "user_auth": self._user_auth,
+        }
+        if post.first_attempt_at is not None:
+            query["start_time"] = post.first_attempt_at - CLOCK_SKEW
+        try:
+            response = self._client.get_users_tweets(self._account().id, **query)
+        except (PublishError, tweepy.TweepyException, requests.RequestException) as error:
+            raise CannotTell(self._channel, f"could not read the account's recent posts on X: {error}") from error
+        wanted = comparable(post.text)
+        for tweet in response.data or ():
+            if comparable(_expanded_text(tweet)) == wanted:
+                return Published(str(tweet.id), status_url(str(tweet.id)), already_existed=True)
+        return None
+
+    def check(self) -> str:
+        me = self._account()
+        return f"@{me.username} (X user {me.id})"
+
+    def close(self) -> None:
+        self._client.session.close()
+
+    def _account(self) -> tweepy.User:
+        if self._me is None:
+            with self._translated():
+                self._me = self._client.get_me(user_auth=self._user_auth).data
+        return self._me
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        try:
+            yield
+        except (tweepy.TweepyException, requests.RequestException) as error:
+            raise translate(self._channel, error) from error
+
+
+def translate(channel: str, error: Exception) -> PublishError:
+    """tweepy's and requests' exceptions → ours. tweepy's messages carry only X's answer, never a token."""
+    if isinstance(error, tweepy.HTTPException):
+        said = "; ".join(str(message) for message in error.api_messages) or error.response.reason
+        status = error.response.status_code
+        if isinstance(error, tweepy.TooManyRequests):
+            if str(_body(error.response).get("type", "")).endswith(_USAGE_CAPPED):
+                return UsageCapped(channel, f"X usage cap reached (429): {said}")
+            return RateLimited(channel, "X rate limit reached (429)", retry_at=reset_instant(error.response.headers))
+        if isinstance(error, tweepy.Forbidden) and "duplicate content" in said.lower():
+            return DuplicateContent(channel, f"X refused a duplicate post (403): {said}")
+        if isinstance(error, tweepy.Unauthorized):
+            return AuthFailed(channel, f"X refused the credentials (401): {said}")
+        if isinstance(error, tweepy.Forbidden):
+            return AuthFailed(
+                channel,
+                f"X refused the request (403): {said}",
+                hint="Give the X app read and write permission (then regenerate the access token), "
+                "and check that it belongs to a project; then run `evertide doctor`.",
+            )
+        if isinstance(error, tweepy.TwitterServerError):
+            return Unavailable(channel, f"X is failing ({status}): {said}")
+        return Rejected(channel, f"X refused the post ({status}): {said}")
+    if isinstance(error, requests.Timeout):
+        return Unavailable(channel, f"X did not answer in time: {error}")
+    return Unavailable(channel, f"could not reach X: {error}")
+
+
+def reset_instant(headers: Mapping[str, str]) -> datetime | None:
+    """When posting may resume: the 15-minute window's reset, or the later reset of a 24-hour limit
+    that is used up (``x-user-limit-24hour-*`` / ``x-app-limit-24hour-*``, absent on some tiers)."""
+    candidates = [from_epoch(headers.get("x-rate-limit-reset"))]
+    for window in ("x-user-limit-24hour", "x-app-limit-24hour"):
+        if headers.get(f"{window}-remaining") == "0":
+            candidates.append(from_epoch(headers.get(f"{window}-reset")))
+    known = [instant for instant in candidates if instant is not None]
+    return max(known) if known else None
+
+
+def _body(response: requests.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _expanded_text(tweet: tweepy.Tweet) -> str:
+    text = html.unescape(tweet.text)
+    for link in (tweet.entities or {}).get("urls", []):
+        if link.get("url") and link.get("expanded_url"):
+            text = text.replace(link["url"], link["expanded_url"])
+    return text
+
+
+def build(channel_name: str, channel: ChannelConfig, *, timeout: float, base_dir: Path) -> XPublisher:
+    """A tweepy client whose session has a timeout and, with ``base_url``, talks to that origin instead."""
+    credentials = channel.credentials
+    if "bearer_token" in credentials:
+        token = credentials["bearer_token"].reveal()
+        client = tweepy.Client(wait_on_rate_limit=False)
+        headers = {"Authorization": f"Bearer {token}"}
+        user_auth = False
+    elif all(key in credentials for key in OAUTH1_KEYS):
+        client = tweepy.Client(
+            consumer_key=credentials["consumer_key"].reveal(),
+            consumer_secret=credentials["consumer_secret"].reveal(),
+            access_token=credentials["access_token"].reveal(),
+            access_token_secret=credentials["access_token_secret"].reveal(),
+            wait_on_rate_limit=False,
+        )
+        headers = {}
+        user_auth = True
+    else:
+        missing = ", ".join(key for key in OAUTH1_KEYS if key not in credentials)
+        raise ConfigError(
+            f"channels.{channel_name}: an X channel needs credentials: bearer_token (OAuth 2.0 user token), "
+            f"or all four OAuth 1.0a keys (missing: {missing})"
+        )
+    client.session.mount(f"{API_ORIGIN}/", RoutedAdapter(timeout=timeout, base_url=channel.base_url, headers=headers))
+    return XPublisher(channel_name, client, user_auth=user_auth)

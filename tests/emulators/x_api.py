@@ -1,0 +1,143 @@
+"""X API v2 on loopback: ``POST /2/tweets``, ``GET /2/users/me`` and ``GET /2/users/:id/tweets``.
+
+Like the real API it refuses a text the account already posted (403 "duplicate content"), HTML-escapes
+``&<>`` and replaces every link with a ``t.co`` address listed in the tweet's ``entities``, filters the
+timeline by ``start_time`` and sends ``x-rate-limit-*`` headers (reset in epoch seconds). Requests must
+carry an OAuth 1.0a signature or the expected OAuth 2.0 bearer token, else 401.
+"""
+
+import hashlib
+import html
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from . import Emulator, Received, Reply, platform_json
+
+EPOCH = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+WINDOW_RESET = int((EPOCH + timedelta(minutes=15)).timestamp())
+_URL = re.compile(r"https?://\S+")
+
+
+def rate_headers(remaining: int = 199, reset: int = WINDOW_RESET) -> dict[str, str]:
+    return {"x-rate-limit-limit": "200", "x-rate-limit-remaining": str(remaining), "x-rate-limit-reset": str(reset)}
+
+
+def rate_limited(reset: int = WINDOW_RESET, **extra_headers: str) -> Reply:
+    return Reply(429, platform_json("x/any.429-rate-limited.json"), {**rate_headers(0, reset), **extra_headers})
+
+
+def usage_capped() -> Reply:
+    # Observed with remaining budget in the window: only the body tells it apart.
+    headers = {"x-rate-limit-limit": "40000", "x-rate-limit-remaining": "39999", "x-rate-limit-reset": "1770000000"}
+    return Reply(429, platform_json("x/any.429-usage-capped.json"), headers)
+
+
+def duplicate() -> Reply:
+    return Reply(403, platform_json("x/post-2-tweets.403-duplicate.json"), rate_headers())
+
+
+def unauthorized(v1_style: bool = False) -> Reply:
+    name = "x/v1-style.401-could-not-authenticate.json" if v1_style else "x/any.401-unauthorized.json"
+    return Reply(401, platform_json(name))
+
+
+def unavailable() -> Reply:
+    return Reply(
+        503, {"title": "Service Unavailable", "type": "about:blank", "status": 503, "detail": "Service Unavailable"}
+    )
+
+
+def x_time(instant: datetime) -> str:
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+class XApi(Emulator):
+    """Posts as the @TweepyDev account of tweepy's cassettes. ``now`` stamps new tweets."""
+
+    def __init__(self, *, bearer_token: str | None = None) -> None:
+        super().__init__()
+        self.me: dict[str, str] = platform_json("x/get-2-users-me.200.json")["data"]
+        self.now = EPOCH
+        self.tweets: list[dict[str, Any]] = []  # oldest first
+        self._next_id = int(platform_json("x/post-2-tweets.201.json")["data"]["id"])
+        self._bearer = bearer_token
+
+    def add_tweet(self, text: str, created_at: datetime) -> dict[str, Any]:
+        """A tweet the account posted earlier (outside the test's publisher)."""
+        rendered, urls = _as_x_renders(text)
+        tweet = {"id": str(self._next_id), "text": rendered, "created_at": created_at, "urls": urls, "sent": text}
+        self._next_id += 1
+        self.tweets.append(tweet)
+        return tweet
+
+    def answer(self, request: Received) -> Reply:
+        if not self._authorised(request):
+            return unauthorized()
+        if request.method == "POST" and request.path == "/2/tweets":
+            return self._create(request)
+        if request.method == "GET" and request.path == "/2/users/me":
+            return Reply(200, {"data": self.me}, rate_headers())
+        if request.method == "GET" and request.path == f"/2/users/{self.me['id']}/tweets":
+            return self._timeline(request)
+        return Reply(404, {"title": "Not Found Error", "type": "about:blank", "status": 404, "detail": "Not Found"})
+
+    def _authorised(self, request: Received) -> bool:
+        authorization = request.headers.get("authorization", "")
+        if self._bearer is not None:
+            return authorization == f"Bearer {self._bearer}"
+        return authorization.startswith("OAuth ") and "oauth_signature=" in authorization
+
+    def _create(self, request: Received) -> Reply:
+        text = request.json().get("text", "")
+        if any(tweet["sent"] == text for tweet in self.tweets):
+            return duplicate()
+        tweet = self.add_tweet(text, self.now)
+        data = {"id": tweet["id"], "text": tweet["text"], "edit_history_tweet_ids": [tweet["id"]]}
+        headers = {**rate_headers(), "location": f"https://api.twitter.com/2/tweets/{tweet['id']}"}
+        return Reply(201, {"data": data}, headers)
+
+    def _timeline(self, request: Received) -> Reply:
+        fields = ",".join(request.query.get("tweet.fields", [])).split(",")
+        start = request.query.get("start_time")
+        since = datetime.fromisoformat(start[0]) if start else None
+        limit = int(request.query.get("max_results", ["10"])[0])
+        chosen = [t for t in reversed(self.tweets) if since is None or t["created_at"] >= since][:limit]
+        if not chosen:
+            return Reply(200, {"meta": {"result_count": 0}}, rate_headers())
+        data = []
+        for tweet in chosen:
+            shown: dict[str, Any] = {
+                "edit_history_tweet_ids": [tweet["id"]],
+                "id": tweet["id"],
+                "text": tweet["text"],
+            }
+            if "created_at" in fields:
+                shown["created_at"] = x_time(tweet["created_at"])
+            if "entities" in fields and tweet["urls"]:
+                shown["entities"] = {"urls": tweet["urls"]}
+            data.append(shown)
+        meta = {"result_count": len(data), "newest_id": data[0]["id"], "oldest_id": data[-1]["id"]}
+        return Reply(200, {"data": data, "meta": meta}, rate_headers())
+
+
+def _as_x_renders(text: str) -> tuple[str, list[dict[str, Any]]]:
+    """X's stored form: ``&<>`` escaped, each link replaced by a t.co link described in ``entities``."""
+    rendered, urls = "", []
+    position = 0
+    for match in _URL.finditer(text):
+        rendered += html.escape(text[position : match.start()], quote=False)
+        short = "https://t.co/" + hashlib.sha1(match.group().encode()).hexdigest()[:10]
+        urls.append(
+            {
+                "start": len(rendered),
+                "end": len(rendered) + len(short),
+                "url": short,
+                "expanded_url": match.group(),
+                "display_url": match.group().split("://", 1)[1][:25],
+            }
+        )
+        rendered += short
+        position = match.end()
+    rendered += html.escape(text[position:], quote=False)
+    return rendered, urls
