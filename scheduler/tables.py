@@ -1,1 +1,5 @@
 """Every table of the scheduler, imported in one place so SQLModel.metadata knows them all."""
+
+from scheduler.queue.tables import Hold, Publication, QueueEntry
+
+__all__ = ["Hold", "Publication", "QueueEntry"]

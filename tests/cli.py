@@ -24,6 +24,7 @@ campaigns:
     min_gap: 2h
     repeat_after: 7d
     templates: ["{title} {url}", "{summary} {url}"]
+    utm: {source: "{channel}", campaign: "{campaign}"}
 """
 
 

@@ -8,7 +8,6 @@ sentence plus a hint, and exit code 1; ``--debug`` shows the traceback instead.
 from pathlib import Path
 from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -17,6 +16,7 @@ from scheduler.cli import (
     db_commands,
     feeds_commands,
     library_commands,
+    plan_commands,
     queue_commands,
     run_commands,
 )
@@ -26,7 +26,7 @@ from scheduler.cli.common import CliState
 class _EvertideGroup(TyperGroup):
     """Turns evertide's own errors into one sentence plus a hint and exit code 1, for every subcommand."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # typer.Context; typer vendors click, whose Context is private
         from content_library.errors import EvertideError
 
         try:
@@ -67,6 +67,7 @@ app.add_typer(config_commands.app, name="config")
 app.add_typer(db_commands.app, name="db")
 app.add_typer(library_commands.app, name="library")
 app.add_typer(feeds_commands.app, name="feeds")
+app.command("plan")(plan_commands.plan)
 app.add_typer(queue_commands.app, name="queue")
 queue_commands.app.command("share-now")(run_commands.share_now)
 app.command("history")(queue_commands.history)

@@ -3,7 +3,7 @@
 Feeds come from ``feeds:`` in config.yaml (kept in step on every command) or are added by hand.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -18,20 +18,10 @@ if TYPE_CHECKING:
 app = typer.Typer(help="RSS/Atom feeds that fill the library.", no_args_is_help=True)
 
 
-def declared_feeds(config: "Config") -> list[Any]:
-    """``feeds:`` of the config, with local paths made absolute (they are relative to the config file)."""
-    from content_library.feed_sources import DeclaredFeed
-
-    declared = []
-    for feed in config.feeds:
-        url = feed.url if "://" in feed.url else str(config.resolve_path(feed.url))
-        declared.append(DeclaredFeed(url=url, name=feed.name, category=feed.category, kind=feed.kind))
-    return declared
-
-
 def _synced(ctx: typer.Context) -> tuple["Config", "Engine"]:
     from content_library.database import transaction
     from content_library.feed_sources import sync_declared_feeds
+    from scheduler.feeds_job import declared_feeds
 
     config = load(ctx)
     engine = open_database(config)
@@ -106,6 +96,7 @@ def poll(
     from content_library.database import transaction
     from content_library.errors import FeedError
     from content_library.feed_sources import list_feeds, poll_feed
+    from scheduler.feeds_job import describe_poll
 
     _, engine = _synced(ctx)
     with transaction(engine) as session:
@@ -119,6 +110,6 @@ def poll(
             failures += 1
             say(f"{feed.name}: error: {error.problem}")
             continue
-        say(f"{feed.name}: {result.line()}")
+        say(f"{feed.name}: {describe_poll(result)}")
     if failures:
         raise typer.Exit(1)

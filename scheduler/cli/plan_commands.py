@@ -1,0 +1,130 @@
+"""``evertide plan``: preview what the planner would post, without writing anything."""
+
+from collections import Counter, defaultdict
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from scheduler.cli.common import load, now, open_database
+from scheduler.cli.output import print_json, print_table, say
+from scheduler.cli.timefmt import iso_local, iso_utc, short_local
+
+if TYPE_CHECKING:
+    from scheduler.config import Config
+    from scheduler.planning.model import Plan
+
+
+def _start(text: str | None) -> datetime:
+    from content_library.errors import EvertideError
+
+    if text is None:
+        return now()
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise EvertideError(
+            f'--from: expected ISO 8601 with an offset or Z, like 2026-12-01T09:00Z, got "{text}"',
+            hint="Add the offset, e.g. 2026-12-01T09:00+01:00.",
+        )
+    return parsed
+
+
+def plan(
+    ctx: typer.Context,
+    from_: str | None = typer.Option(None, "--from", help="Start instant, ISO 8601 with offset or Z (default: now)."),
+    days: int = typer.Option(7, help="How many days to plan."),
+    channel: list[str] = typer.Option([], help="Only this channel (repeatable)."),
+    campaign: list[str] = typer.Option([], help="Only this campaign (repeatable)."),
+    explain: int | None = typer.Option(None, "--explain", help="Say why this item is or is not planned."),
+    json: bool = typer.Option(False, "--json", help="Print a JSON list of posts."),
+) -> None:
+    """Preview the plan: each post in its target zone and in display_timezone, then shares per segment.
+
+    Example: evertide plan --days 3 --channel outbox
+    """
+    from content_library.candidates import DatabaseCandidates
+    from content_library.database import transaction
+    from scheduler.planning.explain import explain_item
+    from scheduler.planning.planner import plan as make_plan
+    from scheduler.queue.entries import active_entries, as_share, history_shares
+    from scheduler.queue.fill import replaceable
+
+    config = load(ctx)
+    start = _start(from_)
+    with transaction(open_database(config)) as session:
+        history = history_shares(session)
+        fixed = [as_share(e) for e in active_entries(session) if not replaceable(e, start)]
+        library = DatabaseCandidates(session)
+        if explain is not None:
+            for line in explain_item(config, library, explain, now=start, history=history, fixed=fixed):
+                say(line)
+            return
+        result = make_plan(
+            config,
+            library,
+            now=start,
+            days=days,
+            history=history,
+            fixed=fixed,
+            channels=channel or None,
+            campaigns=campaign or None,
+        )
+    if json:
+        print_json([post_json(p) for p in result.posts])
+    else:
+        _print_plan(config, result)
+    for warning in result.warnings:
+        say(f"warning: {warning}")
+
+
+def post_json(post: Any) -> dict[str, Any]:
+    return {
+        "channel": post.channel,
+        "campaign": post.campaign,
+        "at": iso_utc(post.at),
+        "zone": post.zone,
+        "local": iso_local(post.at, post.zone),
+        "item_id": post.item_id,
+        "variant_id": post.variant_id,
+        "text": post.text,
+    }
+
+
+def _print_plan(config: "Config", result: "Plan") -> None:
+    print_table(
+        f"{len(result.posts)} planned post(s)",
+        ("target local time", config.display_timezone, "channel", "campaign", "item", "text"),
+        (
+            (
+                short_local(p.at, p.zone),
+                short_local(p.at, config.display_timezone),
+                p.channel,
+                p.campaign,
+                p.item_id,
+                p.text[:70],
+            )
+            for p in result.posts
+        ),
+    )
+    by_channel: dict[str, list[Any]] = defaultdict(list)
+    for post in result.posts:
+        by_channel[post.channel].append(post)
+    for name, posts in sorted(by_channel.items()):
+        segments = config.audience_of(name)
+        total_weight = sum(s.weight for s in segments)
+        counts = Counter(p.zone for p in posts)
+        items = {zone: len({p.item_id for p in posts if p.zone == zone}) for zone in counts}
+        rows = [
+            (
+                s.zone,
+                counts[s.zone],
+                f"{counts[s.zone] / len(posts):.0%}",
+                f"{s.weight / total_weight:.0%}",
+                items.get(s.zone, 0),
+            )
+            for s in segments
+        ]
+        print_table(f"{name}: shares per segment", ("segment", "posts", "share", "weight", "distinct items"), rows)

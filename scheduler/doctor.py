@@ -1,0 +1,75 @@
+"""``evertide doctor``: everything that must be right before the daemon can do its job, checked one by one."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from scheduler.config import Config
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def run_checks(config: Config) -> Iterator[Check]:
+    yield Check("config", True, f"{config.path} is valid")
+    yield _package_check()
+    yield _zone_check()
+    yield _schema_check(config)
+    for name, secret in config.secrets():
+        yield Check(
+            f"credential {name}",
+            secret.present,
+            f"${{{secret.variable}}} is set" if secret.present else f"${{{secret.variable}}} is not set",
+        )
+    for channel in config.channels:
+        yield _channel_check(config, channel)
+
+
+def _package_check() -> Check:
+    """The import name ``scheduler`` is also an unrelated PyPI package; make sure this one is ours."""
+    import scheduler
+
+    ours = Path(scheduler.__file__).parent / "daemon.py"
+    return Check(
+        "package",
+        ours.exists(),
+        f"scheduler is evertide's ({Path(scheduler.__file__).parent})"
+        if ours.exists()
+        else "another package called `scheduler` shadows evertide's; use a fresh venv",
+    )
+
+
+def _zone_check() -> Check:
+    from scheduler.zones import tzdata_version
+
+    return Check("zone data", True, f"tzdata {tzdata_version()} (bundled; the host's zone files are not used)")
+
+
+def _schema_check(config: Config) -> Check:
+    from content_library.errors import EvertideError
+    from scheduler.cli.common import open_database
+
+    try:
+        open_database(config)
+    except EvertideError as error:
+        return Check("database", False, f"{error} — {error.hint}")
+    return Check("database", True, "schema is current")
+
+
+def _channel_check(config: Config, channel: str) -> Check:
+    from content_library.errors import EvertideError
+    from scheduler.publishers.registry import build_publisher
+
+    try:
+        publisher = build_publisher(channel, config.channels[channel], base_dir=config.base_dir, timeout=5.0)
+        try:
+            who = publisher.check()
+        finally:
+            publisher.close()
+    except EvertideError as error:
+        return Check(f"channel {channel}", False, str(error))
+    return Check(f"channel {channel}", True, who)

@@ -1,0 +1,127 @@
+"""Reading and writing queue entries, with the optimistic version check every change goes through."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from content_library.errors import EvertideError, ItemNotFound
+from scheduler.planning.model import PastShare
+from scheduler.queue.rules import Post
+from scheduler.queue.tables import EntryState, Publication, QueueEntry
+
+ACTIVE_STATES = (EntryState.PLANNED.value, EntryState.CLAIMED.value, EntryState.IN_DOUBT.value)
+
+
+class ConcurrentEdit(EvertideError):
+    """Somebody (a person or the daemon) changed the entry between our read and our write."""
+
+    hint = "Look at it again with `evertide queue show ID` and repeat the edit if it still makes sense."
+
+
+def new_key() -> str:
+    """A fresh idempotency key for a new entry; it never changes afterwards."""
+    return uuid.uuid4().hex
+
+
+def get_entry(session: Session, entry_id: int) -> QueueEntry:
+    entry = session.get(QueueEntry, entry_id)
+    if entry is None:
+        raise ItemNotFound("queue entry", entry_id)
+    return entry
+
+
+def save(session: Session, entry: QueueEntry, *, now: datetime, **changes: Any) -> QueueEntry:
+    """Apply ``changes`` if nobody changed ``entry`` since it was read; bumps its version."""
+    assert entry.id is not None
+    result = session.execute(
+        update(QueueEntry)
+        .where(col(QueueEntry.id) == entry.id, col(QueueEntry.version) == entry.version)
+        .values(**changes, version=entry.version + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise ConcurrentEdit(f"queue entry {entry.id} was changed by someone else meanwhile; nothing was changed")
+    session.expire(entry)
+    return get_entry(session, entry.id)
+
+
+def active_entries(session: Session, *, channel: str | None = None) -> list[QueueEntry]:
+    """Entries that will or may still go out (planned, being published, or in doubt), in time order."""
+    query = select(QueueEntry).where(col(QueueEntry.state).in_(ACTIVE_STATES))
+    if channel is not None:
+        query = query.where(QueueEntry.channel == channel)
+    return list(session.exec(query.order_by(col(QueueEntry.at), col(QueueEntry.id))).all())
+
+
+def publications(session: Session, *, since: datetime | None = None) -> list[Publication]:
+    query = select(Publication)
+    if since is not None:
+        query = query.where(col(Publication.published_at) >= since)
+    return list(session.exec(query.order_by(col(Publication.published_at), col(Publication.id))).all())
+
+
+def as_share(entry: QueueEntry) -> PastShare:
+    return PastShare(
+        channel=entry.channel,
+        item_id=entry.item_id,
+        at=entry.at,
+        zone=entry.zone,
+        variant_id=entry.variant_id,
+        text=entry.text,
+        campaign=entry.campaign,
+    )
+
+
+def history_shares(session: Session) -> list[PastShare]:
+    """Every publication, as the planner reads history."""
+    return [
+        PastShare(
+            channel=p.channel,
+            item_id=p.item_id,
+            at=p.published_at,
+            zone=p.zone,
+            variant_id=p.variant_id,
+            text=p.text,
+            campaign=p.campaign,
+        )
+        for p in publications(session)
+    ]
+
+
+def rule_posts(session: Session, channel: str, around: datetime, span: timedelta) -> list[Post]:
+    """Queued and published posts of ``channel`` within ``span`` of ``around``, for the edit rules."""
+    low, high = around - span, around + span
+    entries = session.exec(
+        select(QueueEntry).where(
+            QueueEntry.channel == channel,
+            col(QueueEntry.state).in_((*ACTIVE_STATES, EntryState.PUBLISHED.value)),
+            col(QueueEntry.at) > low,
+            col(QueueEntry.at) < high,
+        )
+    ).all()
+    published = session.exec(
+        select(Publication).where(
+            Publication.channel == channel,
+            col(Publication.published_at) > low,
+            col(Publication.published_at) < high,
+            col(Publication.entry_id).is_(None),
+        )
+    ).all()
+    posts = [Post(e.channel, e.item_id, e.at, e.campaign, e.id) for e in entries]
+    posts += [Post(p.channel, p.item_id, p.published_at, p.campaign) for p in published]
+    return posts
+
+
+def insert_entry(session: Session, fields: dict[str, Any], *, now: datetime) -> QueueEntry:
+    entry = QueueEntry(key=new_key(), created_at=now, updated_at=now, **fields)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def entries_for(session: Session, ids: Sequence[int]) -> list[QueueEntry]:
+    return [get_entry(session, entry_id) for entry_id in ids]

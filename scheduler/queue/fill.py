@@ -1,0 +1,89 @@
+"""``queue fill``: materialise the plan up to the horizon.
+
+Refilling only adds or replaces unpinned, planner-made, ``planned`` entries in the future. Everything a person
+touched (pinned, moved, inserted), everything being published or in doubt, and everything due but not yet sent
+is handed to the planner as *fixed*: kept as it is and counted by the plan's rules (min_gap, repeat_after,
+caps, segment shares). An entry the new plan proposes again unchanged keeps its id and idempotency key, so
+filling twice gives the same queue.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from content_library.candidates import DatabaseCandidates
+from scheduler.planning.planner import plan
+from sqlalchemy import delete
+from sqlmodel import Session, col
+
+from scheduler.config import Config
+from scheduler.planning.model import PlannedPost
+from scheduler.queue.entries import active_entries, as_share, history_shares, insert_entry
+from scheduler.queue.tables import EntryState, Origin, QueueEntry
+
+
+@dataclass(frozen=True)
+class FillResult:
+    added: int
+    kept: int
+    removed: int
+    warnings: tuple[str, ...]
+
+    def line(self) -> str:
+        return f"{self.added} added, {self.kept} kept, {self.removed} replaced"
+
+
+def replaceable(entry: QueueEntry, now: datetime) -> bool:
+    return (
+        entry.state == EntryState.PLANNED.value
+        and not entry.pinned
+        and entry.origin == Origin.PLANNER.value
+        and entry.at >= now
+    )
+
+
+def _identity(channel: str, campaign: str | None, at: datetime, item_id: int, text: str) -> tuple[object, ...]:
+    return (channel, campaign, at, item_id, text)
+
+
+def fill(session: Session, config: Config, *, now: datetime, days: int) -> FillResult:
+    """Replan the horizon around what is fixed, in the caller's transaction."""
+    entries = active_entries(session)
+    fixed = [as_share(e) for e in entries if not replaceable(e, now)]
+    old = {_identity(e.channel, e.campaign, e.at, e.item_id, e.text): e for e in entries if replaceable(e, now)}
+    result = plan(config, DatabaseCandidates(session), now=now, days=days, history=history_shares(session), fixed=fixed)
+    added = kept = 0
+    for post in result.posts:
+        existing = old.pop(_identity(post.channel, post.campaign, post.at, post.item_id, post.text), None)
+        if existing is not None:
+            kept += 1
+            continue
+        insert_entry(session, _fields(post), now=now)
+        added += 1
+    removed = sum(_delete_if_unchanged(session, stale) for stale in old.values())
+    return FillResult(added, kept, removed, result.warnings)
+
+
+def _delete_if_unchanged(session: Session, entry: QueueEntry) -> int:
+    """Delete a replaced entry unless someone changed it meanwhile (a daemon claiming it on PostgreSQL)."""
+    deleted = session.execute(
+        delete(QueueEntry).where(
+            col(QueueEntry.id) == entry.id,
+            col(QueueEntry.version) == entry.version,
+            col(QueueEntry.state) == EntryState.PLANNED.value,
+        )
+    )
+    return int(deleted.rowcount)  # type: ignore[attr-defined]
+
+
+def _fields(post: PlannedPost) -> dict[str, object]:
+    return {
+        "channel": post.channel,
+        "campaign": post.campaign,
+        "zone": post.zone,
+        "at": post.at,
+        "item_id": post.item_id,
+        "variant_id": post.variant_id,
+        "text": post.text,
+        "reason": post.reason,
+        "origin": Origin.PLANNER.value,
+    }

@@ -1,0 +1,74 @@
+"""Pausing and resuming a channel or a campaign.
+
+A hold keeps every entry: paused entries are neither published nor lost. When a hold ends, entries whose time
+passed by more than ``grace`` become *missed* (the daemon's missed-post policy) rather than going out in a burst.
+People make holds with ``queue pause``; the daemon makes them for rate limits (ending at the platform's reset
+instant) and for authentication errors (until a person resumes the channel).
+"""
+
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from content_library.errors import EvertideError
+from scheduler.config import Config
+from scheduler.queue.entries import active_entries
+from scheduler.queue.outcomes import mark_missed_entries
+from scheduler.queue.tables import Hold
+
+SCOPES = ("channel", "campaign")
+
+
+def _known(config: Config, scope: str, name: str) -> None:
+    names = config.channels if scope == "channel" else config.campaigns
+    if name not in names:
+        raise EvertideError(f'there is no {scope} called "{name}" (defined: {", ".join(sorted(names)) or "none"})')
+
+
+def pause(
+    session: Session,
+    config: Config,
+    scope: str,
+    name: str,
+    *,
+    now: datetime,
+    until: datetime | None = None,
+    reason: str = "paused by a person",
+) -> Hold:
+    """Hold ``scope`` ``name`` until ``until`` (or until resumed); a second pause replaces the first."""
+    _known(config, scope, name)
+    hold = session.exec(select(Hold).where(Hold.scope == scope, Hold.name == name)).first()
+    if hold is None:
+        hold = Hold(scope=scope, name=name, created_at=now)
+    hold.until, hold.reason = until, reason
+    session.add(hold)
+    session.flush()
+    return hold
+
+
+def resume(session: Session, config: Config, scope: str, name: str, *, now: datetime) -> int:
+    """Lift the hold; returns how many held entries became missed because their time passed beyond grace."""
+    _known(config, scope, name)
+    hold = session.exec(select(Hold).where(Hold.scope == scope, Hold.name == name)).first()
+    if hold is None:
+        raise EvertideError(f"{scope} {name} is not paused")
+    session.delete(hold)
+    entries = [e for e in active_entries(session) if getattr(e, scope) == name and e.at <= now]
+    return mark_missed_entries(session, config, entries, now=now)
+
+
+def active_holds(session: Session, *, now: datetime) -> list[Hold]:
+    """Holds in force at ``now`` (a hold whose ``until`` has passed no longer counts)."""
+    holds = session.exec(select(Hold).order_by(col(Hold.scope), col(Hold.name))).all()
+    return [h for h in holds if h.until is None or h.until > now]
+
+
+def is_held(holds: list[Hold], channel: str, campaign: str | None) -> Hold | None:
+    return next(
+        (
+            h
+            for h in holds
+            if (h.scope == "channel" and h.name == channel) or (h.scope == "campaign" and h.name == campaign)
+        ),
+        None,
+    )

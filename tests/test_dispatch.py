@@ -1,0 +1,278 @@
+"""Publishing due entries exactly once, through outages, rate limits and crashes, with a driven clock.
+
+The platforms are the loopback emulators, reached through the real tweepy and httpx clients; the file
+outbox is a real file. Nothing of evertide's own is mocked: the clock is simply a parameter.
+"""
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from content_library.database import transaction
+from scheduler.config import Config
+from scheduler.dispatch.claims import claim_next
+from scheduler.dispatch.publishing import Dispatcher
+from scheduler.publishers.registry import build_publisher
+from scheduler.queue.entries import get_entry
+from scheduler.queue.holds import active_holds
+from scheduler.queue.tables import Publication
+from tests.emulators import Reply
+from tests.emulators.webhook_sink import WebhookSink, unavailable
+from tests.emulators.x_api import XApi, duplicate, rate_limited, unauthorized
+from tests.queue_helpers import T0, add_items, config_in, queue
+
+CONFIG = """\
+database: evertide.db
+grace: 15m
+channels:
+  outbox: {{kind: file, path: outbox.jsonl, daily_cap: 3}}
+  hook: {{kind: webhook, url: "{hook}", secret: "${{EVT_HOOK_SECRET}}"}}
+  x-main:
+    kind: x
+    base_url: "{x}"
+    credentials: {{bearer_token: "${{EVT_X_BEARER}}"}}
+campaigns:
+  help:
+    channels: [outbox, hook, x-main]
+    posts_per_day: 2
+    min_gap: 1m
+    templates: ["{{title}} {{url}}", "{{summary}} {{url}}"]
+"""
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def hook() -> Iterator[WebhookSink]:
+    with WebhookSink(secret="hook-secret") as sink:
+        yield sink
+
+
+@pytest.fixture
+def x_api() -> Iterator[XApi]:
+    with XApi(bearer_token="x-bearer") as api:
+        yield api
+
+
+@pytest.fixture
+def config(tmp_path: Path, hook: WebhookSink, x_api: XApi, monkeypatch: pytest.MonkeyPatch) -> Config:
+    monkeypatch.setenv("EVT_HOOK_SECRET", "hook-secret")
+    monkeypatch.setenv("EVT_X_BEARER", "x-bearer")
+    return config_in(tmp_path, CONFIG.format(hook=hook.url, x=x_api.base_url))
+
+
+OPEN: list[Dispatcher] = []
+
+
+@pytest.fixture(autouse=True)
+def close_dispatchers() -> Iterator[None]:
+    """Publishers hold HTTP connections: close every dispatcher a test made."""
+    yield
+    while OPEN:
+        OPEN.pop().close()
+
+
+def dispatcher(engine: Engine, config: Config, worker: str = "test") -> Dispatcher:
+    def build(channel: str):  # type: ignore[no-untyped-def]
+        return build_publisher(channel, config.channels[channel], base_dir=config.base_dir, timeout=1.0)
+
+    OPEN.append(Dispatcher(engine, config, build, worker=worker))
+    return OPEN[-1]
+
+
+def outbox_lines(config: Config) -> list[dict[str, object]]:
+    path = config.base_dir / "outbox.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def states(engine: Engine, *ids: int) -> list[str]:
+    with transaction(engine) as session:
+        return [get_entry(session, entry_id).state for entry_id in ids]
+
+
+def run(engine: Engine, config: Config, clock: Callable[[], datetime]) -> list[tuple[str, int | None, str]]:
+    events = dispatcher(engine, config).publish_due(clock)
+    return [(e.channel, e.entry_id, e.outcome) for e in events]
+
+
+def test_due_entries_go_out_once_and_are_recorded(engine: Engine, config: Config) -> None:
+    first, second, later = add_items(engine, 3)
+    a = queue(engine, first, T0)
+    b = queue(engine, second, T0 + timedelta(minutes=5))
+    c = queue(engine, later, T0 + timedelta(hours=1))
+    clock = Clock(T0 + timedelta(minutes=6))
+    assert run(engine, config, clock) == [("outbox", a.id, "published"), ("outbox", b.id, "published")]
+    assert run(engine, config, clock) == []
+    assert [line["entry_id"] for line in outbox_lines(config)] == [a.id, b.id]
+    assert states(engine, a.id, b.id, c.id) == ["published", "published", "planned"]
+    with transaction(engine) as session:
+        history = session.exec(select(Publication).order_by(Publication.id)).all()  # type: ignore[arg-type]
+    assert [(p.entry_id, p.scheduled_at, p.published_at) for p in history] == [
+        (a.id, T0, clock.now),
+        (b.id, T0 + timedelta(minutes=5), clock.now),
+    ]
+
+
+def test_an_entry_later_than_grace_is_missed_never_sent_late(sqlite_engine: Engine, config: Config) -> None:
+    [item] = add_items(sqlite_engine, 1)
+    entry = queue(sqlite_engine, item, T0)
+    assert run(sqlite_engine, config, Clock(T0 + timedelta(minutes=16))) == [("outbox", entry.id, "missed")]
+    assert outbox_lines(config) == []
+
+
+def test_the_daily_cap_defers_rather_than_exceeds(sqlite_engine: Engine, config: Config) -> None:
+    items = add_items(sqlite_engine, 4)
+    entries = [queue(sqlite_engine, item, T0 + timedelta(minutes=n)) for n, item in enumerate(items)]
+    outcomes = run(sqlite_engine, config, Clock(T0 + timedelta(minutes=5)))
+    assert [o for _, _, o in outcomes] == ["published"] * 3 + ["deferred"]
+    assert states(sqlite_engine, *(e.id for e in entries))[-1] == "planned"
+    assert len(outbox_lines(config)) == 3
+
+
+def test_a_crash_after_the_post_but_before_its_record_is_settled_without_posting_twice(
+    engine: Engine, config: Config
+) -> None:
+    [item] = add_items(engine, 1)
+    entry = queue(engine, item, T0)
+    with transaction(engine) as session:  # the dead daemon's claim, committed before it called the platform
+        [claimed], _ = claim_next(session, config, now=T0, worker="dead")
+    dead = dispatcher(engine, config, "dead")
+    dead.publisher("outbox").publish(dead._outgoing(claimed))  # it posted, then died before recording
+    events = dispatcher(engine, config).settle(Clock(T0 + timedelta(hours=2)), every_claim=True)
+    assert [(e.entry_id, e.outcome) for e in events] == [(entry.id, "already_published")]
+    assert len(outbox_lines(config)) == 1
+    assert states(engine, entry.id) == ["published"]
+
+
+def test_a_crash_before_the_post_is_settled_by_posting_once(sqlite_engine: Engine, config: Config) -> None:
+    [item] = add_items(sqlite_engine, 1)
+    entry = queue(sqlite_engine, item, T0)
+    with transaction(sqlite_engine) as session:
+        claim_next(session, config, now=T0, worker="dead")
+    # A lease still running belongs to a live daemon (PostgreSQL, several daemons): left alone.
+    assert dispatcher(sqlite_engine, config).settle(Clock(T0 + timedelta(seconds=30))) == []
+    events = dispatcher(sqlite_engine, config).settle(Clock(T0 + timedelta(seconds=61)))
+    assert [(e.entry_id, e.outcome) for e in events] == [(entry.id, "published")]
+    assert [line["entry_id"] for line in outbox_lines(config)] == [entry.id]
+
+
+def test_x_entries_in_doubt_are_looked_up_before_any_retry(sqlite_engine: Engine, config: Config, x_api: XApi) -> None:
+    from tests.emulators.x_api import unavailable as x_unavailable
+
+    posted, unknown, lost = add_items(sqlite_engine, 3)
+    timeline = ("GET", f"/2/users/{x_api.me['id']}/tweets")
+    x_api.now = T0
+
+    def crash_mid_publish(item_id: int, at: datetime) -> int:
+        entry = queue(sqlite_engine, item_id, at, channel="x-main")
+        with transaction(sqlite_engine) as session:
+            claim_next(session, config, now=at, worker="dead")
+        return entry.id or 0
+
+    def settle(at: datetime) -> list[str]:
+        return [e.outcome for e in dispatcher(sqlite_engine, config).settle(Clock(at), every_claim=True)]
+
+    one = crash_mid_publish(posted, T0)
+    with transaction(sqlite_engine) as session:
+        x_api.add_tweet(get_entry(session, one).text, T0)  # it did reach X before the crash
+    assert settle(T0 + timedelta(minutes=1)) == ["already_published"]
+
+    two = crash_mid_publish(unknown, T0 + timedelta(minutes=2))
+    x_api.script(*timeline, x_unavailable())  # X cannot say whether it went out
+    assert settle(T0 + timedelta(minutes=3)) == ["in_doubt"]
+    assert states(sqlite_engine, two) == ["in_doubt"]
+
+    three = crash_mid_publish(lost, T0 + timedelta(minutes=4))  # X says it is not there: post it now
+    assert settle(T0 + timedelta(minutes=5)) == ["published"]
+    assert states(sqlite_engine, one, three) == ["published", "published"]
+    assert len(x_api.requests_to("POST", "/2/tweets")) == 1  # never posted blindly
+
+
+def test_an_outage_longer_than_grace_misses_the_entry_and_causes_no_burst(
+    sqlite_engine: Engine, config: Config, hook: WebhookSink
+) -> None:
+    items = add_items(sqlite_engine, 3)
+    first = queue(sqlite_engine, items[0], T0, channel="hook")
+    second = queue(sqlite_engine, items[1], T0 + timedelta(minutes=10), channel="hook")
+    third = queue(sqlite_engine, items[2], T0 + timedelta(hours=2), channel="hook")
+    hook.script("POST", "/hooks/evertide", *[unavailable() for _ in range(200)])
+    clock = Clock(T0)
+    outcomes: list[str] = []
+    while clock.now < T0 + timedelta(minutes=40):
+        outcomes += [o for _, _, o in run(sqlite_engine, config, clock)]
+        clock.advance(seconds=10)
+    assert "retry" in outcomes
+    assert states(sqlite_engine, first.id, second.id, third.id) == ["missed", "missed", "planned"]
+    hook.clear_scripts()  # the platform recovers
+    clock.now = T0 + timedelta(hours=2, seconds=1)
+    assert run(sqlite_engine, config, clock) == [("hook", third.id, "published")]
+    assert [d["entry_id"] for d in hook.deliveries] == [third.id]
+
+
+def test_a_rate_limit_holds_only_its_channel_until_the_reset(
+    sqlite_engine: Engine, config: Config, x_api: XApi
+) -> None:
+    a, b = add_items(sqlite_engine, 2)
+    on_x = queue(sqlite_engine, a, T0, channel="x-main")
+    on_file = queue(sqlite_engine, b, T0)
+    reset = int((T0 + timedelta(minutes=5)).timestamp())
+    x_api.script("POST", "/2/tweets", rate_limited(reset=reset))
+    outcomes = run(sqlite_engine, config, Clock(T0))
+    assert ("x-main", on_x.id, "retry") in outcomes and ("outbox", on_file.id, "published") in outcomes
+    with transaction(sqlite_engine) as session:
+        [hold] = active_holds(session, now=T0)
+        assert (hold.name, hold.until) == ("x-main", T0 + timedelta(minutes=5))
+    assert run(sqlite_engine, config, Clock(T0 + timedelta(minutes=4))) == []
+    assert run(sqlite_engine, config, Clock(T0 + timedelta(minutes=5))) == [("x-main", on_x.id, "published")]
+
+
+def test_an_auth_failure_pauses_the_channel_and_keeps_its_entries(
+    sqlite_engine: Engine, config: Config, x_api: XApi
+) -> None:
+    [item] = add_items(sqlite_engine, 1)
+    entry = queue(sqlite_engine, item, T0, channel="x-main")
+    x_api.script("POST", "/2/tweets", unauthorized())
+    events = dispatcher(sqlite_engine, config).publish_due(Clock(T0))
+    assert [(e.outcome) for e in events] == ["held"]
+    assert "credentials" in events[0].detail
+    assert states(sqlite_engine, entry.id) == ["planned"]
+    with transaction(sqlite_engine) as session:
+        assert [(h.name, h.until) for h in active_holds(session, now=T0 + timedelta(days=30))] == [("x-main", None)]
+
+
+def test_duplicate_content_on_a_first_attempt_tries_the_next_variant_once(
+    sqlite_engine: Engine, config: Config, x_api: XApi
+) -> None:
+    [item] = add_items(sqlite_engine, 1)
+    entry = queue(sqlite_engine, item, T0, channel="x-main", campaign="help")
+    x_api.script("POST", "/2/tweets", duplicate())
+    assert run(sqlite_engine, config, Clock(T0)) == [("x-main", entry.id, "published")]
+    [sent] = [r.json()["text"] for r in x_api.requests_to("POST", "/2/tweets")][1:]
+    assert sent != entry.text and sent.startswith("How to do thing 1.")
+
+
+def test_duplicate_content_with_no_other_wording_fails_with_a_remedy(
+    sqlite_engine: Engine, config: Config, x_api: XApi
+) -> None:
+    [item] = add_items(sqlite_engine, 1)
+    entry = queue(sqlite_engine, item, T0, channel="x-main", campaign=None)
+    x_api.script("POST", "/2/tweets", duplicate(), duplicate())
+    events = dispatcher(sqlite_engine, config).publish_due(Clock(T0))
+    assert [e.outcome for e in events] == ["failed"]
+    assert states(sqlite_engine, entry.id) == ["failed"]

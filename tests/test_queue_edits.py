@@ -1,0 +1,190 @@
+"""Edits of the queue: each one transaction, rules enforced unless --force, safe against concurrent changes."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from content_library.database import transaction
+from scheduler.config import Config
+from scheduler.queue import edits, holds
+from scheduler.queue.edits import EditRefused
+from scheduler.queue.entries import ConcurrentEdit, get_entry, save
+from scheduler.queue.listing import list_entries, outside_windows
+from scheduler.queue.tables import EntryState, Origin
+from tests.queue_helpers import T0, add_items, config_in, queue
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return config_in(tmp_path)
+
+
+def test_move_pins_the_entry_and_flags_a_time_outside_every_window(sqlite_engine: Engine, config: Config) -> None:
+    [item] = add_items(sqlite_engine, 1)
+    entry = queue(sqlite_engine, item, T0 + timedelta(hours=6))
+    with transaction(sqlite_engine) as session:
+        moved = edits.move(session, config, entry.id, T0 + timedelta(hours=3), now=T0)  # 15:00 London
+    assert moved.pinned and moved.origin == Origin.PERSON.value and moved.at == T0 + timedelta(hours=3)
+    assert outside_windows(config, moved)
+    assert moved.version == entry.version + 1
+
+
+def test_move_refuses_to_break_min_gap_unless_forced(sqlite_engine: Engine, config: Config) -> None:
+    first, second = add_items(sqlite_engine, 2)
+    queue(sqlite_engine, first, T0)
+    entry = queue(sqlite_engine, second, T0 + timedelta(hours=5))
+    with pytest.raises(EditRefused, match=r"1h from entry 1 on outbox \(min_gap 2h\)"), transaction(sqlite_engine) as s:
+        edits.move(s, config, entry.id, T0 + timedelta(hours=1), now=T0 - timedelta(hours=1))
+    with transaction(sqlite_engine) as session:
+        assert get_entry(session, entry.id).at == T0 + timedelta(hours=5)  # nothing changed
+        edits.move(session, config, entry.id, T0 + timedelta(hours=1), now=T0 - timedelta(hours=1), force=True)
+        assert get_entry(session, entry.id).at == T0 + timedelta(hours=1)
+
+
+def test_move_refuses_repeat_after_and_the_daily_cap(sqlite_engine: Engine, config: Config) -> None:
+    [item] = add_items(sqlite_engine, 1)
+    queue(sqlite_engine, item, T0)
+    again = queue(sqlite_engine, item, T0 + timedelta(days=10))
+    with pytest.raises(EditRefused, match=r"repeat_after 7d"), transaction(sqlite_engine) as session:
+        edits.move(session, config, again.id, T0 + timedelta(days=3), now=T0)
+
+    others = add_items(sqlite_engine, 7)
+    for n, item_id in enumerate(others[1:]):  # six posts 2h apart fill the daily cap of 6
+        queue(sqlite_engine, item_id, T0 + timedelta(days=20, hours=2 * n))
+    late = queue(sqlite_engine, others[0], T0 + timedelta(days=22))
+    with pytest.raises(EditRefused, match=r"daily_cap 6"), transaction(sqlite_engine) as session:
+        edits.move(session, config, late.id, T0 + timedelta(days=20, hours=12), now=T0)
+
+
+def test_swap_exchanges_items_not_times_and_rerenders(sqlite_engine: Engine, config: Config) -> None:
+    first, second = add_items(sqlite_engine, 2)
+    a = queue(sqlite_engine, first, T0)
+    b = queue(sqlite_engine, second, T0 + timedelta(hours=4))
+    with transaction(sqlite_engine) as session:
+        edits.swap(session, config, a.id, b.id, now=T0 - timedelta(hours=1))
+        a2, b2 = get_entry(session, a.id), get_entry(session, b.id)
+    assert (a2.item_id, a2.at, b2.item_id, b2.at) == (second, a.at, first, b.at)
+    assert "guide-2" in a2.text and "utm_campaign=help" in a2.text
+
+
+def test_skip_drops_one_occurrence(sqlite_engine: Engine, config: Config) -> None:
+    [item] = add_items(sqlite_engine, 1)
+    entry = queue(sqlite_engine, item, T0)
+    with transaction(sqlite_engine) as session:
+        assert edits.skip(session, entry.id, now=T0).state == EntryState.SKIPPED.value
+        with pytest.raises(EditRefused, match="is skipped"):
+            edits.skip(session, entry.id, now=T0)
+
+
+def test_pin_and_unpin(sqlite_engine: Engine) -> None:
+    [item] = add_items(sqlite_engine, 1)
+    entry = queue(sqlite_engine, item, T0)
+    with transaction(sqlite_engine) as session:
+        assert edits.set_pinned(session, entry.id, True, now=T0).pinned
+        assert not edits.set_pinned(session, entry.id, False, now=T0).pinned
+
+
+def test_insert_renders_with_the_variants_and_next_finds_a_free_slot(sqlite_engine: Engine, config: Config) -> None:
+    from content_library.store import add_variant
+
+    first, second, third = add_items(sqlite_engine, 3)
+    with transaction(sqlite_engine) as session:
+        add_variant(session, first, "Stuck? {url}", now=T0)
+    queue(sqlite_engine, second, T0)
+    with transaction(sqlite_engine) as session:
+        entry = edits.insert(session, config, first, "outbox", T0 + timedelta(hours=3), now=T0)
+        assert entry.pinned and entry.origin == Origin.PERSON.value
+        assert entry.text.startswith("Stuck? https://help.example.com/guide-1?utm_")
+        with pytest.raises(EditRefused, match="min_gap"):
+            edits.insert(session, config, first, "outbox", T0 + timedelta(minutes=30), now=T0)
+        assert edits.next_free_instant(session, config, "outbox", third, now=T0 - timedelta(hours=3)) == T0 - timedelta(
+            hours=3, minutes=-5
+        )
+        # the second item is queued at T0 already: repeat_after (7d) puts its next free time a week later
+        assert edits.next_free_instant(session, config, "outbox", second, now=T0) == T0 + timedelta(days=7)
+
+
+def test_shuffle_redraws_items_deterministically_and_leaves_pins(sqlite_engine: Engine, config: Config) -> None:
+    items = add_items(sqlite_engine, 6)
+    entries = [queue(sqlite_engine, item, T0 + timedelta(hours=3 * n)) for n, item in enumerate(items)]
+    with transaction(sqlite_engine) as session:
+        edits.set_pinned(session, entries[0].id, True, now=T0)
+
+    def shuffled(seed: int) -> list[int]:
+        with transaction(sqlite_engine) as session:
+            edits.shuffle(session, config, now=T0 - timedelta(hours=1), seed=seed)
+            return [get_entry(session, e.id).item_id for e in entries]
+
+    once = shuffled(7)
+    assert once[0] == items[0] and sorted(once) == items
+    times = [e.at for e in entries]
+    with transaction(sqlite_engine) as session:
+        assert [get_entry(session, e.id).at for e in entries] == times
+
+
+def test_clear_cancels_unpinned_future_entries(sqlite_engine: Engine) -> None:
+    items = add_items(sqlite_engine, 3)
+    entries = [queue(sqlite_engine, item, T0 + timedelta(hours=3 * n)) for n, item in enumerate(items)]
+    with transaction(sqlite_engine) as session:
+        edits.set_pinned(session, entries[1].id, True, now=T0)
+        assert edits.clear(session, now=T0 - timedelta(hours=1), channel="outbox") == 2
+        states = [get_entry(session, e.id).state for e in entries]
+    assert states == ["cancelled", "planned", "cancelled"]
+
+
+def test_pause_keeps_entries_and_resume_after_the_window_marks_them_missed(
+    sqlite_engine: Engine, config: Config
+) -> None:
+    items = add_items(sqlite_engine, 2)
+    early = queue(sqlite_engine, items[0], T0)
+    later = queue(sqlite_engine, items[1], T0 + timedelta(days=1))
+    with transaction(sqlite_engine) as session:
+        holds.pause(session, config, "channel", "outbox", now=T0 - timedelta(hours=1))
+        assert [h.name for h in holds.active_holds(session, now=T0)] == ["outbox"]
+    resumed_at = T0 + timedelta(hours=2)  # the early entry's time passed by more than grace (15 min)
+    with transaction(sqlite_engine) as session:
+        assert holds.resume(session, config, "channel", "outbox", now=resumed_at) == 1
+        assert get_entry(session, early.id).state == EntryState.MISSED.value
+        assert get_entry(session, later.id).state == EntryState.PLANNED.value
+        assert holds.active_holds(session, now=resumed_at) == []
+
+
+def test_a_pause_with_until_ends_by_itself(sqlite_engine: Engine, config: Config) -> None:
+    with transaction(sqlite_engine) as session:
+        holds.pause(session, config, "campaign", "help", now=T0, until=T0 + timedelta(hours=1))
+        assert holds.active_holds(session, now=T0 + timedelta(minutes=59))
+        assert holds.active_holds(session, now=T0 + timedelta(hours=1)) == []
+        with pytest.raises(Exception, match='no channel called "nope"'):
+            holds.pause(session, config, "channel", "nope", now=T0)
+
+
+def test_two_edits_of_one_entry_at_once_never_corrupt_it(engine: Engine, config: Config) -> None:
+    [item] = add_items(engine, 1)
+    entry = queue(engine, item, T0)
+    with transaction(engine) as session:
+        seen_by_person = get_entry(session, entry.id)
+    with transaction(engine) as session:  # the daemon claims it meanwhile
+        save(session, get_entry(session, entry.id), now=T0, state=EntryState.CLAIMED.value, claimed_by="daemon")
+    with pytest.raises(ConcurrentEdit), transaction(engine) as session:
+        save(session, seen_by_person, now=T0, at=T0 + timedelta(hours=2), pinned=True)
+    with transaction(engine) as session:
+        current = get_entry(session, entry.id)
+        assert (current.state, current.at, current.pinned) == ("claimed", T0, False)
+        with pytest.raises(EditRefused, match="is claimed"):
+            edits.move(session, config, entry.id, T0 + timedelta(hours=2), now=T0)
+
+
+def test_list_filters_by_state_and_days(sqlite_engine: Engine) -> None:
+    items = add_items(sqlite_engine, 3)
+    done = queue(sqlite_engine, items[0], T0 - timedelta(days=2), state="published")
+    soon = queue(sqlite_engine, items[1], T0 + timedelta(hours=5))
+    far = queue(sqlite_engine, items[2], T0 + timedelta(days=9))
+    with transaction(sqlite_engine) as session:
+        ids = lambda **kw: [e.id for e in list_entries(session, now=T0, **kw)]  # noqa: E731
+        assert ids() == [soon.id, far.id]
+        assert ids(days=3) == [soon.id]
+        assert ids(state="all", days=3) == [done.id, soon.id]
+        assert ids(state="all", days=1) == [soon.id]
+        assert ids(state="published") == [done.id]
