@@ -46,7 +46,7 @@ class ImportRejected(EvertideError):
     def __init__(self, source: str, problems: list[str]) -> None:
         listing = "\n".join(f"  {p}" for p in problems)
         super().__init__(
-            f"{source}: {len(problems)} bad row(s), nothing imported:\n{listing}",
+            f"{source}: {len(problems)} problem(s), nothing imported:\n{listing}",
             hint="Fix those rows and import the file again.",
         )
         self.problems = problems
