@@ -3,9 +3,10 @@
 APScheduler keeps time; it holds no state. The queue lives in evertide's tables, so a restart loses nothing.
 Four code-defined jobs:
 
-- **publish** — publishes what is due, then re-arms itself for the next due instant, or for the poll
-  interval (5 s) if that comes sooner, so a post known ahead goes out within a second of its instant and a
-  CLI edit is seen within 5 s, without polling once a minute;
+- **publish** — publishes what is due every 5 s (so a CLI edit is seen within 5 s), and after each run
+  schedules a one-shot wake-up at the next due instant, so a post known ahead goes out within a second of
+  its instant without polling once a minute. Each wake-up has its own job id: APScheduler removes a finished
+  one-shot job *after* running it, so re-arming the same id from inside the job would race that removal;
 - **settle** — settles claims whose lease expired (a daemon that died mid-publish);
 - **feeds** — polls the feeds whose interval has passed;
 - **refill** — keeps the queue planned up to the horizon.
@@ -133,7 +134,14 @@ class Daemon:
         self.refill()
         for job, every in ((self.settle, SETTLE_EVERY), (self.poll_feeds, FEEDS_EVERY), (self.refill, REFILL_EVERY)):
             self._scheduler.add_job(job, "interval", seconds=every.total_seconds(), id=job.__name__)
-        self._scheduler.add_job(self.publish, "date", run_date=self._clock(), id="publish", executor="publish")
+        self._scheduler.add_job(
+            self.publish,
+            "interval",
+            seconds=self._poll.total_seconds(),
+            id="publish",
+            executor="publish",
+            next_run_time=self._clock(),
+        )
         self._scheduler.start()
         log.info("started", extra={"channel": "-", "entry": None, "detail": f"{len(self._config.channels)} channel(s)"})
         self._stop.wait()

@@ -1,0 +1,178 @@
+"""The real daemon, as a process: on time, clean on SIGTERM, alone on SQLite, and exactly once across SIGKILLs.
+
+These are the few tests that run on the real clock; they use posts a few seconds ahead and wait for files
+with a deadline, never a fixed sleep.
+"""
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from content_library.database import make_engine, transaction, upgrade
+from scheduler.queue.listing import list_entries
+from tests.queue_helpers import add_items, queue
+
+CONFIG = """\
+database: evertide.db
+grace: 15m
+channels:
+  outbox: {kind: file, path: outbox.jsonl}
+"""
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    (tmp_path / "config.yaml").write_text(CONFIG)
+    return tmp_path
+
+
+@pytest.fixture
+def engine(workdir: Path) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{workdir / 'evertide.db'}")
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def start_daemon(workdir: Path, *args: str) -> subprocess.Popen[bytes]:
+    """A daemon process whose log goes to ``daemon.log`` in ``workdir`` (appended across restarts)."""
+    with (workdir / "daemon.log").open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "scheduler", "--config", str(workdir / "config.yaml"), "run", *args],
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+
+
+def outbox(workdir: Path) -> list[dict[str, object]]:
+    path = workdir / "outbox.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip().endswith("}")]
+
+
+def wait_for(condition, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the daemon")
+        time.sleep(0.05)
+
+
+def test_run_once_publishes_what_is_due_and_exits(workdir: Path, engine: Engine) -> None:
+    now = datetime.now(UTC)
+    due, later = add_items(engine, 2)
+    first = queue(engine, due, now - timedelta(minutes=1), campaign=None, origin="person", pinned=True)
+    queue(engine, later, now + timedelta(hours=1), campaign=None, origin="person", pinned=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scheduler",
+            "--config",
+            str(workdir / "config.yaml"),
+            "run",
+            "--once",
+            "--log-format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert [line["entry_id"] for line in outbox(workdir)] == [first.id]
+    events = [json.loads(line) for line in result.stderr.splitlines()]
+    assert {"event": "published", "channel": "outbox", "entry": first.id}.items() <= events[-1].items()
+
+
+def test_the_daemon_publishes_on_time_and_stops_cleanly_on_sigterm(workdir: Path, engine: Engine) -> None:
+    daemon = start_daemon(workdir)
+    try:
+        items = add_items(engine, 3)
+        due = [datetime.now(UTC) + timedelta(seconds=6 + n) for n in range(3)]
+        for item, at in zip(items, due, strict=True):
+            queue(engine, item, at, campaign=None, origin="person", pinned=True)
+        wait_for(lambda: len(outbox(workdir)) == 3 or daemon.poll() is not None, timeout=30)
+        assert daemon.poll() is None, (workdir / "daemon.log").read_text()
+        published = {p.entry_id: p for p in _publications(engine)}
+        lateness = [(p.published_at - p.scheduled_at).total_seconds() for p in published.values()]
+        assert max(lateness) < 1.0, lateness
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=10) == 0
+        assert "stopped" in (workdir / "daemon.log").read_text()
+    finally:
+        daemon.kill()
+        daemon.wait()
+
+
+def test_a_second_daemon_on_the_same_sqlite_file_is_refused_by_name(workdir: Path, engine: Engine) -> None:
+    first = start_daemon(workdir)
+    try:
+        wait_for(
+            lambda: (workdir / "evertide.db.daemon.lock").exists() and (workdir / "evertide.db.daemon.lock").read_text()
+        )
+        second = subprocess.run(
+            [sys.executable, "-m", "scheduler", "--config", str(workdir / "config.yaml"), "run"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert second.returncode == 1
+        assert f"another evertide daemon is running on this database (pid {first.pid} on" in second.stderr
+    finally:
+        first.terminate()
+        first.wait(timeout=10)
+
+
+def test_sigkill_at_random_points_never_posts_twice_and_loses_nothing(workdir: Path, engine: Engine) -> None:
+    rng = random.Random(20261122)
+    items = add_items(engine, 40)
+    start = datetime.now(UTC)
+    for n, item in enumerate(items):
+        queue(engine, item, start + timedelta(milliseconds=100 * n), campaign=None, origin="person", pinned=True)
+    for _ in range(4):
+        daemon = start_daemon(workdir)
+        time.sleep(rng.uniform(0.8, 2.0))  # a random point in the run, not a wait for the schedule
+        daemon.kill()
+        daemon.wait()
+    final = start_daemon(workdir)
+    try:
+        wait_for(lambda: _all_settled(engine), timeout=60)
+    finally:
+        final.terminate()
+        final.wait(timeout=10)
+    posted = [line["entry_id"] for line in outbox(workdir)]
+    assert len(posted) == len(set(posted)), "an entry was posted twice"
+    with transaction(engine) as session:
+        entries = list_entries(session, now=start, state="all")
+    assert {e.state for e in entries} <= {"published", "missed", "failed", "in_doubt"}
+    assert sorted(e.id for e in entries if e.state == "published") == sorted(posted)
+
+
+def _all_settled(engine: Engine) -> bool:
+    with transaction(engine) as session:
+        return all(
+            e.state not in ("planned", "claimed") for e in list_entries(session, now=datetime.now(UTC), state="all")
+        )
+
+
+def _publications(engine: Engine) -> list:  # type: ignore[type-arg]
+    from sqlmodel import select
+
+    from scheduler.queue.tables import Publication
+
+    with transaction(engine) as session:
+        return list(session.exec(select(Publication)).all())
