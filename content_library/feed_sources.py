@@ -14,7 +14,7 @@ normal interval rather than hammered.
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -230,9 +230,12 @@ def poll_feed(engine: Engine, feed_id: int, *, now: datetime, client: httpx.Clie
         stored.last_error = None
         if parsed is None:
             return PollResult(feed.name, "not_modified")
+        drafts = parsed.drafts
+        if feed.category:  # a category declared for the feed wins over the entries' own
+            drafts = [replace(draft, category=feed.category) for draft in drafts]
         summary = import_drafts(
             session,
-            parsed.drafts,
+            drafts,
             source=feed.name,
             now=now,
             default_kind=feed.kind,

@@ -184,13 +184,15 @@ def parse_feed(body: bytes, *, feed_name: str, base_url: str | None = None, now:
         if link and url is None:
             relative_links += 1
         guid = " ".join((entry.get("id") or "").split()) or None
+        tags = _tags_of(entry)
         drafts.append(
             ItemDraft(
                 title=title,
                 url=url,
                 guid=guid,
                 summary=summary,
-                tags=_tags_of(entry),
+                category=tags[0] if tags else None,  # the entry's first <category>, unless the feed sets one
+                tags=tags,
                 published_at=_entry_date(entry, default_zone=default_zone, now=now),
             )
         )

@@ -268,3 +268,26 @@ def test_feeds_due_by_interval(sqlite_engine: Engine) -> None:
     with transaction(sqlite_engine) as session:
         later = NOW - timedelta(hours=1) + DEFAULT_POLL_INTERVAL
         assert "a" in [feed.name for feed in feeds_due(session, intervals, later)]
+
+
+SAMPLE_FEED = Path(__file__).parent.parent / "scheduler" / "samples" / "sample-library.rss.xml"
+
+
+def _categories(engine: Engine) -> dict[str, str | None]:
+    with transaction(engine) as session:
+        return {item.title: item.category for item in session.exec(select(Item)).all()}
+
+
+def test_entries_take_their_own_first_category_unless_the_feed_declares_one(sqlite_engine: Engine) -> None:
+    now = datetime(2026, 11, 22, tzinfo=UTC)
+    with transaction(sqlite_engine) as session:
+        plain = add_feed(session, str(SAMPLE_FEED), name="sample", now=now)
+    poll_feed(sqlite_engine, plain.id or 0, now=now)
+    categories = _categories(sqlite_engine)
+    assert categories["Set up two-factor authentication"] == "howto"
+    assert categories["Tip: one owner per card"] == "tip"
+
+    with transaction(sqlite_engine) as session:
+        session.get(Feed, plain.id).category = "help-center"  # type: ignore[union-attr]
+    poll_feed(sqlite_engine, plain.id or 0, now=now + timedelta(hours=7))
+    assert set(_categories(sqlite_engine).values()) == {"help-center"}
