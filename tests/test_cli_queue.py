@@ -1,0 +1,135 @@
+"""Every queue command through the real CLI, on a real SQLite file and the real clock (entries days ahead)."""
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from content_library.database import make_engine, transaction
+from scheduler.queue.entries import get_entry, save
+from tests.cli import Cli
+from tests.queue_helpers import add_items, queue
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    cli = Cli(tmp_path)
+    cli("db", "upgrade")
+    return cli
+
+
+@pytest.fixture
+def db(cli: Cli) -> Engine:
+    engine = make_engine(f"sqlite:///{cli.directory / 'evertide.db'}")
+    yield engine  # type: ignore[misc]
+    engine.dispose()
+
+
+def soon(days: float = 2, hours: float = 0) -> datetime:
+    """A round instant some days ahead, at 09:00 London time in winter."""
+    base = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
+    return base + timedelta(days=days, hours=hours)
+
+
+def test_list_show_move_skip_pin(cli: Cli, db: Engine) -> None:
+    first, second = add_items(db, 2)
+    a = queue(db, first, soon(2))
+    b = queue(db, second, soon(3))
+    listed = cli.json("queue", "list")
+    assert [e["id"] for e in listed] == [a.id, b.id]
+    assert set(listed[0]) == {
+        "id",
+        "channel",
+        "campaign",
+        "at",
+        "zone",
+        "local",
+        "item_id",
+        "variant_id",
+        "text",
+        "state",
+        "pinned",
+    }
+    assert listed[0]["at"].endswith("Z") and listed[0]["local"].endswith("+00:00")
+
+    moved = cli("queue", "move", str(a.id), "--to", soon(2, 10).strftime("%Y-%m-%dT%H:%M"), "--tz", "UTC")
+    assert "pinned" in moved.stdout
+    assert cli.json("queue", "list")[0]["pinned"] is True
+
+    refused = cli("queue", "move", str(b.id), "--to", soon(2, 11).strftime("%Y-%m-%dT%H:%MZ"), ok=False)
+    assert refused.exit_code == 1 and "min_gap" in refused.output and "--force" in refused.output
+
+    cli("queue", "skip", str(b.id))
+    assert [e["id"] for e in cli.json("queue", "list")] == [a.id]
+    assert cli.json("queue", "list", "--state", "skipped")[0]["id"] == b.id
+
+    cli("queue", "unpin", str(a.id))
+    cli("queue", "pin", str(a.id))
+    shown = cli("queue", "show", str(a.id)).stdout
+    assert "Guide 1" in shown and "person" in shown
+
+
+def test_list_flags_posts_outside_every_window_and_shows_volume(cli: Cli, db: Engine) -> None:
+    [item] = add_items(db, 1)
+    queue(db, item, soon(1, 6))  # 15:00 in London: outside 08-10 and 18-21
+    table = cli("queue", "list").stdout
+    assert "⚠" in table and "outside every active window" in table
+    assert "outbox: 0 post(s) in the next 24 h, 1 in the next 30 days" in table or "outbox: 1 post(s)" in table
+
+
+def test_swap_insert_shuffle_clear(cli: Cli, db: Engine) -> None:
+    items = add_items(db, 4)
+    a = queue(db, items[0], soon(2))
+    b = queue(db, items[1], soon(4))
+    cli("queue", "swap", str(a.id), str(b.id))
+    assert [e["item_id"] for e in cli.json("queue", "list")] == [items[1], items[0]]
+
+    cli("queue", "insert", str(items[2]), "--channel", "outbox", "--at", soon(6).isoformat())
+    cli("queue", "insert", str(items[3]), "--channel", "outbox", "--next")
+    assert len(cli.json("queue", "list")) == 4
+    both = cli("queue", "insert", str(items[3]), "--channel", "outbox", ok=False)
+    assert both.exit_code != 0
+
+    cli("queue", "unpin", str(a.id))
+    cli("queue", "unpin", str(b.id))
+    cli("queue", "shuffle", "--seed", "3")
+    cleared = cli("queue", "clear", "--channel", "outbox", "--yes").stdout
+    assert "Cancelled 2 entries" in cleared
+    assert len(cli.json("queue", "list")) == 2  # the inserted ones are pinned
+
+
+def test_pause_and_resume(cli: Cli, db: Engine) -> None:
+    [item] = add_items(db, 1)
+    queue(db, item, soon(2))
+    cli("queue", "pause", "--channel", "outbox", "--until", "+2h")
+    resumed = cli("queue", "resume", "--channel", "outbox").stdout
+    assert "0 entries passed while paused" in resumed
+    assert cli("queue", "resume", "--channel", "outbox", ok=False).exit_code == 1
+    assert cli("queue", "pause", "--channel", "outbox", "--campaign", "help", ok=False).exit_code != 0
+
+
+def test_share_now_direct_publishes_and_history_shows_it(cli: Cli, db: Engine) -> None:
+    [item] = add_items(db, 1)
+    out = cli("queue", "share-now", str(item), "--channel", "outbox", "--direct").stdout
+    assert "published" in out
+    lines = (cli.directory / "outbox.jsonl").read_text().splitlines()
+    assert len(lines) == 1 and "guide-1" in lines[0]
+    history = cli.json("history", "--channel", "outbox")
+    assert [h["item_id"] for h in history] == [item]
+    assert cli.json("history", "--item", "99") == []
+    assert cli.json("queue", "list", "--state", "published", "--days", "1")[0]["item_id"] == item
+
+
+def test_resolve_an_entry_in_doubt(cli: Cli, db: Engine) -> None:
+    first, second = add_items(db, 2)
+    a = queue(db, first, soon(-0.01))
+    b = queue(db, second, soon(-0.02))
+    with transaction(db) as session:
+        for entry in (a, b):
+            save(session, get_entry(session, entry.id or 0), now=datetime.now(UTC), state="in_doubt")
+    cli("queue", "resolve", str(a.id), "--published")
+    cli("queue", "resolve", str(b.id), "--retry")
+    with transaction(db) as session:
+        assert [get_entry(session, e.id or 0).state for e in (a, b)] == ["published", "planned"]
+    assert cli("queue", "resolve", str(a.id), "--retry", ok=False).exit_code == 1
