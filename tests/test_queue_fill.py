@@ -1,0 +1,95 @@
+"""``queue fill``: idempotent, keeps what a person touched, and keeps the plan's rules true around it."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from content_library.database import transaction
+from scheduler.config import Config
+from scheduler.queue import edits
+from scheduler.queue.entries import active_entries, get_entry
+from scheduler.queue.fill import fill
+from scheduler.queue.rules import Post, violations
+from scheduler.queue.tables import QueueEntry
+from tests.queue_helpers import T0, add_items, config_in
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return config_in(tmp_path)
+
+
+def snapshot(engine: Engine) -> list[tuple[object, ...]]:
+    with transaction(engine) as session:
+        return [(e.id, e.key, e.channel, e.at, e.item_id, e.text, e.pinned) for e in active_entries(session)]
+
+
+def entries(engine: Engine) -> list[QueueEntry]:
+    with transaction(engine) as session:
+        return active_entries(session)
+
+
+def test_filling_twice_gives_the_same_queue(engine: Engine, config: Config) -> None:
+    add_items(engine, 12)
+    with transaction(engine) as session:
+        first = fill(session, config, now=T0, days=5)
+    assert first.added == 10 and first.removed == 0  # 2 posts a day for 5 days
+    before = snapshot(engine)
+    with transaction(engine) as session:
+        again = fill(session, config, now=T0, days=5)
+    assert (again.added, again.kept, again.removed) == (0, 10, 0)
+    assert snapshot(engine) == before
+
+
+def test_a_moved_entry_survives_a_refill_and_the_plan_keeps_its_rules_around_it(
+    sqlite_engine: Engine, config: Config
+) -> None:
+    add_items(sqlite_engine, 12)
+    with transaction(sqlite_engine) as session:
+        fill(session, config, now=T0, days=5)
+    target = entries(sqlite_engine)[3]
+    new_time = target.at + timedelta(hours=5, minutes=7)
+    with transaction(sqlite_engine) as session:
+        edits.move(session, config, target.id or 0, new_time, now=T0, force=True)
+    with transaction(sqlite_engine) as session:
+        fill(session, config, now=T0, days=5)
+        moved = get_entry(session, target.id or 0)
+    assert (moved.at, moved.item_id, moved.pinned) == (new_time, target.item_id, True)
+    queued = entries(sqlite_engine)
+    assert len(queued) == 10  # the moved post still counts as one of its day's two
+    for entry in queued:
+        others = [Post(e.channel, e.item_id, e.at, e.campaign, e.id) for e in queued if e.id != entry.id]
+        assert violations(Post(entry.channel, entry.item_id, entry.at, entry.campaign, entry.id), others, config) == []
+
+
+def test_skipped_and_inserted_entries_are_respected_by_a_refill(sqlite_engine: Engine, config: Config) -> None:
+    items = add_items(sqlite_engine, 12)
+    with transaction(sqlite_engine) as session:
+        fill(session, config, now=T0, days=3)
+    first = entries(sqlite_engine)[0]
+    with transaction(sqlite_engine) as session:
+        edits.skip(session, first.id or 0, now=T0)
+        inserted = edits.insert(
+            session, config, items[-1], "outbox", T0 + timedelta(days=1, hours=9), now=T0, force=True
+        )
+        fill(session, config, now=T0, days=3)
+        assert get_entry(session, first.id or 0).state == "skipped"
+        assert get_entry(session, inserted.id or 0).pinned
+    planned_items = [e.item_id for e in entries(sqlite_engine) if e.id != inserted.id]
+    assert items[-1] not in planned_items  # the pinned insert's cooldown (repeat_after 7d) holds
+
+
+def test_pinned_posts_count_toward_min_gap_for_new_posts(sqlite_engine: Engine, config: Config) -> None:
+    items = add_items(sqlite_engine, 12)
+    with transaction(sqlite_engine) as session:
+        fill(session, config, now=T0, days=2)
+    planned = entries(sqlite_engine)
+    with transaction(sqlite_engine) as session:
+        # pin a manual post 30 minutes after the first planned one: a refill must move that one away
+        edits.insert(session, config, items[-1], "outbox", planned[0].at + timedelta(minutes=30), now=T0, force=True)
+        fill(session, config, now=T0, days=2)
+    queued = entries(sqlite_engine)
+    gaps = [b.at - a.at for a, b in zip(queued, queued[1:], strict=False)]
+    assert all(gap >= timedelta(hours=2) for gap in gaps), gaps
