@@ -1,5 +1,6 @@
 """``queue fill``: idempotent, keeps what a person touched, and keeps the plan's rules true around it."""
 
+import itertools
 from datetime import timedelta
 from pathlib import Path
 
@@ -91,5 +92,5 @@ def test_pinned_posts_count_toward_min_gap_for_new_posts(sqlite_engine: Engine, 
         edits.insert(session, config, items[-1], "outbox", planned[0].at + timedelta(minutes=30), now=T0, force=True)
         fill(session, config, now=T0, days=2)
     queued = entries(sqlite_engine)
-    gaps = [b.at - a.at for a, b in zip(queued, queued[1:], strict=False)]
+    gaps = [b.at - a.at for a, b in itertools.pairwise(queued)]
     assert all(gap >= timedelta(hours=2) for gap in gaps), gaps
