@@ -39,6 +39,7 @@ class Item(SQLModel, table=True):
         UniqueConstraint("url_key", name="uq_item_url_key"),
         Index("ix_item_source_guid", "source", "guid", unique=True),
         Index("ix_item_status_category", "status", "category"),
+        Index("ix_item_candidates", "status", "category", "priority", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

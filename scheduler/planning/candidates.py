@@ -1,0 +1,243 @@
+"""Choosing the item for a slot without scanning the library.
+
+Rule 5 ranks the eligible items for a slot by (how often the item reached the slot's segment on the channel,
+when it was last shared there with never-shared first, −priority, id). An item never shared on the channel
+has reach 0 everywhere and no last share, so *every* never-shared item ranks before every shared one, and
+among them the order is (−priority, id) whatever the segment or channel. Hence two structures per pool (a
+campaign on a channel, or one ``mix`` category of it):
+
+- the **fresh stream**: :meth:`CandidateSource.fresh` yields the library's matching active items lazily in
+  (−priority, id) order; items already known on the channel are skipped as they come by;
+- the **shared heaps**: items with history on the channel (published, pinned or planned) wait in a cooldown
+  heap keyed by the instant they become eligible again, then in one ready heap per segment keyed by rule 5.
+
+Both are bounded by what the plan consumes and by the history, never by the library's size, which is what
+keeps planning time flat from ten thousand items to a million. Heap entries are invalidated lazily: each
+share bumps the item's version on the channel, and entries carrying an older version are dropped on sight.
+"""
+
+import heapq
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Protocol, TypeVar
+
+from content_library.snapshot import ItemSnapshot
+from scheduler.planning.eligibility import ItemFilter, next_allowed, permanent_block
+
+NEVER = -(2**62)  # "last shared" of an item never shared: sorts before every real instant
+Prepared = TypeVar("Prepared")
+
+
+class CandidateSource(Protocol):
+    """Where the planner gets items: a database (:class:`content_library.candidates.DatabaseCandidates`) or a
+    list in memory (:class:`InMemoryCandidates`)."""
+
+    def fresh(
+        self, categories: Sequence[str] = (), kinds: Sequence[str] = (), tags: Sequence[str] = ()
+    ) -> Iterator[ItemSnapshot]:
+        """Active items matching the filter (empty = any) lazily, in (−priority, id) order."""
+        ...
+
+    def get_many(self, item_ids: Collection[int]) -> dict[int, ItemSnapshot]:
+        """The items with these ids, whatever their status; ids that name nothing are left out."""
+        ...
+
+    def get(self, item_id: int) -> ItemSnapshot | None:
+        """One item whatever its status, or None."""
+        ...
+
+
+def rank(item: ItemSnapshot) -> tuple[int, int]:
+    return (-item.priority, item.id)
+
+
+class InMemoryCandidates:
+    """A :class:`CandidateSource` over snapshots held in memory (tests, small libraries)."""
+
+    def __init__(self, items: Iterable[ItemSnapshot]) -> None:
+        self._by_id = {item.id: item for item in items}
+        self._active = sorted((item for item in self._by_id.values() if item.status == "active"), key=rank)
+        self._by_category: defaultdict[str | None, list[ItemSnapshot]] = defaultdict(list)
+        for item in self._active:
+            self._by_category[item.category].append(item)
+
+    def fresh(
+        self, categories: Sequence[str] = (), kinds: Sequence[str] = (), tags: Sequence[str] = ()
+    ) -> Iterator[ItemSnapshot]:
+        wanted = ItemFilter(tuple(categories), tuple(kinds), tuple(tags))
+        streams = [self._by_category.get(category, []) for category in dict.fromkeys(categories)]
+        ordered = heapq.merge(*streams, key=rank) if categories else iter(self._active)
+        return (item for item in ordered if wanted.accepts(item))
+
+    def get_many(self, item_ids: Collection[int]) -> dict[int, ItemSnapshot]:
+        return {item_id: self._by_id[item_id] for item_id in item_ids if item_id in self._by_id}
+
+    def get(self, item_id: int) -> ItemSnapshot | None:
+        return self._by_id.get(item_id)
+
+
+@dataclass
+class ChannelRecord:
+    """One item's past on one channel, as far as the plan has got."""
+
+    item: ItemSnapshot
+    reach: Counter[str] = field(default_factory=Counter)  # shares per segment zone
+    last: int | None = None
+    upcoming: list[int] = field(default_factory=list)  # pinned shares the plan has not reached yet
+    last_text: str | None = None
+    last_option: tuple[str, object] | None = None  # which variant/template the last text came from
+    version: int = 0
+
+    def share_times(self) -> list[int]:
+        return ([self.last] if self.last is not None else []) + self.upcoming
+
+
+class ChannelShares:
+    """Every item known on one channel and the pools that draw from the channel."""
+
+    def __init__(self, channel: str) -> None:
+        self.channel = channel
+        self.records: dict[int, ChannelRecord] = {}
+        self.pools: list[Pool] = []
+
+    def know(self, item: ItemSnapshot) -> ChannelRecord:
+        record = self.records.get(item.id)
+        if record is None:
+            record = self.records[item.id] = ChannelRecord(item)
+        return record
+
+    def share(self, item: ItemSnapshot, at: int, zone: str, text: str, option: tuple[str, object] | None) -> None:
+        """Record a share (pinned or planned) at ``at`` and tell every pool that may use the item again."""
+        record = self.know(item)
+        if at in record.upcoming:
+            record.upcoming.remove(at)
+        record.reach[zone] += 1
+        record.last = at if record.last is None else max(record.last, at)
+        record.last_text, record.last_option = text, option
+        self.announce(record)
+
+    def announce(self, record: ChannelRecord) -> None:
+        record.version += 1
+        for pool in self.pools:
+            if pool.filter.accepts(record.item):
+                pool.offer(record)
+
+
+class Pool:
+    """The items one campaign (or one mix category of it) may post on one channel; see the module doc."""
+
+    def __init__(
+        self,
+        shares: ChannelShares,
+        item_filter: ItemFilter,
+        repeat_after: timedelta,
+        fresh: Iterator[ItemSnapshot],
+        usage: Counter[int],
+        zones: Collection[str],
+    ) -> None:
+        self.shares, self.filter, self.repeat_after = shares, item_filter, repeat_after
+        self._fresh: Iterator[ItemSnapshot] | None = fresh
+        self._fresh_head: ItemSnapshot | None = None
+        self._usage = usage
+        self._cooldown: list[tuple[int, int, int]] = []  # (eligible again at, item id, version)
+        self._ready: dict[str, list[tuple[int, int, int, int, int, int]]] = {zone: [] for zone in zones}
+        self._token: Counter[int] = Counter()  # bumped whenever an item's ready entries become void
+        self.members: set[int] = set()
+        shares.pools.append(self)
+
+    def offer(self, record: ChannelRecord) -> None:
+        self.members.add(record.item.id)
+        since = record.last if record.last is not None else NEVER
+        heapq.heappush(
+            self._cooldown,
+            (next_allowed(record.share_times(), since, self.repeat_after), record.item.id, record.version),
+        )
+
+    @property
+    def fresh_exhausted(self) -> bool:
+        return self._fresh is None
+
+    def cooling(self, at: int) -> list[int]:
+        """When the items still cooling down at ``at`` become eligible again (for warnings)."""
+        return sorted(
+            ready_at
+            for ready_at, item_id, version in self._cooldown
+            if ready_at > at and self.shares.records[item_id].version == version
+        )
+
+    def _promote(self, at: int) -> None:
+        while self._cooldown and self._cooldown[0][0] <= at:
+            _, item_id, version = heapq.heappop(self._cooldown)
+            record = self.shares.records[item_id]
+            if version != record.version:
+                continue
+            self._token[item_id] += 1
+            last = record.last if record.last is not None else NEVER
+            for zone, heap in self._ready.items():
+                entry = (record.reach[zone], last, -record.item.priority, item_id, version, self._token[item_id])
+                heapq.heappush(heap, entry)
+
+    def _peek_fresh(self, at: int) -> ItemSnapshot | None:
+        """The best fresh item still usable at ``at``, left at the head of the stream."""
+        while self._fresh is not None:
+            if self._fresh_head is None:
+                self._fresh_head = next(self._fresh, None)
+                if self._fresh_head is None:
+                    self._fresh = None
+                    break
+            item = self._fresh_head
+            if item.id in self.shares.records or permanent_block(item, at, self._usage[item.id]):
+                self._fresh_head = None  # known on the channel (its record is in the heaps), or used up for good
+                continue
+            return item
+        return None
+
+    def _peek_shared(self, at: int, zone: str) -> tuple[int, int, int, int, int, int] | None:
+        """The best shared item eligible at ``at`` for ``zone``, left on top of its heap."""
+        heap = self._ready[zone]
+        while heap:
+            _, _, _, item_id, version, token = heap[0]
+            record = self.shares.records[item_id]
+            if version != record.version or token != self._token[item_id]:
+                heapq.heappop(heap)
+                continue
+            if permanent_block(record.item, at, self._usage[item_id]):
+                heapq.heappop(heap)
+                self._token[item_id] += 1
+                continue
+            again = next_allowed(record.share_times(), at, self.repeat_after)
+            if again > at:  # a pinned share ahead is too close: wait until after it
+                heapq.heappop(heap)
+                self._token[item_id] += 1
+                heapq.heappush(self._cooldown, (again, item_id, version))
+                continue
+            return heap[0]
+        return None
+
+    def take(
+        self, at: int, zone: str, prepare: Callable[[ItemSnapshot], Prepared | None]
+    ) -> tuple[ItemSnapshot, Prepared] | None:
+        """The best eligible item for a slot at ``at`` aimed at ``zone``, with what ``prepare`` made of it
+        (its text); ``prepare`` returning None means the item cannot be posted here and it is passed over.
+
+        A fresh item's rule-5 key is (0, never, −priority, id); the only shared items that can beat it are
+        ones known here through a pinned share still ahead, so the two heads are compared, not assumed.
+        """
+        self._promote(at)
+        while True:
+            fresh = self._peek_fresh(at)
+            shared = self._peek_shared(at, zone)
+            if fresh is None and shared is None:
+                return None
+            if shared is None or (fresh is not None and (0, NEVER, -fresh.priority, fresh.id) < shared[:4]):
+                assert fresh is not None
+                item, self._fresh_head = fresh, None
+            else:
+                heapq.heappop(self._ready[zone])
+                self._token[shared[3]] += 1  # this readiness is used up in every zone
+                item = self.shares.records[shared[3]].item
+            prepared = prepare(item)
+            if prepared is not None:
+                return item, prepared

@@ -1,0 +1,117 @@
+"""Why an item is, or is not, in the plan: the planner's own rules, spelled out for one item.
+
+Every "no" comes from :mod:`.eligibility`, the module the planner itself uses, and the "yes" comes from
+running the planner over the config's horizon, so the explanation cannot drift from what the plan does.
+"""
+
+import math
+from collections.abc import Sequence
+from datetime import datetime
+
+from content_library.errors import ItemNotFound
+from content_library.snapshot import ItemSnapshot
+from scheduler.config import Config
+from scheduler.planning.candidates import CandidateSource
+from scheduler.planning.eligibility import campaign_filters, next_allowed, permanent_block
+from scheduler.planning.model import PastShare
+from scheduler.planning.planner import plan
+from scheduler.planning.slots import format_duration, format_instant, to_seconds
+
+
+def explain_item(
+    config: Config,
+    library: CandidateSource,
+    item_id: int,
+    *,
+    now: datetime,
+    history: Sequence[PastShare] = (),
+    fixed: Sequence[PastShare] = (),
+) -> list[str]:
+    """Lines such as ``cooling down on x-main until 2026-12-01T09:00Z (repeat_after 30d)`` or
+    ``category 'misc' is in no campaign``, then the posts the plan over ``config.horizon`` gives the item.
+
+    Raises :class:`~content_library.errors.ItemNotFound` for an id that names no item.
+    """
+    item = library.get(item_id)
+    if item is None:
+        raise ItemNotFound("item", item_id)
+    at = to_seconds(now)
+    shares = [share for share in (*history, *fixed) if share.item_id == item_id]
+    lines = [_describe(item)]
+    lines.extend(
+        f"{'pinned' if share in fixed else 'shared'} on {share.channel} at {format_instant(to_seconds(share.at))}"
+        f" for {share.zone}"
+        for share in sorted(shares, key=lambda s: s.at)[-5:]
+    )
+    blocked = permanent_block(item, at, len(shares))
+    if blocked:
+        return [*lines, blocked]
+    campaigns = _campaigns_taking(config, item)
+    if not campaigns:
+        return [*lines, *_why_no_campaign(config, item)]
+    for name in campaigns:
+        campaign = config.campaigns[name]
+        for channel in campaign.channels:
+            times = sorted(to_seconds(s.at) for s in shares if s.channel == channel)
+            again = next_allowed(times, at, campaign.repeat_after)
+            if again > at:
+                lines.append(
+                    f"cooling down on {channel} until {format_instant(again)} "
+                    f"(repeat_after {format_duration(campaign.repeat_after.total_seconds())}, campaign {name})"
+                )
+            else:
+                lines.append(f"eligible on {channel} for campaign {name}")
+    return lines + _planned(config, library, item, now, history, fixed)
+
+
+def _describe(item: ItemSnapshot) -> str:
+    category = f"'{item.category}'" if item.category else "(none)"
+    return (
+        f'item {item.id} "{item.title}": {item.status}, category {category}, kind {item.kind}, priority {item.priority}'
+    )
+
+
+def _campaigns_taking(config: Config, item: ItemSnapshot) -> list[str]:
+    return sorted(
+        name
+        for name, campaign in config.campaigns.items()
+        if any(item_filter.accepts(item) for item_filter in campaign_filters(campaign).values())
+    )
+
+
+def _why_no_campaign(config: Config, item: ItemSnapshot) -> list[str]:
+    if not config.campaigns:
+        return ["no campaign is configured, so nothing is planned"]
+    named = {c for campaign in config.campaigns.values() for c in (*campaign.categories, *campaign.mix)}
+    every_campaign_picks_categories = all(c.categories or c.mix for c in config.campaigns.values())
+    if every_campaign_picks_categories and item.category not in named:
+        shown = f"'{item.category}'" if item.category else "(none)"
+        return [f"category {shown} is in no campaign"]
+    lines = []
+    for name, campaign in sorted(config.campaigns.items()):
+        reasons = {f.mismatch(item) for f in campaign_filters(campaign).values()} - {None}
+        lines.append(f"not in campaign {name}: {'; '.join(sorted(str(r) for r in reasons))}")
+    return lines
+
+
+def _planned(
+    config: Config,
+    library: CandidateSource,
+    item: ItemSnapshot,
+    now: datetime,
+    history: Sequence[PastShare],
+    fixed: Sequence[PastShare],
+) -> list[str]:
+    days = max(1, math.ceil(config.horizon.total_seconds() / 86400))
+    result = plan(config, library, now=now, days=days, history=history, fixed=fixed)
+    mine = [post for post in result.posts if post.item_id == item.id]
+    if not mine:
+        return [
+            f"not planned in the next {days} days: other eligible items rank first (less reach, shared "
+            "longer ago, higher priority), or no slot comes after its cooldown"
+        ]
+    return [
+        f"planned on {post.channel} at {format_instant(to_seconds(post.at))} for {post.zone} "
+        f"(campaign {post.campaign}; {post.reason})"
+        for post in mine
+    ]

@@ -1,0 +1,297 @@
+"""The planner: which item goes to which channel, when, for which audience, in which words.
+
+:func:`plan` is pure: it takes ``now`` and everything it needs as arguments, reads no clock and does no I/O
+(the candidate source may be backed by a database; that is the caller's choice). It works in two passes:
+
+1. **Timing** (:mod:`.timing`): per channel, every campaign's posts are given an instant and a target
+   segment, keeping windows, min_gap, the daily cap and the segment shares, around the published history
+   and the pinned (``fixed``) queue entries.
+2. **Content**, in time order across all channels: each post gets the best eligible item from its campaign's
+   pools (:mod:`.candidates`, with ``mix`` categories apportioned like segments) and a text that differs
+   from the item's previous one on the channel (:mod:`.variants`).
+
+Pinned posts are never moved: they count for min_gap, the daily cap, the day's posts_per_day, segment
+shares, cooldowns (in both directions: nothing is planned within repeat_after before a pinned share
+either), max_shares and text rotation. Whatever cannot be satisfied is left out and explained in
+``Plan.warnings``; planning never fails for an unsatisfiable config. Same inputs, same plan.
+"""
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from content_library.errors import EvertideError
+from content_library.rendering import render_post
+from content_library.snapshot import ItemSnapshot
+from scheduler.config import Config
+from scheduler.planning.apportion import Apportioner
+from scheduler.planning.candidates import CandidateSource, ChannelShares, Pool
+from scheduler.planning.eligibility import campaign_filters, permanent_block
+from scheduler.planning.model import PastShare, Plan, PlannedPost
+from scheduler.planning.slots import format_duration, format_instant, to_datetime, to_seconds
+from scheduler.planning.timeline import DAY as DAY_SECONDS
+from scheduler.planning.timing import ChannelTiming, Existing, Slot, Warnings
+from scheduler.planning.variants import ChosenText, choose_text, text_options
+
+
+class UnknownTarget(EvertideError, LookupError):
+    """A channel or campaign name given to the planner that the config does not define."""
+
+    def __init__(self, what: str, names: Collection[str], known: Collection[str]) -> None:
+        shown = ", ".join(sorted(names))
+        super().__init__(
+            f"no {what} called {shown} in the config",
+            hint=f"Known {what}s: {', '.join(sorted(known)) or 'none'}.",
+        )
+
+
+def plan(
+    config: Config,
+    library: CandidateSource,
+    *,
+    now: datetime,
+    days: int,
+    history: Sequence[PastShare] = (),
+    fixed: Sequence[PastShare] = (),
+    channels: Collection[str] | None = None,
+    campaigns: Collection[str] | None = None,
+) -> Plan:
+    """Plan ``days`` days from ``now`` (aware) for the given channels and campaigns (default: all).
+
+    ``history`` is what was published; ``fixed`` are queue entries a person pinned, moved or inserted, which
+    the plan keeps as they are and works around. The result holds only new posts, in time order.
+    """
+    if now.tzinfo is None:
+        raise ValueError(f"plan() needs an aware `now`, got naive {now!r}")
+    chosen_channels = _chosen("channel", channels, config.channels)
+    chosen_campaigns = _chosen("campaign", campaigns, config.campaigns)
+    start = math.ceil(now.timestamp())
+    end = start + max(days, 0) * DAY_SECONDS
+    warnings = Warnings()
+    # Timing looks back one plan length (segment shares) plus two days (min_gap, the daily cap, the first day's
+    # posts_per_day); older history only matters for cooldowns and rotation, in the content pass.
+    relevant_from = start - (end - start) - 2 * DAY_SECONDS
+    existing: defaultdict[str, list[Existing]] = defaultdict(list)
+    for share in sorted((*history, *fixed), key=_share_order):
+        if (at := to_seconds(share.at)) >= relevant_from:
+            existing[share.channel].append(Existing(at, share.campaign, share.zone))
+    slots: list[Slot] = []
+    for channel in chosen_channels:
+        names = [name for name in chosen_campaigns if channel in config.campaigns[name].channels]
+        if names and end > start:
+            timing = ChannelTiming(config, channel, start=start, end=end, existing=existing[channel], warnings=warnings)
+            slots.extend(timing.run(names))
+    writer = _ContentWriter(config, library, history, fixed, chosen_channels, chosen_campaigns, start, end)
+    posts = writer.run(slots, warnings)
+    return Plan(tuple(posts), tuple(warnings.lines()))
+
+
+def _chosen(what: str, wanted: Collection[str] | None, known: Collection[str]) -> list[str]:
+    if wanted is None:
+        return sorted(known)
+    unknown = set(wanted) - set(known)
+    if unknown:
+        raise UnknownTarget(what, unknown, known)
+    return sorted(set(wanted))
+
+
+@dataclass(frozen=True)
+class _Pinned:
+    at: int
+    share: PastShare
+
+
+class _ContentWriter:
+    """The content pass: items and texts for the timed slots, in time order."""
+
+    def __init__(
+        self,
+        config: Config,
+        library: CandidateSource,
+        history: Sequence[PastShare],
+        fixed: Sequence[PastShare],
+        channels: Sequence[str],
+        campaigns: Sequence[str],
+        start: int,
+        end: int,
+    ) -> None:
+        self.config = config
+        # max_shares counts every share anywhere: published, pinned, and planned as planning goes.
+        self.usage = Counter(share.item_id for share in (*history, *fixed))
+        self.shares = {channel: ChannelShares(channel) for channel in channels}
+        known = library.get_many({share.item_id for share in (*history, *fixed) if share.channel in self.shares})
+        self.items: dict[int, ItemSnapshot] = dict(known)
+        for share in sorted(history, key=_share_order):
+            if share.channel in self.shares and share.item_id in known:
+                self.shares[share.channel].share(
+                    known[share.item_id], to_seconds(share.at), share.zone, share.text, _option_of(share)
+                )
+        self.pinned = sorted(
+            (_Pinned(to_seconds(s.at), s) for s in fixed if s.channel in self.shares and s.item_id in known),
+            key=lambda pin: _share_order(pin.share),
+        )
+        for pin in self.pinned:
+            self.shares[pin.share.channel].know(known[pin.share.item_id]).upcoming.append(pin.at)
+        self.pools: dict[tuple[str, str], dict[str | None, Pool]] = {}
+        self.mixes: dict[tuple[str, str], Apportioner] = {}
+        for channel in channels:
+            zones = {segment.zone for segment in config.audience_of(channel)}
+            for name in campaigns:
+                campaign = config.campaigns[name]
+                if channel not in campaign.channels:
+                    continue
+                pool_zones = zones | {slot.zone for slot in campaign.slots}
+                self.pools[(channel, name)] = {
+                    key: Pool(
+                        self.shares[channel],
+                        item_filter,
+                        campaign.repeat_after,
+                        library.fresh(item_filter.categories, item_filter.kinds, item_filter.tags),
+                        self.usage,
+                        pool_zones,
+                    )
+                    for key, item_filter in campaign_filters(campaign).items()
+                }
+                if campaign.mix and self.pools[(channel, name)]:
+                    self.mixes[(channel, name)] = self._mix_counts(channel, name, (*history, *fixed), start, end)
+        for channel_shares in self.shares.values():
+            for record in channel_shares.records.values():
+                record.upcoming.sort()
+                channel_shares.announce(record)
+
+    def _mix_counts(self, channel: str, name: str, shares: Sequence[PastShare], start: int, end: int) -> Apportioner:
+        """A campaign's category counter, started from its posts in the lookback and the horizon."""
+        categories = list(self.pools[(channel, name)])
+        mix = self.config.campaigns[name].mix
+        counter = Apportioner([mix[str(category)] for category in categories])
+        lookback = start - (end - start)
+        for share in shares:
+            item = self.items.get(share.item_id)
+            mine = share.channel == channel and share.campaign == name and lookback <= to_seconds(share.at)
+            if mine and item is not None and item.category in categories:
+                counter.add(categories.index(item.category))
+        return counter
+
+    def run(self, slots: Sequence[Slot], warnings: Warnings) -> list[PlannedPost]:
+        posts: list[PlannedPost] = []
+        empty: defaultdict[tuple[str, str], list[int]] = defaultdict(list)
+        pins = iter(self.pinned)
+        pin = next(pins, None)
+        for slot in sorted(slots, key=lambda s: (s.at, s.channel, s.campaign)):
+            while pin is not None and pin.at <= slot.at:
+                share = pin.share
+                self.shares[share.channel].share(
+                    self.items[share.item_id], pin.at, share.zone, share.text, _option_of(share)
+                )
+                pin = next(pins, None)
+            post = self._fill(slot)
+            if post is None:
+                empty[(slot.channel, slot.campaign)].append(slot.at)
+            else:
+                posts.append(post)
+        for (channel, name), instants in sorted(empty.items()):
+            warnings.note(self._shortage(channel, name, instants))
+        return posts
+
+    def _fill(self, slot: Slot) -> PlannedPost | None:
+        pools = self.pools[(slot.channel, slot.campaign)]
+        keys = list(pools)
+        mix = self.mixes.get((slot.channel, slot.campaign))
+        order = [keys[index] for index in mix.ranking()] if mix else keys
+        for key in order:
+            found = pools[key].take(slot.at, slot.zone, lambda item: self._word(item, slot))
+            if found is None:
+                continue
+            item, chosen = found
+            if mix:
+                mix.add(keys.index(key))
+            record = self.shares[slot.channel].records.get(item.id)
+            reason = _reason(slot, record.reach[slot.zone] if record else 0, record.last if record else None, key)
+            self.shares[slot.channel].share(item, slot.at, slot.zone, chosen.text, chosen.option.key)
+            self.usage[item.id] += 1
+            return PlannedPost(
+                channel=slot.channel,
+                campaign=slot.campaign,
+                at=to_datetime(slot.at),
+                zone=slot.zone,
+                item_id=item.id,
+                variant_id=chosen.option.variant_id,
+                text=chosen.text,
+                reason=reason,
+            )
+        return None
+
+    def _word(self, item: ItemSnapshot, slot: Slot) -> ChosenText | None:
+        campaign = self.config.campaigns[slot.campaign]
+        kind = self.config.channels[slot.channel].kind
+        record = self.shares[slot.channel].records.get(item.id)
+        post_id = f"{slot.channel}-{item.id}-{to_datetime(slot.at):%Y%m%d%H%M}"
+        context = {"channel": slot.channel, "campaign": slot.campaign, "post_id": post_id}
+
+        def render(template: str) -> str:
+            return render_post(
+                item,
+                template,
+                channel_kind=kind,
+                hashtags=campaign.hashtags,
+                utm=campaign.utm or None,
+                utm_context=context,
+            )
+
+        return choose_text(
+            text_options(item, kind, campaign.templates),
+            previous_key=record.last_option if record else None,
+            previous_text=record.last_text if record else None,
+            render=render,
+        )
+
+    def _shortage(self, channel: str, name: str, instants: list[int]) -> str:
+        campaign = self.config.campaigns[name]
+        pools = self.pools[(channel, name)].values()
+        first = min(instants)
+        usable = {
+            item_id
+            for pool in pools
+            for item_id in pool.members
+            if not permanent_block(self.shares[channel].records[item_id].item, first, self.usage[item_id])
+        }
+        head = f"campaign {name} on {channel}: {len(instants)} post(s) left empty, the first at {format_instant(first)}"
+        if not usable and all(pool.fresh_exhausted for pool in pools):
+            return f"{head}: no eligible items ({_describe_filter(name, campaign.categories, campaign.kinds)})"
+        waits = sorted(again for pool in pools for again in pool.cooling(first))
+        per_day = campaign.posts_per_day or sum(len(slot.days) for slot in campaign.slots) / 7
+        repeat_after = campaign.repeat_after.total_seconds()
+        needed = math.ceil(per_day * repeat_after / DAY_SECONDS)
+        detail = f"only {len(usable)} eligible item(s) for repeat_after {format_duration(repeat_after)}"
+        detail += f" at {per_day:g} post(s)/day, which needs about {needed}"
+        if waits:
+            detail += f"; the next one is free again at {format_instant(waits[0])}"
+        return f"{head}: {detail}. Add items, or shorten repeat_after"
+
+
+def _describe_filter(name: str, categories: Sequence[str], kinds: Sequence[str]) -> str:
+    parts = []
+    if categories:
+        parts.append(f"categories {', '.join(categories)}")
+    if kinds:
+        parts.append(f"kinds {', '.join(kinds)}")
+    return "; ".join(parts) or "the library has no active item"
+
+
+def _share_order(share: PastShare) -> tuple[datetime, str, int, str, str, int, str]:
+    """A total order on shares, so that the input's order never changes the plan."""
+    variant = -1 if share.variant_id is None else share.variant_id
+    return (share.at, share.channel, share.item_id, share.zone, share.text, variant, share.campaign or "")
+
+
+def _option_of(share: PastShare) -> tuple[str, object] | None:
+    return ("variant", share.variant_id) if share.variant_id is not None else None
+
+
+def _reason(slot: Slot, reach: int, last: int | None, category: str | None) -> str:
+    mix = f"mix category {category}; " if category is not None else ""
+    if last is None:
+        return f"{mix}first post on {slot.channel}"
+    return f"{mix}reached {slot.zone} {reach}× before on {slot.channel}, last shared there {format_instant(last)}"

@@ -1,0 +1,334 @@
+"""When each post goes: the first half of planning, done per channel before any item is chosen.
+
+For every local date of the plan and every campaign on the channel (in name order), the campaign's
+``posts_per_day`` are apportioned over the channel's audience segments (:mod:`.apportion`) and put inside
+that segment's windows on that date; explicit weekly ``slots`` are placed first, as written. Existing posts
+(history and pinned entries) count against the day's ``posts_per_day``, the segment shares, min_gap and the
+daily cap. A day is judged in the target segment's local date (weekdays, blackout, start/end).
+
+Within a window, a segment's posts of the day sit at evenly spaced fractions of the window, rotated from day
+to day by the golden ratio so that the same audience sees a campaign at a different local hour each day.
+Jitter (deterministic: a hash of channel, campaign, date and post) moves the target, and the post then
+goes to the nearest instant that keeps every min_gap and the daily cap. If the spread-out targets leave no
+room for all of them, the day is packed from the start of the window instead, which fits the most.
+
+At the two ends of the horizon a segment whose windows are cut off by it stops the campaign's day there
+(the next plan fills it); a post that does not fit for any other reason is tried in the next most due
+segment and, if it fits nowhere, reported with the numbers.
+"""
+
+import hashlib
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+
+from scheduler.config import CampaignConfig, Config, Segment
+from scheduler.planning.apportion import Apportioner
+from scheduler.planning.slots import (
+    Interval,
+    clip,
+    describe_windows,
+    first_instant_at,
+    format_duration,
+    local_dates,
+    local_wall,
+    segment_intervals,
+    slot_instant,
+    weekday_name,
+    window_date,
+)
+from scheduler.planning.timeline import MINUTE, ChannelTimeline, nearest, point_at
+
+GOLDEN = 0.6180339887498949
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A post's time and audience, before an item is chosen for it."""
+
+    at: int
+    channel: str
+    campaign: str
+    zone: str
+    day: date
+
+
+@dataclass(frozen=True)
+class Existing:
+    """A post the plan works around: published history or a pinned queue entry."""
+
+    at: int
+    campaign: str | None
+    zone: str
+
+
+class Warnings:
+    """Problems found while planning, one line per kind of problem with the dates it happened on.
+
+    A campaign whose window is too short fails every day; the person needs one line with the numbers and the
+    dates, not 28 copies of it.
+    """
+
+    def __init__(self) -> None:
+        self._dates: dict[tuple[str, str], list[date]] = {}
+        self._notes: list[str] = []
+
+    def note(self, line: str) -> None:
+        """A problem that is not tied to particular dates."""
+        self._notes.append(line)
+
+    def add(self, what: str, day: date, detail: str) -> None:
+        self._dates.setdefault((what, detail), []).append(day)
+
+    def lines(self) -> list[str]:
+        found = []
+        for (what, detail), days in self._dates.items():
+            unique = sorted(set(days))
+            more = f" and {len(unique) - 1} more day{'s' if len(unique) > 2 else ''}" if len(unique) > 1 else ""
+            found.append(f"{what} on {unique[0]}{more} ({detail})")
+        return found + self._notes
+
+
+def unit_hash(*parts: object) -> float:
+    """A stable number in [0, 1) for ``parts``: deterministic jitter and rotation, never ``random``."""
+    digest = hashlib.blake2b(repr(parts).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+def campaign_runs_on(campaign: CampaignConfig, day: date) -> bool:
+    """Weekdays, blackout dates and start/end, judged on a local date."""
+    return (
+        weekday_name(day) in campaign.days
+        and day not in campaign.blackout
+        and (campaign.start is None or day >= campaign.start)
+        and (campaign.end is None or day <= campaign.end)
+    )
+
+
+class ChannelTiming:
+    """Places every post of one channel between ``start`` and ``end`` (epoch seconds)."""
+
+    def __init__(
+        self, config: Config, channel: str, *, start: int, end: int, existing: Sequence[Existing], warnings: Warnings
+    ) -> None:
+        self.config, self.channel, self.start, self.end = config, channel, start, end
+        self.warnings = warnings
+        self.timeline = ChannelTimeline(config.channels[channel].daily_cap)
+        self.segments: tuple[Segment, ...] = config.audience_of(channel)
+        self.existing = existing
+        for post in existing:
+            self.timeline.add(post.at, self.gap(post.campaign))
+        self.slots: list[Slot] = []
+
+    def gap(self, campaign: str | None) -> int:
+        found = self.config.campaigns.get(campaign) if campaign else None
+        return int(found.min_gap.total_seconds()) if found else 0
+
+    def _segment_of(self, zone_name: str) -> int | None:
+        return next((index for index, s in enumerate(self.segments) if s.zone == zone_name), None)
+
+    def run(self, campaigns: Sequence[str]) -> list[Slot]:
+        by_slots = [name for name in campaigns if self.config.campaigns[name].slots]
+        daily = [name for name in campaigns if self.config.campaigns[name].posts_per_day]
+        for name in by_slots:
+            self._place_weekly(name, self.config.campaigns[name])
+        if daily:
+            self._place_daily(daily)
+        return sorted(self.slots, key=lambda slot: (slot.at, slot.campaign))
+
+    # Explicit weekly slots ------------------------------------------------------------------------------
+
+    def _place_weekly(self, name: str, campaign: CampaignConfig) -> None:
+        gap, jitter = self.gap(name), int(campaign.jitter.total_seconds())
+        zones = {slot.zone for slot in campaign.slots}
+        served = Counter(
+            (post.zone, local_wall(post.zone, post.at).date())
+            for post in self.existing
+            if post.campaign == name and post.zone in zones
+        )
+        for slot in campaign.slots:
+            for day in local_dates(slot.zone, self.start, self.end):
+                at = slot_instant(slot, day)
+                if at is None or not campaign_runs_on(campaign, day) or not self.start <= at < self.end:
+                    continue
+                if served[(slot.zone, day)]:
+                    served[(slot.zone, day)] -= 1  # a published or pinned post already took this slot
+                    continue
+                offset = round((2 * unit_hash(self.channel, name, day, str(slot)) - 1) * jitter / MINUTE) * MINUTE
+                choice = next(
+                    (t for t in (at + offset, at) if self.start <= t < self.end and self.timeline.fits(t, gap)), None
+                )
+                if choice is None:
+                    self.warnings.add(
+                        f"campaign {name} on {self.channel}: slot {slot} skipped",
+                        day,
+                        f"too close to another post for min_gap {format_duration(gap)}{self._cap_words()}",
+                    )
+                    continue
+                self.timeline.add(choice, gap)
+                self.slots.append(Slot(choice, self.channel, name, slot.zone, day))
+
+    # posts_per_day ----------------------------------------------------------------------------------------
+
+    def _place_daily(self, names: Sequence[str]) -> None:
+        weights = [segment.weight for segment in self.segments]
+        shares = {name: Apportioner(weights) for name in names}
+        used: Counter[tuple[str, date]] = Counter()
+        lookback = self.start - (self.end - self.start)
+        for post in self.existing:
+            index = self._segment_of(post.zone)
+            if post.campaign not in shares or index is None:
+                continue
+            if lookback <= post.at < self.end:
+                shares[post.campaign].add(index)
+            used[(post.campaign, window_date(self.segments[index], post.at))] += 1
+        days = sorted({day for s in self.segments for day in local_dates(s.zone, self.start, self.end)})
+        for day in days:
+            for name in names:
+                campaign = self.config.campaigns[name]
+                assert campaign.posts_per_day is not None
+                wanted = campaign.posts_per_day - used[(name, day)]
+                if wanted > 0 and campaign_runs_on(campaign, day):
+                    self._place_day(name, campaign, day, shares[name], wanted)
+
+    def _is_cut(self, segment: Segment, day: date, windows: tuple[Interval, ...]) -> bool:
+        """Whether the horizon cuts into this segment's day (then a missing post is the next plan's job)."""
+        if windows:
+            return clip(windows, self.start, self.end) != windows
+        span_end = day + timedelta(days=2 if any(w.crosses_midnight for w in segment.windows) else 1)
+        return not (
+            self.start <= first_instant_at(segment.zone, day, time(0))
+            and first_instant_at(segment.zone, span_end, time(0)) <= self.end
+        )
+
+    def _place_day(self, name: str, campaign: CampaignConfig, day: date, shares: Apportioner, wanted: int) -> None:
+        gap = self.gap(name)
+        windows = [segment_intervals(segment, day) for segment in self.segments]
+        room = [clip(w, self.start, self.end) for w in windows]
+        cut = [self._is_cut(s, day, w) for s, w in zip(self.segments, windows, strict=True)]
+        turns = shares.preview(wanted)
+        placed = {
+            index: self._place_segment(name, campaign, index, day, room[index], count)
+            for index, count in sorted(Counter(turns).items())
+        }
+        short: set[int] = set()
+        missing = 0
+        for index in turns:
+            if placed[index]:
+                self._commit(name, index, day, placed[index].pop(), shares)
+            elif cut[index]:
+                # Beyond the horizon: stop so that the counts stay an exact prefix of the apportionment; the
+                # next plan, which reaches further, places the rest of this day.
+                for rest in placed.values():
+                    for at in rest:
+                        self.timeline.remove(at, gap)
+                return
+            else:
+                short.add(index)
+                missing += 1
+        if short:
+            self._fill_elsewhere(name, campaign, day, shares, room, cut, short, missing)
+
+    def _commit(self, name: str, index: int, day: date, at: int, shares: Apportioner) -> None:
+        shares.add(index)
+        self.slots.append(Slot(at, self.channel, name, self.segments[index].zone, day))
+
+    def _fill_elsewhere(
+        self,
+        name: str,
+        campaign: CampaignConfig,
+        day: date,
+        shares: Apportioner,
+        room: list[tuple[Interval, ...]],
+        cut: list[bool],
+        short: set[int],
+        missing: int,
+    ) -> None:
+        """Posts that fit nowhere in their due segment go to the next most due one with room, else warn."""
+        full, moved_to = set(short), set()
+        while missing > 0:
+            for index in shares.ranking():
+                if index in full or cut[index]:
+                    continue
+                got = self._place_segment(name, campaign, index, day, room[index], 1, turn=shares.counts[index])
+                if got:
+                    self._commit(name, index, day, got[0], shares)
+                    moved_to.add(self.segments[index].zone)
+                    missing -= 1
+                    break
+                full.add(index)
+            else:
+                break
+        limits = f"min_gap {format_duration(self.gap(name))}{self._cap_words()}"
+        if moved_to:
+            crowded = sorted(short, key=lambda index: self.segments[index].zone)
+            self.warnings.add(
+                f"campaign {name} on {self.channel}: "
+                + ", ".join(self.segments[index].zone for index in crowded)
+                + f" got fewer posts than its share, the rest went to {', '.join(sorted(moved_to))}",
+                day,
+                "; ".join(describe_windows(self.segments[index], day).text for index in crowded) + f", {limits}",
+            )
+        if missing > 0:
+            assert campaign.posts_per_day is not None
+            fitted = campaign.posts_per_day - missing
+            details = (
+                "; ".join(
+                    describe_windows(segment, day).text for segment, r in zip(self.segments, room, strict=True) if r
+                )
+                or "no window of the audience is open that day"
+            )
+            self.warnings.add(
+                f"campaign {name} on {self.channel}: {fitted} of {campaign.posts_per_day} posts/day fit",
+                day,
+                f"{details}, {limits}",
+            )
+
+    def _cap_words(self) -> str:
+        cap = self.timeline.daily_cap
+        return f", daily_cap {cap} per 24h" if cap else ""
+
+    def _place_segment(
+        self,
+        name: str,
+        campaign: CampaignConfig,
+        index: int,
+        day: date,
+        room: tuple[Interval, ...],
+        count: int,
+        *,
+        turn: int = 0,
+    ) -> list[int]:
+        """Up to ``count`` instants for ``name`` in segment ``index`` on ``day``, added to the timeline."""
+        if not room:
+            return []
+        gap, jitter = self.gap(name), campaign.jitter.total_seconds()
+        base = (unit_hash(self.channel, name, index) + day.toordinal() * GOLDEN) % 1
+        spread: list[int] = []
+        for post in range(count):
+            fraction = (base + (post + turn * GOLDEN) / count) % 1
+            offset = (2 * unit_hash(self.channel, name, day, index, post, turn) - 1) * jitter
+            at = nearest(self.timeline.free(room, gap), point_at(room, fraction) + int(offset))
+            if at is None:
+                break
+            self.timeline.add(at, gap)
+            spread.append(at)
+        if len(spread) == count:
+            return spread
+        for at in spread:
+            self.timeline.remove(at, gap)
+        packed: list[int] = []
+        for _ in range(count):
+            free = self.timeline.free(room, gap)
+            if not free:
+                break
+            self.timeline.add(free[0][0], gap)
+            packed.append(free[0][0])
+        if len(packed) >= len(spread):
+            return packed
+        for at in packed:
+            self.timeline.remove(at, gap)
+        for at in spread:
+            self.timeline.add(at, gap)
+        return spread

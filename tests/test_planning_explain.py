@@ -1,0 +1,86 @@
+"""`explain_item`: why an item is or is not in the plan, in the planner's own terms."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from content_library.errors import ItemNotFound
+from content_library.snapshot import ItemSnapshot
+from scheduler.config import Config
+from scheduler.planning import InMemoryCandidates, PastShare, explain_item
+
+NOW = datetime(2026, 11, 10, tzinfo=UTC)
+CONFIG = Config.model_validate(
+    {
+        "horizon": "3d",
+        "channels": {"x-main": {"kind": "x"}, "toot": {"kind": "mastodon"}},
+        "campaigns": {
+            "support": {
+                "channels": ["x-main", "toot"],
+                "categories": ["faq"],
+                "posts_per_day": 2,
+                "repeat_after": "30d",
+            },
+            "tips": {"channels": ["toot"], "mix": {"tips": 1}, "posts_per_day": 1},
+        },
+    }
+)
+
+
+def item(item_id: int, **fields: Any) -> ItemSnapshot:
+    return ItemSnapshot(
+        id=item_id, title=f"Item {item_id}", url=f"https://example.org/{item_id}", **{"category": "faq", **fields}
+    )
+
+
+def explain(items: list[ItemSnapshot], item_id: int, **kwargs: Any) -> list[str]:
+    return explain_item(CONFIG, InMemoryCandidates(items), item_id, now=NOW, **kwargs)
+
+
+def test_a_fresh_item_is_eligible_and_shows_its_planned_posts() -> None:
+    lines = explain([item(1)], 1)
+    assert lines[0] == "item 1 \"Item 1\": active, category 'faq', kind article, priority 0"
+    assert "eligible on x-main for campaign support" in lines and "eligible on toot for campaign support" in lines
+    assert any(line.startswith("planned on x-main at 2026-11-10T") and "first post on x-main" in line for line in lines)
+
+
+def test_a_recent_share_means_cooling_down_until_repeat_after_has_passed() -> None:
+    history = [PastShare("x-main", 1, datetime(2026, 11, 1, 9, tzinfo=UTC), "UTC", campaign="support")]
+    lines = explain([item(1)], 1, history=history)
+    assert "shared on x-main at 2026-11-01T09:00Z for UTC" in lines
+    assert "cooling down on x-main until 2026-12-01T09:00Z (repeat_after 30d, campaign support)" in lines
+    assert "eligible on toot for campaign support" in lines
+
+
+@pytest.mark.parametrize(
+    ("fields", "history", "expected"),
+    [
+        ({"status": "paused"}, [], "paused (only active items are planned)"),
+        ({"status": "retired"}, [], "retired (only active items are planned)"),
+        ({"expires_at": NOW - timedelta(hours=1)}, [], "expired at 2026-11-09T23:00Z"),
+        (
+            {"max_shares": 1},
+            [PastShare("elsewhere", 1, NOW - timedelta(days=90), "UTC")],
+            "max shares reached (1 of 1, counting planned ones)",
+        ),
+        ({"category": "misc"}, [], "category 'misc' is in no campaign"),
+    ],
+)
+def test_why_an_item_is_never_planned(fields: dict[str, object], history: list[PastShare], expected: str) -> None:
+    assert explain([item(1, **fields)], 1, history=history)[-1] == expected
+
+
+def test_an_item_that_matches_no_filter_says_which_filter_refuses_it() -> None:
+    config = CONFIG.model_copy(
+        update={
+            "campaigns": {"all": CONFIG.campaigns["support"].model_copy(update={"categories": (), "kinds": ("faq",)})}
+        }
+    )
+    lines = explain_item(config, InMemoryCandidates([item(1)]), 1, now=NOW)
+    assert lines[-1] == "not in campaign all: kind 'article' is not one of faq"
+
+
+def test_an_unknown_item_is_an_item_not_found() -> None:
+    with pytest.raises(ItemNotFound, match="no item with id 99"):
+        explain([item(1)], 99)

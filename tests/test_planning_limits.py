@@ -1,0 +1,153 @@
+"""Rules 7 and 8: the same inputs give the same plan; impossible setups give what fits plus the numbers."""
+
+import random
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
+
+from content_library.snapshot import ItemSnapshot
+from scheduler.config import Config
+from scheduler.planning import InMemoryCandidates, UnknownTarget, plan
+from tests.planning_rules import check_gaps_and_caps, check_local_times
+from tests.strategies import Setup, setups
+
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def items(count: int) -> list[ItemSnapshot]:
+    return [ItemSnapshot(id=n, title=f"Item {n}", url=f"https://example.org/{n}") for n in range(1, count + 1)]
+
+
+def config_with(
+    campaign: dict[str, object],
+    *,
+    audience: list[dict[str, object]] | None = None,
+    channel: dict[str, object] | None = None,
+) -> Config:
+    return Config.model_validate(
+        {
+            "channels": {"x-main": {"kind": "x", **({"audience": "people"} if audience else {}), **(channel or {})}},
+            "audiences": {"people": audience} if audience else {},
+            "campaigns": {"support": {"channels": ["x-main"], **campaign}},
+        }
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(setups(feasible=False))
+def test_the_same_inputs_give_the_same_plan_whatever_their_order(setup: Setup) -> None:
+    first = plan(
+        setup.config,
+        InMemoryCandidates(setup.items),
+        now=setup.now,
+        days=setup.days,
+        history=setup.history,
+        fixed=setup.fixed,
+    )
+    shuffled = random.Random(7)
+    library, history, fixed = list(setup.items), list(setup.history), list(setup.fixed)
+    for listing in (library, history, fixed):
+        shuffled.shuffle(listing)
+    again = plan(
+        setup.config, InMemoryCandidates(library), now=setup.now, days=setup.days, history=history, fixed=fixed
+    )
+    assert again == first
+
+
+@settings(max_examples=40, deadline=None)
+@given(setups(feasible=False))
+def test_jitter_keeps_posts_in_their_windows_and_apart(setup: Setup) -> None:
+    jittered = setup.config.model_copy(
+        update={
+            "campaigns": {
+                name: campaign.model_copy(update={"jitter": timedelta(minutes=50)})
+                for name, campaign in setup.config.campaigns.items()
+            }
+        }
+    )
+    result = plan(
+        jittered,
+        InMemoryCandidates(setup.items),
+        now=setup.now,
+        days=setup.days,
+        history=setup.history,
+        fixed=setup.fixed,
+    )
+    check_local_times(jittered, result)
+    check_gaps_and_caps(jittered, result, setup.history, setup.fixed)
+
+
+def test_a_window_too_short_for_posts_per_day_gives_what_fits_and_says_why() -> None:
+    config = config_with(
+        {"posts_per_day": 3, "min_gap": "1h", "repeat_after": "1d"},
+        audience=[{"zone": "Europe/London", "weight": 1, "windows": ["07:30-09:30"]}],
+    )
+    result = plan(config, InMemoryCandidates(items(20)), now=NOW, days=3)
+    assert len(result.posts) == 6
+    assert result.warnings == (
+        "campaign support on x-main: 2 of 3 posts/day fit on 2026-12-01 and 2 more days"
+        " (window 07:30-09:30 Europe/London is 2h, min_gap 1h)",
+    )
+
+
+def test_too_few_items_for_repeat_after_leaves_slots_empty_and_says_how_many_are_needed() -> None:
+    config = config_with({"posts_per_day": 3, "min_gap": "1h", "repeat_after": "30d"})
+    result = plan(config, InMemoryCandidates(items(4)), now=NOW, days=5)
+    assert sorted(p.item_id for p in result.posts) == [1, 2, 3, 4]
+    (warning,) = result.warnings
+    assert warning.startswith("campaign support on x-main: 11 post(s) left empty, the first at 2026-12-02T")
+    assert "only 4 eligible item(s) for repeat_after 30d at 3 post(s)/day, which needs about 90" in warning
+
+
+def test_no_eligible_item_at_all_is_a_warning_not_an_error() -> None:
+    config = config_with({"posts_per_day": 2, "categories": ["faq"]})
+    result = plan(config, InMemoryCandidates(items(5)), now=NOW, days=2)
+    assert result.posts == ()
+    (warning,) = result.warnings
+    assert re.fullmatch(
+        r"campaign support on x-main: 4 post\(s\) left empty, the first at 2026-12-01T\d\d:\d\dZ: "
+        r"no eligible items \(categories faq\)",
+        warning,
+    )
+
+
+def test_a_daily_cap_below_posts_per_day_is_reported() -> None:
+    config = config_with({"posts_per_day": 5, "min_gap": "30m"}, channel={"daily_cap": 3})
+    result = plan(config, InMemoryCandidates(items(50)), now=NOW, days=3)
+    assert len(result.posts) == 9
+    assert "3 of 5 posts/day fit" in result.warnings[0] and "daily_cap 3 per 24h" in result.warnings[0]
+
+
+def test_a_huge_infeasible_setup_still_finishes() -> None:
+    config = config_with(
+        {"posts_per_day": 500, "min_gap": "3h", "repeat_after": "300d", "mix": {"a": 1, "b": 2}},
+        audience=[
+            {"zone": z, "weight": w, "windows": ["09:00-09:15", "23:50-00:05"]}
+            for z, w in (("Pacific/Chatham", 1), ("America/Santiago", 0.01))
+        ],
+        channel={"daily_cap": 2},
+    )
+    result = plan(config, InMemoryCandidates(items(3)), now=datetime(2026, 4, 3, tzinfo=UTC), days=30)
+    assert result.posts == () and result.warnings
+
+
+def test_unknown_channel_or_campaign_names_are_refused_by_name() -> None:
+    config = config_with({"posts_per_day": 1})
+    with pytest.raises(UnknownTarget, match="no channel called nope") as caught:
+        plan(config, InMemoryCandidates([]), now=NOW, days=1, channels=["nope"])
+    assert "x-main" in caught.value.hint
+    with pytest.raises(UnknownTarget, match="no campaign called other"):
+        plan(config, InMemoryCandidates([]), now=NOW, days=1, campaigns=["other"])
+
+
+def test_a_naive_now_is_refused() -> None:
+    with pytest.raises(ValueError, match="aware"):
+        plan(config_with({"posts_per_day": 1}), InMemoryCandidates([]), now=datetime(2026, 1, 1), days=1)  # noqa: DTZ001
+
+
+def test_a_mix_whose_categories_are_all_filtered_out_plans_nothing_and_says_so() -> None:
+    config = config_with({"posts_per_day": 1, "categories": ["faq"], "mix": {"tips": 1}})
+    result = plan(config, InMemoryCandidates(items(5)), now=NOW, days=1)
+    assert result.posts == () and "no eligible items" in result.warnings[0]

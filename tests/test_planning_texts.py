@@ -1,0 +1,106 @@
+"""Rule 6: wording rotates over variants and templates, never repeats itself, and fits the platform."""
+
+from datetime import UTC, datetime
+
+from hypothesis import given, settings
+
+from content_library.snapshot import ItemSnapshot, VariantSnapshot
+from content_library.text_length import fits
+from scheduler.config import Config
+from scheduler.planning import InMemoryCandidates, PastShare, plan
+from tests.planning_rules import check_texts
+from tests.strategies import Setup, setups
+
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def one_item_config(**campaign: object) -> Config:
+    return Config.model_validate(
+        {
+            "channels": {"x-main": {"kind": "x"}},
+            "campaigns": {"k": {"channels": ["x-main"], "posts_per_day": 1, "repeat_after": "12h", **campaign}},
+        }
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(setups(feasible=False))
+def test_a_text_never_repeats_the_items_previous_text_on_the_channel_and_always_fits(setup: Setup) -> None:
+    result = plan(
+        setup.config,
+        InMemoryCandidates(setup.items),
+        now=setup.now,
+        days=setup.days,
+        history=setup.history,
+        fixed=setup.fixed,
+    )
+    check_texts(setup.config, result, setup.history, setup.fixed)
+
+
+def test_variants_for_the_channel_kind_then_templates_take_turns() -> None:
+    item = ItemSnapshot(
+        id=1,
+        title="Reset your password",
+        url="https://help.example/reset",
+        summary="Three steps.",
+        variants=(
+            VariantSnapshot(11, "Locked out? {url}"),
+            VariantSnapshot(12, "Only for Mastodon {url}", channel_kind="mastodon"),
+            VariantSnapshot(13, "Forgot it again? {url}", channel_kind="x"),
+        ),
+    )
+    result = plan(one_item_config(), InMemoryCandidates([item]), now=NOW, days=4)
+    assert [p.variant_id for p in result.posts] == [11, 13, None, 11]
+    assert [p.text for p in result.posts][:3] == [
+        "Locked out? https://help.example/reset",
+        "Forgot it again? https://help.example/reset",
+        "Reset your password https://help.example/reset",
+    ]
+
+
+def test_a_lone_template_alternates_with_a_built_in_fallback() -> None:
+    item = ItemSnapshot(id=1, title="Reset your password", url="https://help.example/reset", summary="Three steps.")
+    result = plan(one_item_config(templates=["{title} {url}"]), InMemoryCandidates([item]), now=NOW, days=4)
+    texts = [p.text for p in result.posts]
+    assert (
+        texts
+        == [
+            "Reset your password https://help.example/reset",
+            "Reset your password: Three steps. https://help.example/reset",
+        ]
+        * 2
+    )
+
+
+def test_rotation_continues_from_the_history_and_never_repeats_the_last_published_text() -> None:
+    item = ItemSnapshot(
+        id=1,
+        title="Reset your password",
+        url="https://help.example/reset",
+        variants=(VariantSnapshot(11, "Locked out? {url}"), VariantSnapshot(12, "Help: {url}")),
+    )
+    history = [
+        PastShare(
+            "x-main",
+            1,
+            datetime(2026, 5, 20, tzinfo=UTC),
+            "UTC",
+            variant_id=11,
+            text="Locked out? https://help.example/reset",
+        )
+    ]
+    result = plan(one_item_config(), InMemoryCandidates([item]), now=NOW, days=1, history=history)
+    assert [p.variant_id for p in result.posts] == [12]
+
+
+def test_long_items_are_shortened_to_fit_and_utm_and_hashtags_are_applied() -> None:
+    item = ItemSnapshot(id=7, title="A title " * 40, url="https://example.org/long", summary="Words " * 100)
+    config = one_item_config(
+        hashtags=["evergreen"],
+        utm={"source": "{channel}", "content": "{post_id}"},
+        templates=["{title} — {summary} {url} {hashtags}"],
+    )
+    result = plan(config, InMemoryCandidates([item]), now=NOW, days=1)
+    (post,) = result.posts
+    assert fits(post.text, "x") and "#evergreen" in post.text
+    assert f"utm_source=x-main&utm_content=x-main-7-{post.at:%Y%m%d%H%M}" in post.text
