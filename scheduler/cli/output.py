@@ -22,13 +22,14 @@ def print_json(data: Any) -> None:
 
 
 def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """A rich table; paged through ``$PAGER`` when it is taller than the terminal."""
+    """A rich table, one line per row (long cells end in "…"); paged through ``$PAGER`` when it is taller
+    than the terminal. ``--json`` is the way to get every character."""
     from rich.console import Console
     from rich.table import Table
 
     table = Table(title=title, header_style="bold", show_lines=False)
     for column in columns:
-        table.add_column(column, overflow="fold")
+        table.add_column(column, overflow="ellipsis", no_wrap=True)
     count = 0
     for row in rows:
         table.add_row(*("" if cell is None else str(cell) for cell in row))

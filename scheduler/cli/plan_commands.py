@@ -1,7 +1,7 @@
 """``evertide plan``: preview what the planner would post, without writing anything."""
 
 from collections import Counter, defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -75,7 +75,7 @@ def plan(
     if json:
         print_json([post_json(p) for p in result.posts])
     else:
-        _print_plan(config, result)
+        _print_plan(config, result, start)
     for warning in result.warnings:
         say(f"warning: {warning}")
 
@@ -93,7 +93,7 @@ def post_json(post: Any) -> dict[str, Any]:
     }
 
 
-def _print_plan(config: "Config", result: "Plan") -> None:
+def _print_plan(config: "Config", result: "Plan", start: datetime) -> None:
     print_table(
         f"{len(result.posts)} planned post(s)",
         ("target local time", config.display_timezone, "channel", "campaign", "item", "text"),
@@ -104,7 +104,7 @@ def _print_plan(config: "Config", result: "Plan") -> None:
                 p.channel,
                 p.campaign,
                 p.item_id,
-                p.text[:70],
+                p.text,
             )
             for p in result.posts
         ),
@@ -128,3 +128,15 @@ def _print_plan(config: "Config", result: "Plan") -> None:
             for s in segments
         ]
         print_table(f"{name}: shares per segment", ("segment", "posts", "share", "weight", "distinct items"), rows)
+        say(_volume_line(name, config, posts, start))
+
+
+def _volume_line(channel: str, config: "Config", posts: list[Any], start: datetime) -> str:
+    """Posts in the next 24 h and 30 days of the plan — platforms such as X charge per post, more with a link."""
+    day = [p for p in posts if p.at < start + timedelta(hours=24)]
+    month = [p for p in posts if p.at < start + timedelta(days=30)]
+    line = f"{channel}: {len(day)} post(s) in the next 24 h, {len(month)} in the next 30 days"
+    if config.channels[channel].kind == "x":
+        linked = sum(1 for p in month if "http" in p.text)
+        line += f" ({linked} of them with a link)"
+    return line

@@ -83,14 +83,13 @@ def list_(
     current = now()
     with transaction(open_database(config)) as session:
         rows = list_entries(session, channel=channel, campaign=campaign, days=days, state=state, now=current)
-        titles = _titles(session, {e.item_id for e in rows})
         counts = volume(session, now=current)
     if json:
         print_json([entry_json(e) for e in rows])
         return
     print_table(
         f"{len(rows)} entr{'y' if len(rows) == 1 else 'ies'}",
-        ("id", "target local time", config.display_timezone, "channel", "state", "item", "text"),
+        ("id", "target local time", config.display_timezone, "channel", "state", "text"),
         (
             (
                 f"{e.id}{' 📌' if e.pinned else ''}{' ⚠' if outside_windows(config, e) else ''}",
@@ -98,8 +97,7 @@ def list_(
                 short_local(e.at, config.display_timezone),
                 e.channel,
                 e.state,
-                titles.get(e.item_id, f"#{e.item_id}")[:40],
-                e.text[:60],
+                e.text,
             )
             for e in rows
         ),
