@@ -5,7 +5,6 @@ with a deadline, never a fixed sleep.
 """
 
 import json
-import os
 import random
 import signal
 import subprocess

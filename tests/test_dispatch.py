@@ -21,7 +21,6 @@ from scheduler.publishers.registry import build_publisher
 from scheduler.queue.entries import get_entry
 from scheduler.queue.holds import active_holds
 from scheduler.queue.tables import Publication
-from tests.emulators import Reply
 from tests.emulators.webhook_sink import WebhookSink, unavailable
 from tests.emulators.x_api import XApi, duplicate, rate_limited, unauthorized
 from tests.queue_helpers import T0, add_items, config_in, queue

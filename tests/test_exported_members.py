@@ -4,8 +4,10 @@ import importlib
 
 import pytest
 
+PACKAGES = ["content_library", "scheduler.planning", "scheduler.publishers", "scheduler.queue", "scheduler.dispatch"]
 
-@pytest.mark.parametrize("package", ["content_library", "scheduler.publishers", "scheduler.queue", "scheduler.dispatch"])
+
+@pytest.mark.parametrize("package", PACKAGES)
 def test_every_exported_name_resolves(package: str) -> None:
     module = importlib.import_module(package)
     assert module.__all__

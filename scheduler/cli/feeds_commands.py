@@ -67,7 +67,17 @@ def list_(ctx: typer.Context, json: bool = typer.Option(False, "--json", help="P
     print_table(
         f"{len(feeds)} feed(s)",
         ("id", "name", "origin", "category", "last polled", "last error"),
-        ((f.id, f.name, f.origin, f.category, f.last_polled_at or "never", f.last_error or "") for f in feeds),
+        (
+            (
+                f.id,
+                f.name,
+                f.origin,
+                f.category,
+                f"{f.last_polled_at:%Y-%m-%d %H:%MZ}" if f.last_polled_at else "never",
+                f.last_error or "",
+            )
+            for f in feeds
+        ),
     )
 
 

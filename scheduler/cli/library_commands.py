@@ -117,8 +117,8 @@ def list_(
         return
     print_table(
         f"{len(items)} item(s)",
-        ("id", "kind", "category", "status", "title", "url"),
-        ((i.id, i.kind, i.category, i.status, i.title, i.url) for i in items),
+        ("id", "kind", "category", "status", "title"),
+        ((i.id, i.kind, i.category, i.status, i.title) for i in items),
     )
 
 

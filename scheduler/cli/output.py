@@ -21,15 +21,20 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, default=_json_default, ensure_ascii=False, indent=2) + "\n")
 
 
-def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+def print_table(
+    title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, fill_width: bool = True
+) -> None:
     """A rich table, one line per row (long cells end in "…"); paged through ``$PAGER`` when it is taller
     than the terminal. ``--json`` is the way to get every character."""
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=title, header_style="bold", show_lines=False)
-    for column in columns:
-        table.add_column(column, overflow="ellipsis", no_wrap=True)
+    table = Table(title=title, header_style="bold", show_lines=False, expand=fill_width)
+    for index, column in enumerate(columns):
+        if index == len(columns) - 1:  # the last column (text, title…) takes what is left, cut with "…"
+            table.add_column(column, overflow="ellipsis", no_wrap=True, ratio=1)
+        else:
+            table.add_column(column, no_wrap=True)
     count = 0
     for row in rows:
         table.add_row(*("" if cell is None else str(cell) for cell in row))

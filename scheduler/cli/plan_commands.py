@@ -127,7 +127,8 @@ def _print_plan(config: "Config", result: "Plan", start: datetime) -> None:
             )
             for s in segments
         ]
-        print_table(f"{name}: shares per segment", ("segment", "posts", "share", "weight", "distinct items"), rows)
+        columns = ("segment", "posts", "share", "weight", "distinct items")
+        print_table(f"{name}: shares per segment", columns, rows, fill_width=False)
         say(_volume_line(name, config, posts, start))
 
 

@@ -9,8 +9,8 @@ pointed at loopback emulators. One channel's failure never stops another: errors
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session

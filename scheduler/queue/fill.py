@@ -10,13 +10,13 @@ filling twice gives the same queue.
 from dataclasses import dataclass
 from datetime import datetime
 
-from content_library.candidates import DatabaseCandidates
-from scheduler.planning.planner import plan
 from sqlalchemy import delete
 from sqlmodel import Session, col
 
+from content_library.candidates import DatabaseCandidates
 from scheduler.config import Config
 from scheduler.planning.model import PlannedPost
+from scheduler.planning.planner import plan
 from scheduler.queue.entries import active_entries, as_share, history_shares, insert_entry
 from scheduler.queue.tables import EntryState, Origin, QueueEntry
 

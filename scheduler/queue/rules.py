@@ -47,12 +47,11 @@ def repeat_after(config: Config, channel: str, campaign: str | None) -> timedelt
 
 
 def _fmt(delta: timedelta) -> str:
+    """``2d 3h``, ``90m`` → ``1h 30m``: the largest two units, the way the config writes durations."""
     minutes = int(delta.total_seconds() // 60)
-    if minutes % 1440 == 0 and minutes:
-        return f"{minutes // 1440}d"
-    if minutes % 60 == 0 and minutes:
-        return f"{minutes // 60}h"
-    return f"{minutes}m"
+    parts = [(minutes // 1440, "d"), (minutes % 1440 // 60, "h"), (minutes % 60, "m")]
+    shown = [f"{value}{unit}" for value, unit in parts if value][:2]
+    return " ".join(shown) or "0m"
 
 
 def violations(candidate: Post, others: Iterable[Post], config: Config) -> list[str]:
