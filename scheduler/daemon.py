@@ -15,6 +15,7 @@ Publishing runs on its own single-thread executor, the rest on another, so a lon
 SIGTERM and SIGINT let the publish in flight finish and be recorded, then exit 0.
 """
 
+import itertools
 import logging
 import signal
 import threading
@@ -68,6 +69,7 @@ class Daemon:
         self._clock = clock
         self._poll = poll
         self._stop = threading.Event()
+        self._wakes = itertools.count()
         self._scheduler = BackgroundScheduler(
             executors={"publish": ThreadPoolExecutor(1), "default": ThreadPoolExecutor(1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
@@ -82,9 +84,11 @@ class Daemon:
         except Exception:
             log.exception("publish cycle failed; retrying at the next wake-up")
         finally:
-            self._arm_publish()
+            self._arm_wake_up()
 
-    def _arm_publish(self) -> None:
+    def _arm_wake_up(self) -> None:
+        """A one-shot publish at the next due instant, when that comes before the next poll. The 5 s interval
+        job is never touched, so a lost wake-up costs at most one poll interval."""
         if self._stop.is_set():
             return
         now = self._clock()
@@ -93,11 +97,11 @@ class Daemon:
                 due = next_wake(session, now)
         except Exception:
             log.exception("could not read the queue; polling again shortly")
-            due = None
-        wake = min(due, now + self._poll) if due else now + self._poll
-        self._scheduler.add_job(
-            self.publish, "date", run_date=wake, id="publish", executor="publish", replace_existing=True
-        )
+            return
+        if due is not None and due < now + self._poll:
+            self._scheduler.add_job(
+                self.publish, "date", run_date=due, id=f"wake-{next(self._wakes)}", executor="publish"
+            )
 
     def settle(self, *, every_claim: bool = False) -> None:
         try:
