@@ -120,6 +120,15 @@ def test_a_daily_cap_below_posts_per_day_is_reported() -> None:
     assert "3 of 5 posts/day fit" in result.warnings[0] and "daily_cap 3 per 24h" in result.warnings[0]
 
 
+def test_a_monthly_cap_is_never_exceeded_and_is_reported() -> None:
+    config = config_with({"posts_per_day": 3, "min_gap": "30m"}, channel={"monthly_cap": 20})
+    result = plan(config, InMemoryCandidates(items(200)), now=NOW, days=45)
+    times = sorted(post.at for post in result.posts)
+    busiest = max(sum(1 for t in times if start <= t < start + timedelta(days=30)) for start in times)
+    assert busiest == 20
+    assert any("monthly_cap 20 per 30d" in warning for warning in result.warnings)
+
+
 def test_a_huge_infeasible_setup_still_finishes() -> None:
     config = config_with(
         {"posts_per_day": 500, "min_gap": "3h", "repeat_after": "300d", "mix": {"a": 1, "b": 2}},

@@ -5,7 +5,8 @@ Two rules hold between posts on a channel whatever campaign they come from:
 - **min_gap**: two posts are at least ``max(gap of one, gap of the other)`` apart, so a campaign's min_gap
   applies between its posts and every other post on the channel. A post without a campaign (a hand-inserted
   one, or history of a campaign no longer configured) has gap 0: the other post's gap decides.
-- **daily_cap**: no half-open 24-hour stretch ``[x, x+24h)`` holds more than ``daily_cap`` posts.
+- **caps**: no half-open 24-hour stretch ``[x, x+24h)`` holds more than ``daily_cap`` posts, and no 30-day
+  stretch more than ``monthly_cap`` (platforms such as X charge per post).
 
 :meth:`ChannelTimeline.free` turns both into forbidden stretches and cuts them out of the windows, exactly,
 so the planner never has to try an instant and back off. Posts go on whole minutes.
@@ -17,14 +18,16 @@ from collections.abc import Sequence
 from scheduler.planning.slots import Interval
 
 DAY = 86400
+MONTH = 30 * DAY
 MINUTE = 60
 
 
 class ChannelTimeline:
     """Sorted (instant, gap) pairs of every post on one channel: history, pinned and planned so far."""
 
-    def __init__(self, daily_cap: int | None) -> None:
+    def __init__(self, daily_cap: int | None, monthly_cap: int | None = None) -> None:
         self.daily_cap = daily_cap
+        self.caps = [(cap, span) for cap, span in ((daily_cap, DAY), (monthly_cap, MONTH)) if cap is not None]
         self.posts: list[tuple[int, int]] = []
         self.widest_gap = 0
 
@@ -48,18 +51,17 @@ class ChannelTimeline:
             for at, other in self._between(low - reach, high + reach)
             if (wanted := max(gap, other)) > 0
         ]
-        if self.daily_cap is not None:
-            cap = self.daily_cap
-            nearby = [at for at, _ in self._between(low - DAY, high + DAY)]
-            # `cap` posts less than a day apart fill every 24h stretch that holds them all: a new post is
-            # forbidden wherever it would join them, i.e. strictly between (last - 24h) and (first + 24h).
+        for cap, span in self.caps:
+            nearby = [at for at, _ in self._between(low - span, high + span)]
+            # `cap` posts less than a span apart fill every stretch of that length that holds them all: a new
+            # post is forbidden wherever it would join them, i.e. strictly between (last - span) and (first + span).
             for first, last in zip(nearby, nearby[cap - 1 :], strict=False):
-                if last - first < DAY:
-                    blocked.append((last - DAY + 1, first + DAY))
+                if last - first < span:
+                    blocked.append((last - span + 1, first + span))
         return sorted(blocked)
 
     def free(self, windows: Sequence[Interval], gap: int) -> list[Interval]:
-        """The parts of ``windows`` where a post with ``gap`` keeps min_gap and daily_cap, on whole minutes."""
+        """The parts of ``windows`` where a post with ``gap`` keeps min_gap and the caps, on whole minutes."""
         if not windows:
             return []
         blocked = self._blocked(windows[0][0], windows[-1][1], gap)

@@ -114,7 +114,8 @@ class ChannelTiming:
     ) -> None:
         self.config, self.channel, self.start, self.end = config, channel, start, end
         self.warnings = warnings
-        self.timeline = ChannelTimeline(config.channels[channel].daily_cap)
+        settings = config.channels[channel]
+        self.timeline = ChannelTimeline(settings.daily_cap, settings.monthly_cap)
         self.segments: tuple[Segment, ...] = config.audience_of(channel)
         self.existing = existing
         for post in existing:
@@ -286,8 +287,10 @@ class ChannelTiming:
             )
 
     def _cap_words(self) -> str:
-        cap = self.timeline.daily_cap
-        return f", daily_cap {cap} per 24h" if cap else ""
+        settings = self.config.channels[self.channel]
+        words = [f", daily_cap {settings.daily_cap} per 24h"] if settings.daily_cap else []
+        words += [f", monthly_cap {settings.monthly_cap} per 30d"] if settings.monthly_cap else []
+        return "".join(words)
 
     def _place_segment(
         self,
