@@ -130,6 +130,7 @@ class Config(_Section):
     display_timezone: ZoneName = "UTC"
     grace: Duration = timedelta(minutes=15)
     horizon: Duration = timedelta(days=14)
+    secrets_file: str | None = None
     feeds: tuple[FeedConfig, ...] = ()
     channels: dict[str, ChannelConfig] = Field(default_factory=dict)
     audiences: dict[str, tuple[Segment, ...]] = Field(default_factory=dict)
@@ -197,6 +198,10 @@ def load_config(path: Path) -> Config:
     except ValidationError as error:
         raise ConfigError(_describe(error, locator)) from None
     config._path = path.resolve()
+    if config.secrets_file:
+        from scheduler.secrets_file import load_secrets_file
+
+        load_secrets_file(config.resolve_path(config.secrets_file))
     problems = list(_dangling_references(config))
     if problems:
         raise ConfigError("\n".join(f"{path}:{locator.line(keys)}: {_dotted(keys)}: {msg}" for keys, msg in problems))

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from content_library.errors import EvertideError
 from scheduler.config import ConfigError, config_path, load_config
 
 ROOT = Path(__file__).parent.parent
@@ -167,3 +168,38 @@ def test_config_path_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EVERTIDE_CONFIG", "/etc/evertide.yaml")
     assert config_path(None) == Path("/etc/evertide.yaml")
     assert config_path(Path("mine.yaml")) == Path("mine.yaml")
+
+
+def test_a_private_secrets_file_fills_the_references(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EVT_FILE_TOKEN", raising=False)
+    monkeypatch.setenv("EVT_ALREADY_SET", "from-the-environment")
+    secrets = tmp_path / "secrets.env"
+    secrets.write_text("# posting keys\nEVT_FILE_TOKEN='tok-Sekr1t'\nexport EVT_ALREADY_SET=from-the-file\n")
+    secrets.chmod(0o600)
+    path = write(
+        tmp_path,
+        "secrets_file: secrets.env\nchannels:\n  m:\n    kind: mastodon\n"
+        "    credentials: {access_token: '${EVT_FILE_TOKEN}', other: '${EVT_ALREADY_SET}'}\n",
+    )
+    config = load_config(path)
+    credentials = config.channels["m"].credentials
+    assert credentials["access_token"].reveal() == "tok-Sekr1t"
+    assert credentials["other"].reveal() == "from-the-environment"  # the environment wins
+    assert "tok-Sekr1t" not in repr(config)
+
+
+def test_a_secrets_file_readable_by_others_is_refused(tmp_path: Path) -> None:
+    secrets = tmp_path / "secrets.env"
+    secrets.write_text("EVT_LEAKY=tok-Sekr1t\n")
+    secrets.chmod(0o644)
+    path = write(tmp_path, "secrets_file: secrets.env\n")
+    with pytest.raises(EvertideError) as caught:
+        load_config(path)
+    assert "readable by others" in str(caught.value) and "chmod 600" in caught.value.hint
+    assert "tok-Sekr1t" not in str(caught.value)
+
+    secrets.write_text("this line has no equals sign tok-Sekr1t\n")
+    secrets.chmod(0o600)
+    with pytest.raises(EvertideError) as caught:
+        load_config(path)
+    assert "secrets.env:1: expected NAME=value" in str(caught.value) and "tok-Sekr1t" not in str(caught.value)
