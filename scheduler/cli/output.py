@@ -51,14 +51,14 @@ def say(message: str) -> None:
     from rich.console import Console
     from rich.markup import escape
 
-    Console(highlight=False).print(escape(message))
+    Console(highlight=False, soft_wrap=True).print(escape(message))
 
 
 def print_error(error: EvertideError) -> None:
     from rich.console import Console
     from rich.markup import escape
 
-    console = Console(stderr=True, highlight=False)
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
     console.print(f"[bold red]error:[/] {escape(str(error))}")
     if error.hint:
         console.print(f"[dim]hint:[/] {escape(error.hint)}")

@@ -1,0 +1,56 @@
+"""`evertide doctor`: every check a person needs before the daemon runs, without ever showing a secret."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.cli import Cli
+from tests.emulators.x_api import XApi
+
+CONFIG = """\
+database: evertide.db
+channels:
+  outbox: {{kind: file, path: outbox.jsonl}}
+  x-main:
+    kind: x
+    base_url: "{x}"
+    credentials: {{bearer_token: "${{EVT_DOCTOR_X_TOKEN}}"}}
+"""
+
+
+@pytest.fixture
+def x_api() -> Iterator[XApi]:
+    with XApi(bearer_token="doctor-Sekr1t") as api:
+        yield api
+
+
+def test_doctor_passes_when_everything_is_in_place(
+    tmp_path: Path, x_api: XApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EVT_DOCTOR_X_TOKEN", "doctor-Sekr1t")
+    cli = Cli(tmp_path, CONFIG.format(x=x_api.base_url))
+    cli("db", "upgrade")
+    out = cli("doctor").stdout
+    for check in (
+        "config",
+        "package",
+        "zone data",
+        "database",
+        "credential channels.x-main",
+        "channel outbox",
+        "channel x-main",
+    ):
+        assert f"ok   {check}" in out, out
+    assert "tzdata 2026" in out
+    assert "doctor-Sekr1t" not in out
+
+
+def test_doctor_names_what_is_wrong(tmp_path: Path, x_api: XApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EVT_DOCTOR_X_TOKEN", raising=False)
+    cli = Cli(tmp_path, CONFIG.format(x=x_api.base_url))
+    result = cli("doctor", ok=False)
+    assert result.exit_code == 1
+    assert "FAIL database" in result.stdout and "evertide db upgrade" in result.stdout
+    assert "FAIL credential channels.x-main.credentials.bearer_token: ${EVT_DOCTOR_X_TOKEN} is not set" in result.stdout
+    assert "FAIL channel x-main" in result.stdout
