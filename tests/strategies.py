@@ -21,7 +21,9 @@ from hypothesis import strategies as st
 from content_library.snapshot import ItemSnapshot, VariantSnapshot
 from scheduler.config import Config, Segment
 from scheduler.config_values import Window
-from scheduler.planning.model import PastShare
+from scheduler.planning.candidates import InMemoryCandidates
+from scheduler.planning.model import PastShare, Plan
+from scheduler.planning.planner import plan
 from scheduler.planning.slots import format_duration
 
 TZ_DATA = Path(__file__).parent / "data" / "tz"
@@ -255,6 +257,17 @@ class Setup:
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # hypothesis prints examples with this
         printer.text(repr(self))
+
+    def plan(self) -> Plan:
+        """The plan of this example, from an in-memory library."""
+        return plan(
+            self.config,
+            InMemoryCandidates(self.items),
+            now=self.now,
+            days=self.days,
+            history=self.history,
+            fixed=self.fixed,
+        )
 
 
 def _as_written(value: Any) -> Any:

@@ -38,14 +38,7 @@ def config_with(
 @settings(max_examples=40, deadline=None)
 @given(setups(feasible=False))
 def test_the_same_inputs_give_the_same_plan_whatever_their_order(setup: Setup) -> None:
-    first = plan(
-        setup.config,
-        InMemoryCandidates(setup.items),
-        now=setup.now,
-        days=setup.days,
-        history=setup.history,
-        fixed=setup.fixed,
-    )
+    first = setup.plan()
     shuffled = random.Random(7)
     library, history, fixed = list(setup.items), list(setup.history), list(setup.fixed)
     for listing in (library, history, fixed):

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from content_library.snapshot import ItemSnapshot
 from scheduler.config import Config
-from scheduler.planning import InMemoryCandidates, PastShare, Plan, plan
+from scheduler.planning import InMemoryCandidates, PastShare, plan
 from scheduler.zones import zone
 from tests.planning_rules import check_choices
 from tests.strategies import Setup, setups
@@ -16,27 +16,16 @@ from tests.strategies import Setup, setups
 FAST = settings(max_examples=60, deadline=None)
 
 
-def run(setup: Setup) -> Plan:
-    return plan(
-        setup.config,
-        InMemoryCandidates(setup.items),
-        now=setup.now,
-        days=setup.days,
-        history=setup.history,
-        fixed=setup.fixed,
-    )
-
-
 @FAST
 @given(setups(feasible=False))
 def test_every_choice_is_eligible_and_ranks_first_in_its_pool(setup: Setup) -> None:
-    check_choices(setup, run(setup))
+    check_choices(setup, setup.plan())
 
 
 @FAST
 @given(setups(feasible=True))
 def test_every_choice_is_eligible_and_ranks_first_when_everything_fits(setup: Setup) -> None:
-    check_choices(setup, run(setup))
+    check_choices(setup, setup.plan())
 
 
 @st.composite
@@ -104,7 +93,7 @@ def test_every_item_visits_every_segment_at_changing_local_hours(
 @FAST
 @given(setups(feasible=True, with_past=False, plentiful=True))
 def test_the_category_mix_is_followed_within_one(setup: Setup) -> None:
-    result = run(setup)
+    result = setup.plan()
     categories = {item.id: item.category for item in setup.items}
     for name, campaign in setup.config.campaigns.items():
         for channel in campaign.channels if campaign.mix else ():

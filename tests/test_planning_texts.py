@@ -26,14 +26,7 @@ def one_item_config(**campaign: object) -> Config:
 @settings(max_examples=60, deadline=None)
 @given(setups(feasible=False))
 def test_a_text_never_repeats_the_items_previous_text_on_the_channel_and_always_fits(setup: Setup) -> None:
-    result = plan(
-        setup.config,
-        InMemoryCandidates(setup.items),
-        now=setup.now,
-        days=setup.days,
-        history=setup.history,
-        fixed=setup.fixed,
-    )
+    result = setup.plan()
     check_texts(setup.config, result, setup.history, setup.fixed)
 
 

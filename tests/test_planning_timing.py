@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import given, settings
 
 from scheduler.config import Config
-from scheduler.planning import InMemoryCandidates, PastShare, Plan, plan
+from scheduler.planning import InMemoryCandidates, PastShare, plan
 from scheduler.zones import zone
 from tests.planning_rules import check_daily_counts, check_gaps_and_caps, check_local_times, check_shares, window_day
 from tests.strategies import Setup, plentiful_library, setups
@@ -15,33 +15,22 @@ from tests.strategies import Setup, plentiful_library, setups
 FAST = settings(max_examples=60, deadline=None)
 
 
-def run(setup: Setup) -> Plan:
-    return plan(
-        setup.config,
-        InMemoryCandidates(setup.items),
-        now=setup.now,
-        days=setup.days,
-        history=setup.history,
-        fixed=setup.fixed,
-    )
-
-
 @FAST
 @given(setups(feasible=False))
 def test_posts_fall_inside_their_segments_windows_on_wall_times_that_exist_once(setup: Setup) -> None:
-    check_local_times(setup.config, run(setup))
+    check_local_times(setup.config, setup.plan())
 
 
 @FAST
 @given(setups(feasible=False))
 def test_min_gap_and_daily_cap_hold_on_every_channel_across_campaigns(setup: Setup) -> None:
-    check_gaps_and_caps(setup.config, run(setup), setup.history, setup.fixed)
+    check_gaps_and_caps(setup.config, setup.plan(), setup.history, setup.fixed)
 
 
 @FAST
 @given(setups(feasible=True, plentiful=True))
 def test_every_allowed_day_gets_its_posts_per_day_when_they_fit(setup: Setup) -> None:
-    result = run(setup)
+    result = setup.plan()
     check_daily_counts(setup, result, exact=True)
     check_local_times(setup.config, result)
 
@@ -49,13 +38,13 @@ def test_every_allowed_day_gets_its_posts_per_day_when_they_fit(setup: Setup) ->
 @FAST
 @given(setups(feasible=False))
 def test_a_day_that_falls_short_is_always_explained(setup: Setup) -> None:
-    check_daily_counts(setup, run(setup), exact=False)
+    check_daily_counts(setup, setup.plan(), exact=False)
 
 
 @FAST
 @given(setups(feasible=True, with_past=False, plentiful=True))
 def test_each_segment_gets_its_weighted_share_within_one(setup: Setup) -> None:
-    result = run(setup)
+    result = setup.plan()
     check_shares(setup.config, result)
     assert not [w for w in result.warnings if "fewer posts than its share" in w]
 

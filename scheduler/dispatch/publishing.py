@@ -157,17 +157,18 @@ class Dispatcher:
             return self._publish(current, now, variant_tried=True)
         with transaction(self._engine) as session:
             current = get_entry(session, entry.id or 0)
+            if isinstance(decision, RetryLater | Miss) and decision.hold_channel_until:
+                # a rate limit holds the whole channel until the platform's reset, whatever becomes of the entry
+                pause(
+                    session,
+                    self._config,
+                    "channel",
+                    entry.channel,
+                    now=moment,
+                    until=decision.hold_channel_until,
+                    reason=f"rate limited: {error.detail}",
+                )
             if isinstance(decision, RetryLater):
-                if decision.hold_channel_until:
-                    pause(
-                        session,
-                        self._config,
-                        "channel",
-                        entry.channel,
-                        now=moment,
-                        until=decision.hold_channel_until,
-                        reason=f"rate limited: {error.detail}",
-                    )
                 _release(session, current, moment, next_attempt_at=decision.at, error=error.detail)
                 return Event(entry.channel, entry.id, "retry", f"{error.detail}; next try {decision.at:%H:%M:%SZ}")
             if isinstance(decision, HoldChannel):
@@ -176,16 +177,6 @@ class Dispatcher:
                 hint = f" — {error.hint}" if error.hint else ""
                 return Event(entry.channel, entry.id, "held", f"channel paused: {decision.reason}{hint}")
             if isinstance(decision, Miss):
-                if decision.hold_channel_until:
-                    pause(
-                        session,
-                        self._config,
-                        "channel",
-                        entry.channel,
-                        now=moment,
-                        until=decision.hold_channel_until,
-                        reason=f"rate limited: {error.detail}",
-                    )
                 record_missed(session, current, reason=decision.reason, now=moment)
                 return Event(entry.channel, entry.id, "missed", decision.reason)
             assert isinstance(decision, Fail)
