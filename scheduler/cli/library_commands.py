@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from scheduler.cli.common import load, now, open_database
-from scheduler.cli.output import print_json, print_table, say
+from scheduler.cli.output import print_json, print_table, say, warn
 
 if TYPE_CHECKING:
     from content_library.models import Item, Variant
@@ -87,7 +87,7 @@ def import_(
             summary = import_source(engine, source, now=now(), category=category, kind=kind, progress=advance)
             progress.remove_task(task)
             for warning in summary.warnings:
-                say(f"warning: {source}: {warning}")
+                warn(f"{source}: {warning}")
             say(f"{source}: {summary.line()}")
 
 

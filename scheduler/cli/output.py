@@ -54,6 +54,14 @@ def say(message: str) -> None:
     Console(highlight=False, soft_wrap=True).print(escape(message))
 
 
+def warn(message: str) -> None:
+    """A warning goes to stderr, so ``--json`` output on stdout stays parseable."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[yellow]warning:[/] {escape(message)}")
+
+
 def print_error(error: EvertideError) -> None:
     from rich.console import Console
     from rich.markup import escape

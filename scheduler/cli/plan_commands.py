@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from scheduler.cli.common import load, now, open_database
-from scheduler.cli.output import print_json, print_table, say
+from scheduler.cli.output import print_json, print_table, say, warn
 from scheduler.cli.timefmt import iso_local, iso_utc, short_local
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ def plan(
     else:
         _print_plan(config, result, start)
     for warning in result.warnings:
-        say(f"warning: {warning}")
+        warn(warning)
 
 
 def post_json(post: Any) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from scheduler.cli.common import load, now, open_database
-from scheduler.cli.output import print_json, print_table, say
+from scheduler.cli.output import print_json, print_table, say, warn
 from scheduler.cli.timefmt import iso_local, iso_utc, short_local
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def fill(
     with transaction(open_database(config)) as session:
         result = fill_queue(session, config, now=now(), days=days or max(1, config.horizon.days))
     for warning in result.warnings:
-        say(f"warning: {warning}")
+        warn(warning)
     say(f"Queue filled: {result.line()}.")
 
 
