@@ -14,7 +14,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from scheduler.config import Config
-from scheduler.queue.entries import save
+from scheduler.queue.entries import ConcurrentEdit, save
 from scheduler.queue.holds import active_holds, is_held
 from scheduler.queue.outcomes import grace_for, is_missed, record_missed
 from scheduler.queue.rules import DAY, MONTH
@@ -74,35 +74,46 @@ def cap_free_at(session: Session, config: Config, channel: str, now: datetime) -
 def claim_next(
     session: Session, config: Config, *, now: datetime, worker: str
 ) -> tuple[list[QueueEntry], list[Skipped]]:
-    """Claim at most one due entry per channel, applying holds, caps and the missed-post policy."""
+    """Claim at most one due entry per channel, applying holds, caps and the missed-post policy. An entry a
+    person (or another daemon) changed since it was read is left alone: the next round looks at it again."""
     holds = active_holds(session, now=now)
     claimed: dict[str, QueueEntry] = {}
     skipped: list[Skipped] = []
     for entry in due_entries(session, now):
         if entry.channel in claimed or is_held(holds, entry.channel, entry.campaign):
             continue
-        grace = grace_for(config, entry.campaign)
-        if is_missed(entry.at, now, grace):
-            reason = f"{int((now - entry.at).total_seconds() // 60)} min late, beyond grace ({grace})"
-            skipped.append(Skipped(record_missed(session, entry, reason=reason, now=now), "missed", reason))
-            continue
         if entry.channel not in config.channels:
             continue  # a channel removed from the config: its entries wait, untouched
-        free_at = cap_free_at(session, config, entry.channel, now)
-        if free_at is not None:
-            save(session, entry, now=now, next_attempt_at=free_at, last_error="deferred: channel cap reached")
-            skipped.append(Skipped(entry, "deferred", f"cap reached until {free_at:%Y-%m-%d %H:%MZ}"))
+        try:
+            taken = _take(session, config, entry, now=now, worker=worker)
+        except ConcurrentEdit:
             continue
-        claimed[entry.channel] = save(
-            session,
-            entry,
-            now=now,
-            state=EntryState.CLAIMED.value,
-            claimed_by=worker,
-            lease_until=now + LEASE,
-            attempts=entry.attempts + 1,
-        )
+        if isinstance(taken, Skipped):
+            skipped.append(taken)
+        else:
+            claimed[entry.channel] = taken
     return list(claimed.values()), skipped
+
+
+def _take(session: Session, config: Config, entry: QueueEntry, *, now: datetime, worker: str) -> QueueEntry | Skipped:
+    """Claim one due entry, or say why not (missed beyond grace, deferred by a cap)."""
+    grace = grace_for(config, entry.campaign)
+    if is_missed(entry.at, now, grace):
+        reason = f"{int((now - entry.at).total_seconds() // 60)} min late, beyond grace ({grace})"
+        return Skipped(record_missed(session, entry, reason=reason, now=now), "missed", reason)
+    free_at = cap_free_at(session, config, entry.channel, now)
+    if free_at is not None:
+        deferred = save(session, entry, now=now, next_attempt_at=free_at, last_error="deferred: channel cap reached")
+        return Skipped(deferred, "deferred", f"cap reached until {free_at:%Y-%m-%d %H:%MZ}")
+    return save(
+        session,
+        entry,
+        now=now,
+        state=EntryState.CLAIMED.value,
+        claimed_by=worker,
+        lease_until=now + LEASE,
+        attempts=entry.attempts + 1,
+    )
 
 
 def expired_claims(session: Session, now: datetime, *, every_claim: bool = False) -> list[QueueEntry]:
