@@ -64,32 +64,22 @@ def publications(session: Session, *, since: datetime | None = None) -> list[Pub
     return list(session.exec(query.order_by(col(Publication.published_at), col(Publication.id))).all())
 
 
-def as_share(entry: QueueEntry) -> PastShare:
+def as_share(row: QueueEntry | Publication) -> PastShare:
+    """A queue entry (at its planned instant) or a publication (at its real one), as the planner sees it."""
     return PastShare(
-        channel=entry.channel,
-        item_id=entry.item_id,
-        at=entry.at,
-        zone=entry.zone,
-        variant_id=entry.variant_id,
-        text=entry.text,
-        campaign=entry.campaign,
+        channel=row.channel,
+        item_id=row.item_id,
+        at=row.at if isinstance(row, QueueEntry) else row.published_at,
+        zone=row.zone,
+        variant_id=row.variant_id,
+        text=row.text,
+        campaign=row.campaign,
     )
 
 
 def history_shares(session: Session) -> list[PastShare]:
     """Every publication, as the planner reads history."""
-    return [
-        PastShare(
-            channel=p.channel,
-            item_id=p.item_id,
-            at=p.published_at,
-            zone=p.zone,
-            variant_id=p.variant_id,
-            text=p.text,
-            campaign=p.campaign,
-        )
-        for p in publications(session)
-    ]
+    return [as_share(p) for p in publications(session)]
 
 
 def rule_posts(session: Session, channel: str, around: datetime, span: timedelta) -> list[Post]:
