@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
-from content_library.errors import SchemaOutdated
+from content_library.errors import EvertideError, SchemaOutdated
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -29,7 +29,13 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite connections get WAL, a busy timeout, foreign keys and immediate writes."""
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        try:
+            return create_engine(url, pool_pre_ping=True)
+        except ModuleNotFoundError as error:
+            raise EvertideError(
+                f"the database driver for {url.split(':', 1)[0]} is not installed ({error.name} is missing)",
+                hint="For PostgreSQL, install it with `pip install 'evertide[postgres]'`.",
+            ) from None
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")

@@ -71,3 +71,12 @@ def test_naive_datetimes_are_refused(sqlite_engine: Engine) -> None:
     with pytest.raises(StatementError, match="naive datetime"), unit_of_work(sqlite_engine) as session:
         session.add(Variant(item_id=1, text="x", created_at=datetime(2026, 1, 1)))  # noqa: DTZ001
         session.flush()
+
+
+def test_a_missing_database_driver_says_what_to_install() -> None:
+    from content_library.database import make_engine
+    from content_library.errors import EvertideError
+
+    with pytest.raises(EvertideError, match="not installed") as caught:
+        make_engine("mysql+mysqldb://evertide@127.0.0.1/evertide")
+    assert "pip install" in caught.value.hint
