@@ -94,7 +94,7 @@ class Daemon:
         now = self._clock()
         try:
             with transaction(self._engine) as session:
-                due = next_wake(session, now)
+                due = next_wake(session, self._config, now)
         except Exception:
             log.exception("could not read the queue; polling again shortly")
             return

@@ -31,6 +31,7 @@ from scheduler.publishers.errors import (
 )
 
 BACKOFF_BASE = timedelta(seconds=5)
+SOONEST_RETRY = timedelta(seconds=1)  # a reset instant already past (clock skew) must not make a tight loop
 BACKOFF_CAP = timedelta(minutes=5)
 RATE_LIMIT_FALLBACK = timedelta(minutes=15)
 
@@ -91,19 +92,20 @@ def decide(
     retried: bool,
 ) -> Decision:
     """``attempt`` counts calls to the platform for this entry, this one included; ``retried`` is True when an
-    earlier attempt may have reached the platform (a timeout, a crash) or a variant was already changed."""
+    earlier call with this same text may have reached the platform (a crash, a timeout): then X's duplicate
+    refusal means that call got through."""
     deadline = scheduled_at + grace
     if isinstance(error, DuplicateContent):
         return CountAsPublished() if retried else TryNextVariant()
     if isinstance(error, AuthFailed | UsageCapped):
         return HoldChannel(error.detail)
     if isinstance(error, RateLimited):
-        reset = error.retry_at or now + RATE_LIMIT_FALLBACK
+        reset = max(error.retry_at or now + RATE_LIMIT_FALLBACK, now + SOONEST_RETRY)
         if reset <= deadline:
             return RetryLater(reset, hold_channel_until=reset)
         return Miss(_late(error, reset, grace), hold_channel_until=reset)
     if isinstance(error, TransientError):
-        at = error.retry_at or now + backoff(key, attempt)
+        at = max(error.retry_at or now + backoff(key, attempt), now + SOONEST_RETRY)
         return RetryLater(at) if at <= deadline else Miss(_late(error, at, grace))
     return Fail(error.detail)
 

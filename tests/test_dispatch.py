@@ -21,6 +21,7 @@ from scheduler.publishers.registry import build_publisher
 from scheduler.queue.entries import get_entry
 from scheduler.queue.holds import active_holds
 from scheduler.queue.tables import Publication
+from tests.emulators import Reply
 from tests.emulators.webhook_sink import WebhookSink, unavailable
 from tests.emulators.x_api import XApi, duplicate, rate_limited, unauthorized
 from tests.queue_helpers import T0, add_items, config_in, queue
@@ -275,3 +276,97 @@ def test_duplicate_content_with_no_other_wording_fails_with_a_remedy(
     events = dispatcher(sqlite_engine, config).publish_due(Clock(T0))
     assert [e.outcome for e in events] == ["failed"]
     assert states(sqlite_engine, entry.id) == ["failed"]
+
+
+# -- regressions found in review -------------------------------------------------------------------------------
+
+
+def test_a_worker_whose_lease_ran_out_mid_call_cannot_record_or_post_again(
+    sqlite_engine: Engine, config: Config, x_api: XApi
+) -> None:
+    import threading
+
+    [item] = add_items(sqlite_engine, 1)
+    entry = queue(sqlite_engine, item, T0, channel="x-main", campaign="help")
+    # A's call hangs past its lease; meanwhile B settles the claim and posts. X then refuses A's text.
+    x_api.script("POST", "/2/tweets", Reply(403, duplicate().body, duplicate().headers, delay=1.5))
+    slow = dispatcher(sqlite_engine, config, "A")
+    worker_a = threading.Thread(target=slow.publish_due, args=(Clock(T0),))
+    worker_a.start()
+    deadline = T0  # wait (bounded) until A's request reached X
+    for _ in range(200):
+        if x_api.requests_to("POST", "/2/tweets"):
+            break
+        threading.Event().wait(0.01)
+    settled = dispatcher(sqlite_engine, config, "B").settle(Clock(deadline + timedelta(seconds=61)))
+    worker_a.join(timeout=30)
+    assert [(e.entry_id, e.outcome) for e in settled] == [(entry.id, "published")]
+    assert len(x_api.tweets) == 1 and len(x_api.requests_to("POST", "/2/tweets")) == 2
+    assert states(sqlite_engine, entry.id) == ["published"]
+    with transaction(sqlite_engine) as session:
+        assert len(session.exec(select(Publication)).all()) == 1
+
+
+def test_a_duplicate_after_a_crash_counts_as_published_not_as_a_reason_to_reword(
+    sqlite_engine: Engine, config: Config, x_api: XApi
+) -> None:
+    [item] = add_items(sqlite_engine, 1)
+    entry = queue(sqlite_engine, item, T0, channel="x-main", campaign="help")
+    x_api.now = T0
+    x_api.add_tweet(entry.text, T0)  # it went out before the crash…
+    with transaction(sqlite_engine) as session:
+        claim_next(session, config, now=T0, worker="dead")
+    empty = Reply(200, {"meta": {"result_count": 0}})
+    x_api.script("GET", f"/2/users/{x_api.me['id']}/tweets", empty)  # …but the timeline does not show it yet
+    events = dispatcher(sqlite_engine, config).settle(Clock(T0 + timedelta(minutes=2)), every_claim=True)
+    assert [e.outcome for e in events] == ["already_published"]
+    assert len(x_api.tweets) == 1
+
+
+def test_a_duplicate_of_the_next_variant_too_fails_the_entry_rather_than_calling_it_published(
+    sqlite_engine: Engine, config: Config, x_api: XApi
+) -> None:
+    [item] = add_items(sqlite_engine, 1)
+    entry = queue(sqlite_engine, item, T0, channel="x-main", campaign="help")
+    x_api.script("POST", "/2/tweets", duplicate(), duplicate())
+    events = dispatcher(sqlite_engine, config).publish_due(Clock(T0))
+    assert [e.outcome for e in events] == ["failed"]
+    assert states(sqlite_engine, entry.id) == ["failed"] and x_api.tweets == []
+
+
+def test_an_item_removed_while_its_entry_is_published_fails_the_entry_instead_of_sticking(
+    sqlite_engine: Engine, config: Config, x_api: XApi
+) -> None:
+    from content_library.store import remove_item
+
+    [item] = add_items(sqlite_engine, 1)
+    entry = queue(sqlite_engine, item, T0, channel="x-main", campaign="help")
+    with transaction(sqlite_engine) as session:
+        remove_item(session, item)
+    x_api.script("POST", "/2/tweets", duplicate())
+    events = dispatcher(sqlite_engine, config).publish_due(Clock(T0))
+    assert [e.outcome for e in events] == ["failed"]
+    assert states(sqlite_engine, entry.id) == ["failed"]
+    assert len(x_api.requests_to("POST", "/2/tweets")) == 1
+
+
+def test_a_held_channel_gives_the_daemon_no_reason_to_wake(sqlite_engine: Engine, config: Config) -> None:
+    from scheduler.dispatch.claims import next_wake
+    from scheduler.queue.holds import pause
+
+    items = add_items(sqlite_engine, 2)
+    queue(sqlite_engine, items[0], T0 - timedelta(minutes=1))
+    queue(sqlite_engine, items[1], T0 + timedelta(hours=3), channel="ghost")  # a channel no longer configured
+    with transaction(sqlite_engine) as session:
+        pause(session, config, "channel", "outbox", now=T0, until=T0 + timedelta(hours=1))
+        assert next_wake(session, config, T0) == T0 + timedelta(hours=1)  # the hold's end, not "now"
+        pause(session, config, "channel", "outbox", now=T0)
+        assert next_wake(session, config, T0) is None
+
+
+def test_a_past_reset_instant_never_makes_the_daemon_spin(sqlite_engine: Engine, config: Config, x_api: XApi) -> None:
+    [item] = add_items(sqlite_engine, 1)
+    queue(sqlite_engine, item, T0, channel="x-main")
+    x_api.script("POST", "/2/tweets", rate_limited(reset=int((T0 - timedelta(minutes=1)).timestamp())))
+    outcomes = run(sqlite_engine, config, Clock(T0))
+    assert outcomes[0][2] == "retry" and len(x_api.requests_to("POST", "/2/tweets")) == 1

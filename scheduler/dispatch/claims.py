@@ -3,8 +3,11 @@
 An entry is claimed (state ``claimed``, the claimer's id, a lease, one more attempt) and that claim is
 committed *before* the platform is called; the outcome is committed right after. So a crash in between leaves
 a ``claimed`` entry whose lease runs out, and :func:`expired_claims` hands it to the settling code, which asks
-the platform before doing anything again. On PostgreSQL several daemons may share the queue: the claim's
-version check means only one of them wins an entry.
+the platform before doing anything again — after claiming it afresh, so two workers never act on one claim.
+Every later write of the outcome is checked against the version the worker claimed: a worker whose lease ran
+out and whose entry was taken over finds its write refused and does nothing more. Claims are taken one entry
+at a time, right before its platform call, so a claim lives for one call (or two, with a re-worded retry),
+well inside the lease.
 """
 
 from dataclasses import dataclass
@@ -42,15 +45,24 @@ def due_entries(session: Session, now: datetime) -> list[QueueEntry]:
     return list(session.exec(query.order_by(col(QueueEntry.at), col(QueueEntry.id))).all())
 
 
-def next_wake(session: Session, now: datetime) -> datetime | None:
-    """The earliest instant at which something becomes due: the daemon sleeps until then (or its poll)."""
-    planned = QueueEntry.state == EntryState.PLANNED.value
-    at = session.exec(select(func.min(QueueEntry.at)).where(planned, col(QueueEntry.next_attempt_at).is_(None))).one()
-    retry = session.exec(select(func.min(QueueEntry.next_attempt_at)).where(planned)).one()
-    candidates = [t for t in (at, retry) if t is not None]
-    if not candidates:
-        return None
-    return max(min(candidates), now)
+def next_wake(session: Session, config: Config, now: datetime) -> datetime | None:
+    """The earliest instant at which something could be published: a planned entry (or its retry) on a
+    configured channel that is not held, or the end of a hold. None if nothing is waiting. Held and unknown
+    channels are left out, or the daemon would wake for entries it may not take, again and again."""
+    holds = active_holds(session, now=now)
+    held_channels = [h.name for h in holds if h.scope == "channel"]
+    held_campaigns = [h.name for h in holds if h.scope == "campaign"]
+    takeable = (
+        QueueEntry.state == EntryState.PLANNED.value,
+        col(QueueEntry.channel).in_(list(config.channels)),
+        col(QueueEntry.channel).not_in(held_channels),
+        or_(col(QueueEntry.campaign).is_(None), col(QueueEntry.campaign).not_in(held_campaigns)),
+    )
+    at = session.exec(select(func.min(QueueEntry.at)).where(*takeable, col(QueueEntry.next_attempt_at).is_(None))).one()
+    retry = session.exec(select(func.min(QueueEntry.next_attempt_at)).where(*takeable)).one()
+    hold_ends = [h.until for h in holds if h.until is not None]
+    candidates = [t for t in (at, retry, *hold_ends) if t is not None]
+    return max(min(candidates), now) if candidates else None
 
 
 def cap_free_at(session: Session, config: Config, channel: str, now: datetime) -> datetime | None:
@@ -71,32 +83,30 @@ def cap_free_at(session: Session, config: Config, channel: str, now: datetime) -
     return None
 
 
-def claim_next(
-    session: Session, config: Config, *, now: datetime, worker: str
-) -> tuple[list[QueueEntry], list[Skipped]]:
-    """Claim at most one due entry per channel, applying holds, caps and the missed-post policy. An entry a
-    person (or another daemon) changed since it was read is left alone: the next round looks at it again."""
+def due_by_channel(session: Session, config: Config, *, now: datetime) -> tuple[list[QueueEntry], list[Skipped]]:
+    """The oldest takeable due entry of each channel, after applying holds, the missed-post policy and the
+    caps (entries that were missed or deferred on the way are reported as :class:`Skipped`)."""
     holds = active_holds(session, now=now)
-    claimed: dict[str, QueueEntry] = {}
+    chosen: dict[str, QueueEntry] = {}
     skipped: list[Skipped] = []
     for entry in due_entries(session, now):
-        if entry.channel in claimed or is_held(holds, entry.channel, entry.campaign):
+        if entry.channel in chosen or is_held(holds, entry.channel, entry.campaign):
             continue
         if entry.channel not in config.channels:
             continue  # a channel removed from the config: its entries wait, untouched
         try:
-            taken = _take(session, config, entry, now=now, worker=worker)
+            verdict = _judge(session, config, entry, now=now)
         except ConcurrentEdit:
-            continue
-        if isinstance(taken, Skipped):
-            skipped.append(taken)
+            continue  # a person (or another daemon) changed it since we read it: look again next round
+        if verdict is None:
+            chosen[entry.channel] = entry
         else:
-            claimed[entry.channel] = taken
-    return list(claimed.values()), skipped
+            skipped.append(verdict)
+    return list(chosen.values()), skipped
 
 
-def _take(session: Session, config: Config, entry: QueueEntry, *, now: datetime, worker: str) -> QueueEntry | Skipped:
-    """Claim one due entry, or say why not (missed beyond grace, deferred by a cap)."""
+def _judge(session: Session, config: Config, entry: QueueEntry, *, now: datetime) -> Skipped | None:
+    """Why a due entry must not be published now (missed beyond grace, deferred by a cap), or None."""
     grace = grace_for(config, entry.campaign)
     if is_missed(entry.at, now, grace):
         reason = f"{int((now - entry.at).total_seconds() // 60)} min late, beyond grace ({grace})"
@@ -105,6 +115,11 @@ def _take(session: Session, config: Config, entry: QueueEntry, *, now: datetime,
     if free_at is not None:
         deferred = save(session, entry, now=now, next_attempt_at=free_at, last_error="deferred: channel cap reached")
         return Skipped(deferred, "deferred", f"cap reached until {free_at:%Y-%m-%d %H:%MZ}")
+    return None
+
+
+def claim(session: Session, entry: QueueEntry, *, now: datetime, worker: str) -> QueueEntry:
+    """Take ``entry`` (planned, or a claim being settled) for ``worker``; ConcurrentEdit if it changed since read."""
     return save(
         session,
         entry,
@@ -114,6 +129,14 @@ def _take(session: Session, config: Config, entry: QueueEntry, *, now: datetime,
         lease_until=now + LEASE,
         attempts=entry.attempts + 1,
     )
+
+
+def claim_next(
+    session: Session, config: Config, *, now: datetime, worker: str
+) -> tuple[list[QueueEntry], list[Skipped]]:
+    """Claim the oldest takeable due entry of every channel at once (what a worker that then died left)."""
+    candidates, skipped = due_by_channel(session, config, now=now)
+    return [claim(session, entry, now=now, worker=worker) for entry in candidates], skipped
 
 
 def expired_claims(session: Session, now: datetime, *, every_claim: bool = False) -> list[QueueEntry]:

@@ -4,6 +4,11 @@ The daemon, ``run --once`` and ``queue share-now --direct`` all go through :clas
 ``now`` from its caller and publishers from a factory, so tests drive it with a fixed clock and real clients
 pointed at loopback emulators. One channel's failure never stops another: errors are decided per entry
 (:mod:`scheduler.retry`) and can at most hold that entry's channel.
+
+Every write after the claim goes through the version the worker claimed (:func:`scheduler.queue.entries.save`).
+If the lease ran out during a slow call and another worker took the entry over, that write is refused: the
+late worker records nothing and calls the platform no more ("lost_claim"); the worker that took over asked the
+platform first, so the post exists once.
 """
 
 import logging
@@ -19,18 +24,12 @@ from content_library.database import transaction
 from content_library.errors import EvertideError
 from content_library.models import Item
 from scheduler.config import Config
-from scheduler.dispatch.claims import Skipped, claim_next, expired_claims
+from scheduler.dispatch.claims import Skipped, claim, due_by_channel, expired_claims
 from scheduler.publishers.base import OutgoingPost, Published, Publisher
 from scheduler.publishers.errors import CannotTell, PublishError, Unavailable
-from scheduler.queue.entries import get_entry, save
+from scheduler.queue.entries import ConcurrentEdit, save
 from scheduler.queue.holds import pause
-from scheduler.queue.outcomes import (
-    grace_for,
-    record_failed,
-    record_in_doubt,
-    record_missed,
-    record_published,
-)
+from scheduler.queue.outcomes import grace_for, record_failed, record_in_doubt, record_missed, record_published
 from scheduler.queue.rendering import render_for_entry
 from scheduler.queue.tables import EntryState, QueueEntry
 from scheduler.retry import CountAsPublished, Fail, HoldChannel, Miss, RetryLater, TryNextVariant, decide
@@ -38,6 +37,7 @@ from scheduler.retry import CountAsPublished, Fail, HoldChannel, Miss, RetryLate
 log = logging.getLogger("evertide.dispatch")
 
 PublisherFactory = Callable[[str], Publisher]
+Clock = Callable[[], datetime]
 T = TypeVar("T")
 
 
@@ -47,7 +47,7 @@ class Event:
 
     channel: str
     entry_id: int | None
-    outcome: str  # published, already_published, retry, held, missed, failed, in_doubt, deferred
+    outcome: str  # published, already_published, retry, held, missed, failed, in_doubt, deferred, lost_claim
     detail: str = ""
 
 
@@ -69,51 +69,70 @@ class Dispatcher:
             publisher.close()
         self._built.clear()
 
-    def publish_due(self, now: Callable[[], datetime]) -> list[Event]:
-        """Publish everything due at ``now()``, one entry per channel per round, until nothing is due."""
+    # -- the two ways in ------------------------------------------------------------------------------------
+
+    def publish_due(self, now: Clock) -> list[Event]:
+        """Publish everything due at ``now()``: each round takes the oldest due entry of every channel, claims
+        it right before its platform call, and records the outcome; until a round finds nothing to take."""
         events: list[Event] = []
         while True:
             with transaction(self._engine) as session:
-                claimed, skipped = claim_next(session, self._config, now=now(), worker=self._worker)
+                candidates, skipped = due_by_channel(session, self._config, now=now())
             events += [_skipped_event(s) for s in skipped]
-            if not claimed:
+            took_any = False
+            for candidate in candidates:
+                claimed = self._claim(candidate, now)
+                if claimed is not None:
+                    took_any = True
+                    events.append(self._safely(claimed, now, lambda e: self._attempt(e, now, may_have_posted=False)))
+            if not took_any:
                 return events
-            for entry in claimed:
-                events.append(self._publish(entry, now))
 
-    def settle(self, now: Callable[[], datetime], *, every_claim: bool = False) -> list[Event]:
-        """Entries a dead daemon left claimed: ask the platform whether they went out before doing anything.
-        Found → published; not there (or the platform deduplicates) → publish now, whatever grace says, since
-        the attempt began on time; cannot tell → in_doubt, for `queue resolve`."""
+    def settle(self, now: Clock, *, every_claim: bool = False) -> list[Event]:
+        """Entries left claimed by a worker that died (or stalled past its lease). Each is claimed afresh, then
+        the platform is asked whether it went out: found → published; not there, or the platform deduplicates
+        → publish now, whatever grace says, since the attempt began on time; cannot tell → in_doubt, for
+        `queue resolve`. ``every_claim``: a SQLite daemon starting up, which knows it is the only one."""
         with transaction(self._engine) as session:
             stale = expired_claims(session, now(), every_claim=every_claim)
         events = []
         for entry in stale:
-            post = self._outgoing(entry)
-            try:
-                found = self._find(entry.channel, post)
-            except CannotTell as error:
-                events.append(self._record(entry, now, "in_doubt", error.detail, record_in_doubt, reason=error.detail))
-                continue
-            except (PublishError, EvertideError) as error:
-                events.append(self._record(entry, now, "in_doubt", str(error), record_in_doubt, reason=str(error)))
-                continue
-            if found is not None:
-                events.append(self._published(entry, found, now))
-            else:
-                events.append(self._publish(entry, now))
+            claimed = self._claim(entry, now)
+            if claimed is not None:
+                events.append(self._safely(claimed, now, lambda e: self._settle_one(e, now)))
         return events
 
-    def _find(self, channel: str, post: OutgoingPost) -> Published | None:
-        return self._call(channel, lambda: self.publisher(channel).find_published(post))
+    # -- steps ------------------------------------------------------------------------------------------------
 
-    def _publish(self, entry: QueueEntry, now: Callable[[], datetime], *, variant_tried: bool = False) -> Event:
+    def _claim(self, entry: QueueEntry, now: Clock) -> QueueEntry | None:
+        try:
+            with transaction(self._engine) as session:
+                return claim(session, entry, now=now(), worker=self._worker)
+        except ConcurrentEdit:
+            return None  # someone else took or changed it since we read it
+
+    def _settle_one(self, entry: QueueEntry, now: Clock) -> Event:
+        post = self._outgoing(entry)
+        try:
+            found = self._call(entry.channel, lambda: self.publisher(entry.channel).find_published(post))
+        except PublishError as error:
+            reason = error.detail if isinstance(error, CannotTell) else str(error)
+            return self._record(entry, now, "in_doubt", reason, record_in_doubt, reason=reason)
+        if found is not None:
+            return self._record_published(entry, found, now)
+        return self._attempt(entry, now, may_have_posted=True)
+
+    def _attempt(self, entry: QueueEntry, now: Clock, *, may_have_posted: bool, variant_tried: bool = False) -> Event:
+        """One platform call for a claimed entry, and what follows from its answer."""
         post = self._outgoing(entry)
         try:
             published = self._call(entry.channel, lambda: self.publisher(entry.channel).publish(post))
         except PublishError as error:
-            return self._after_error(entry, error, now, variant_tried=variant_tried)
-        return self._published(entry, published, now)
+            # An earlier call of this same text may have gone through after a crash or a retried timeout;
+            # a freshly re-worded text has had no earlier call.
+            earlier_call = (may_have_posted or entry.attempts > 1) and not variant_tried
+            return self._after_error(entry, error, now, earlier_call=earlier_call, variant_tried=variant_tried)
+        return self._record_published(entry, published, now)
 
     def _call(self, channel: str, action: Callable[[], T]) -> T:
         """Run a publisher call; an unexpected exception (a bug, a library surprise) is treated as an outage
@@ -129,7 +148,7 @@ class Dispatcher:
             raise Unavailable(channel, f"unexpected {type(error).__name__} in the publisher") from error
 
     def _after_error(
-        self, entry: QueueEntry, error: PublishError, now: Callable[[], datetime], *, variant_tried: bool
+        self, entry: QueueEntry, error: PublishError, now: Clock, *, earlier_call: bool, variant_tried: bool
     ) -> Event:
         moment = now()
         decision = decide(
@@ -139,71 +158,108 @@ class Dispatcher:
             scheduled_at=entry.at,
             now=moment,
             grace=grace_for(self._config, entry.campaign),
-            retried=entry.attempts > 1 or variant_tried,
+            retried=earlier_call,
         )
         if isinstance(decision, CountAsPublished):
-            return self._published(entry, Published(remote_id="", already_existed=True), now)
+            return self._record_published(entry, Published(remote_id="", already_existed=True), now)
         if isinstance(decision, TryNextVariant):
-            with transaction(self._engine) as session:
-                current = get_entry(session, entry.id or 0)
-                rendered = render_for_entry(
-                    session, self._config, current.item_id, current.channel, current.campaign, avoid=current.text
-                )
-                if rendered.text == current.text:
-                    reason = "duplicate content and the item has no other variant: add one with `library variants add`"
-                    record_failed(session, current, reason=reason, now=moment)
-                    return Event(entry.channel, entry.id, "failed", reason)
-                current = save(session, current, now=moment, text=rendered.text, variant_id=rendered.variant_id)
-            return self._publish(current, now, variant_tried=True)
+            if variant_tried:
+                reason = "duplicate content with every wording tried: add a variant with `library variants add`"
+                return self._record(entry, now, "failed", reason, record_failed, reason=reason)
+            return self._reword(entry, now)
         with transaction(self._engine) as session:
-            current = get_entry(session, entry.id or 0)
-            if isinstance(decision, RetryLater | Miss) and decision.hold_channel_until:
-                # a rate limit holds the whole channel until the platform's reset, whatever becomes of the entry
-                pause(
-                    session,
-                    self._config,
-                    "channel",
-                    entry.channel,
-                    now=moment,
-                    until=decision.hold_channel_until,
-                    reason=f"rate limited: {error.detail}",
-                )
-            if isinstance(decision, RetryLater):
-                _release(session, current, moment, next_attempt_at=decision.at, error=error.detail)
-                return Event(entry.channel, entry.id, "retry", f"{error.detail}; next try {decision.at:%H:%M:%SZ}")
-            if isinstance(decision, HoldChannel):
-                pause(session, self._config, "channel", entry.channel, now=moment, reason=decision.reason)
-                _release(session, current, moment, next_attempt_at=None, error=error.detail)
-                hint = f" — {error.hint}" if error.hint else ""
-                return Event(entry.channel, entry.id, "held", f"channel paused: {decision.reason}{hint}")
-            if isinstance(decision, Miss):
-                record_missed(session, current, reason=decision.reason, now=moment)
-                return Event(entry.channel, entry.id, "missed", decision.reason)
-            assert isinstance(decision, Fail)
-            record_failed(session, current, reason=decision.reason, now=moment)
-            return Event(entry.channel, entry.id, "failed", decision.reason)
+            try:
+                return self._apply(session, entry, error, decision, moment)
+            except ConcurrentEdit:
+                session.rollback()
+                return _lost(entry)
 
-    def _published(self, entry: QueueEntry, published: Published, now: Callable[[], datetime]) -> Event:
-        with transaction(self._engine) as session:
-            current = get_entry(session, entry.id or 0)
-            record_published(
-                session, current, remote_id=published.remote_id or None, remote_url=published.remote_url, now=now()
+    def _apply(
+        self, session: Session, entry: QueueEntry, error: PublishError, decision: object, moment: datetime
+    ) -> Event:
+        if isinstance(decision, RetryLater | Miss) and decision.hold_channel_until:
+            # a rate limit holds the whole channel until the platform's reset, whatever becomes of the entry
+            pause(
+                session,
+                self._config,
+                "channel",
+                entry.channel,
+                now=moment,
+                until=decision.hold_channel_until,
+                reason=f"rate limited: {error.detail}",
             )
+        if isinstance(decision, RetryLater):
+            _release(session, entry, moment, next_attempt_at=decision.at, error=error.detail)
+            return Event(entry.channel, entry.id, "retry", f"{error.detail}; next try {decision.at:%H:%M:%SZ}")
+        if isinstance(decision, HoldChannel):
+            pause(session, self._config, "channel", entry.channel, now=moment, reason=decision.reason)
+            _release(session, entry, moment, next_attempt_at=None, error=error.detail)
+            hint = f" — {error.hint}" if error.hint else ""
+            return Event(entry.channel, entry.id, "held", f"channel paused: {decision.reason}{hint}")
+        if isinstance(decision, Miss):
+            record_missed(session, entry, reason=decision.reason, now=moment)
+            return Event(entry.channel, entry.id, "missed", decision.reason)
+        assert isinstance(decision, Fail)
+        record_failed(session, entry, reason=decision.reason, now=moment)
+        return Event(entry.channel, entry.id, "failed", decision.reason)
+
+    def _reword(self, entry: QueueEntry, now: Clock) -> Event:
+        """X refused the text as a duplicate of a recent post: render the next wording and try once more."""
+        try:
+            with transaction(self._engine) as session:
+                rendered = render_for_entry(
+                    session, self._config, entry.item_id, entry.channel, entry.campaign, avoid=entry.text
+                )
+                if rendered.text == entry.text:
+                    reason = "duplicate content and the item has no other wording: add one with `library variants add`"
+                    record_failed(session, entry, reason=reason, now=now())
+                    return Event(entry.channel, entry.id, "failed", reason)
+                reworded = save(session, entry, now=now(), text=rendered.text, variant_id=rendered.variant_id)
+        except ConcurrentEdit:
+            return _lost(entry)
+        except EvertideError as error:  # the item was removed, or no wording fits the platform
+            reason = f"duplicate content, and no other wording could be made: {error}"
+            return self._record(entry, now, "failed", reason, record_failed, reason=reason)
+        return self._attempt(reworded, now, may_have_posted=False, variant_tried=True)
+
+    def _record_published(self, entry: QueueEntry, published: Published, now: Clock) -> Event:
         outcome = "already_published" if published.already_existed else "published"
-        return Event(entry.channel, entry.id, outcome, published.remote_url or published.remote_id)
+        return self._record(
+            entry,
+            now,
+            outcome,
+            published.remote_url or published.remote_id,
+            record_published,
+            remote_id=published.remote_id or None,
+            remote_url=published.remote_url,
+        )
 
     def _record(
         self,
         entry: QueueEntry,
-        now: Callable[[], datetime],
+        now: Clock,
         outcome: str,
         detail: str,
         recorder: Callable[..., QueueEntry],
-        **kwargs: str,
+        **kwargs: object,
     ) -> Event:
-        with transaction(self._engine) as session:
-            recorder(session, get_entry(session, entry.id or 0), now=now(), **kwargs)
+        """Write an outcome against the version this worker claimed; refused if the claim was taken over."""
+        try:
+            with transaction(self._engine) as session:
+                recorder(session, entry, now=now(), **kwargs)
+        except ConcurrentEdit:
+            return _lost(entry)
         return Event(entry.channel, entry.id, outcome, detail)
+
+    def _safely(self, entry: QueueEntry, now: Clock, step: Callable[[QueueEntry], Event]) -> Event:
+        """Run one entry's step; a bug there must neither stop the other entries nor leave this one claimed
+        (to be re-posted at every settle): it becomes in_doubt, for a person to look at."""
+        try:
+            return step(entry)
+        except Exception as error:
+            log.exception("publishing entry %s failed unexpectedly", entry.id)
+            reason = f"unexpected {type(error).__name__} while publishing; check whether it went out"
+            return self._record(entry, now, "in_doubt", reason, record_in_doubt, reason=reason)
 
     def _outgoing(self, entry: QueueEntry) -> OutgoingPost:
         with Session(self._engine) as session:
@@ -233,6 +289,10 @@ def _release(
         next_attempt_at=next_attempt_at,
         last_error=error,
     )
+
+
+def _lost(entry: QueueEntry) -> Event:
+    return Event(entry.channel, entry.id, "lost_claim", "another worker took this entry over; it recorded the outcome")
 
 
 def _skipped_event(skipped: Skipped) -> Event:

@@ -35,7 +35,8 @@ def get_entry(session: Session, entry_id: int) -> QueueEntry:
 
 
 def save(session: Session, entry: QueueEntry, *, now: datetime, **changes: Any) -> QueueEntry:
-    """Apply ``changes`` if nobody changed ``entry`` since it was read; bumps its version."""
+    """Apply ``changes`` if nobody changed ``entry`` since it was read; bumps its version. ``entry`` may come
+    from another (closed) session: only its id and version are used. Returns the entry as now stored."""
     assert entry.id is not None
     result = session.execute(
         update(QueueEntry)
@@ -45,8 +46,9 @@ def save(session: Session, entry: QueueEntry, *, now: datetime, **changes: Any) 
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise ConcurrentEdit(f"queue entry {entry.id} was changed by someone else meanwhile; nothing was changed")
-    session.expire(entry)
-    return get_entry(session, entry.id)
+    fresh = session.get(QueueEntry, entry.id, populate_existing=True)
+    assert fresh is not None
+    return fresh
 
 
 def active_entries(session: Session, *, channel: str | None = None) -> list[QueueEntry]:
