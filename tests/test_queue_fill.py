@@ -94,3 +94,27 @@ def test_pinned_posts_count_toward_min_gap_for_new_posts(sqlite_engine: Engine, 
     queued = entries(sqlite_engine)
     gaps = [b.at - a.at for a, b in itertools.pairwise(queued)]
     assert all(gap >= timedelta(hours=2) for gap in gaps), gaps
+
+
+def test_two_daemons_filling_at_the_same_moment_do_not_double_the_queue(engine: Engine, config: Config) -> None:
+    import threading
+
+    add_items(engine, 12)
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def refill() -> None:
+        try:
+            barrier.wait(timeout=10)
+            with transaction(engine) as session:
+                fill(session, config, now=T0, days=5)
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=refill) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert len(entries(engine)) == 10

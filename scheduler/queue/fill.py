@@ -4,13 +4,15 @@ Refilling only adds or replaces unpinned, planner-made, ``planned`` entries in t
 touched (pinned, moved, inserted), everything being published or in doubt, and everything due but not yet sent
 is handed to the planner as *fixed*: kept as it is and counted by the plan's rules (min_gap, repeat_after,
 caps, segment shares). An entry the new plan proposes again unchanged keeps its id and idempotency key, so
-filling twice gives the same queue.
+filling twice gives the same queue. Fills are serialised: on SQLite by the write lock every transaction
+takes up front, on PostgreSQL by a transaction-scoped advisory lock, so two daemons refilling at the same
+moment cannot both add the plan.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, text
 from sqlmodel import Session, col
 
 from content_library.candidates import DatabaseCandidates
@@ -45,8 +47,13 @@ def _identity(channel: str, campaign: str | None, at: datetime, item_id: int, te
     return (channel, campaign, at, item_id, text)
 
 
+FILL_LOCK = 0x65766572  # "ever": the advisory lock id that serialises fills on PostgreSQL
+
+
 def fill(session: Session, config: Config, *, now: datetime, days: int) -> FillResult:
     """Replan the horizon around what is fixed, in the caller's transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FILL_LOCK})
     entries = active_entries(session)
     fixed = [as_share(e) for e in entries if not replaceable(e, now)]
     old = {_identity(e.channel, e.campaign, e.at, e.item_id, e.text): e for e in entries if replaceable(e, now)}
