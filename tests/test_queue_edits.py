@@ -188,3 +188,28 @@ def test_list_filters_by_state_and_days(sqlite_engine: Engine) -> None:
         assert ids(state="all", days=3) == [done.id, soon.id]
         assert ids(state="all", days=1) == [soon.id]
         assert ids(state="published") == [done.id]
+
+
+def test_shuffle_keeps_repeat_after_against_what_was_already_published(sqlite_engine: Engine, config: Config) -> None:
+    from content_library.database import transaction as unit
+    from scheduler.queue.tables import Publication
+
+    items = add_items(sqlite_engine, 2)
+    with unit(sqlite_engine) as session:  # item 2 went out yesterday: repeat_after (7d) keeps it away all week
+        session.add(
+            Publication(
+                channel="outbox",
+                campaign="help",
+                zone="Europe/London",
+                item_id=items[1],
+                text="Guide 2",
+                scheduled_at=T0 - timedelta(days=1),
+                published_at=T0 - timedelta(days=1),
+            )
+        )
+    soon = queue(sqlite_engine, items[0], T0 + timedelta(days=1))
+    later = queue(sqlite_engine, items[1], T0 + timedelta(days=8))
+    for seed in range(8):  # the only order that keeps the cooldown is the one there already
+        with unit(sqlite_engine) as session:
+            edits.shuffle(session, config, now=T0, seed=seed)
+            assert [get_entry(session, e.id or 0).item_id for e in (soon, later)] == items

@@ -175,11 +175,18 @@ def shuffle(
         and e.at >= now
         and (campaign is None or e.campaign == campaign)
     ]
+    shuffled = {e.id for e in entries}
+    settled = [  # what the shuffle does not move: publications and the other queued posts near each entry
+        p
+        for e in entries
+        for p in rule_posts(session, e.channel, e.at, repeat_after(config, e.channel, e.campaign))
+        if p.entry_id not in shuffled
+    ]
     rng = random.Random(seed)
     items = [e.item_id for e in entries]
     for _ in range(SHUFFLE_ATTEMPTS):
         rng.shuffle(items)
-        if _respects_cooldowns(config, entries, items):
+        if _respects_cooldowns(config, entries, items, settled):
             break
     else:
         raise EditRefused("no shuffle keeps repeat_after for these entries", hint="Try another --seed.")
@@ -193,7 +200,8 @@ def shuffle(
     return changed
 
 
-def _respects_cooldowns(config: Config, entries: list[QueueEntry], items: list[int]) -> bool:
+def _respects_cooldowns(config: Config, entries: list[QueueEntry], items: list[int], settled: list[Post]) -> bool:
+    """Whether giving ``items`` to ``entries`` keeps repeat_after among them and against the ``settled`` posts."""
     posts = [Post(e.channel, item, e.at, e.campaign, e.id) for e, item in zip(entries, items, strict=True)]
     for post in posts:
         cooldown = repeat_after(config, post.channel, post.campaign)
@@ -202,7 +210,7 @@ def _respects_cooldowns(config: Config, entries: list[QueueEntry], items: list[i
             and o.channel == post.channel
             and o.item_id == post.item_id
             and abs(o.at - post.at) < cooldown
-            for o in posts
+            for o in (*posts, *settled)
         ):
             return False
     return True
