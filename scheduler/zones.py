@@ -9,16 +9,24 @@ once, when ``scheduler`` is imported, before any zone is loaded.
 import zoneinfo
 from functools import cache
 
+from content_library.errors import EvertideError
+
 zoneinfo.reset_tzpath(to=())
+
+
+class UnknownZone(EvertideError, ValueError):
+    """A time-zone name that is not in the IANA database (a ValueError too, so config validation reports it)."""
+
+    hint = "Use an IANA name such as Europe/London or America/New_York (see `timedatectl list-timezones`)."
 
 
 @cache
 def zone(name: str) -> zoneinfo.ZoneInfo:
-    """The zone called ``name`` (an IANA name such as ``Europe/London``); raises ``ValueError`` if unknown."""
+    """The zone called ``name`` (an IANA name such as ``Europe/London``); raises :class:`UnknownZone`."""
     try:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f'unknown time zone "{name}": expected an IANA name like Europe/London') from None
+        raise UnknownZone(f'unknown time zone "{name}": expected an IANA name like Europe/London') from None
 
 
 def tzdata_version() -> str:

@@ -133,3 +133,13 @@ def test_resolve_an_entry_in_doubt(cli: Cli, db: Engine) -> None:
     with transaction(db) as session:
         assert [get_entry(session, e.id or 0).state for e in (a, b)] == ["published", "planned"]
     assert cli("queue", "resolve", str(a.id), "--retry", ok=False).exit_code == 1
+
+
+def test_an_unknown_zone_is_one_clear_error_and_never_stored(cli: Cli, db: Engine) -> None:
+    [item] = add_items(db, 1)
+    entry = queue(db, item, soon(2))
+    moved = cli("queue", "move", str(entry.id), "--to", "09:00", "--tz", "Nope/Nowhere", ok=False)
+    assert moved.exit_code == 1 and 'unknown time zone "Nope/Nowhere"' in moved.output
+    inserted = cli("queue", "insert", str(item), "--channel", "outbox", "--next", "--tz", "Mars/Olympus", ok=False)
+    assert inserted.exit_code == 1 and "Mars/Olympus" in inserted.output
+    assert len(cli.json("queue", "list")) == 1

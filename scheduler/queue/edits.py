@@ -18,6 +18,7 @@ from scheduler.queue.entries import active_entries, get_entry, insert_entry, rul
 from scheduler.queue.rendering import render_for_entry
 from scheduler.queue.rules import MONTH, Post, repeat_after, violations
 from scheduler.queue.tables import EntryState, Origin, QueueEntry
+from scheduler.zones import zone as zone_of
 
 SHUFFLE_ATTEMPTS = 50
 
@@ -117,6 +118,8 @@ def insert(
     if channel not in config.channels:
         raise EditRefused(f'there is no channel "{channel}" in {config.path}', hint="See `evertide config check`.")
     get_item(session, item_id)
+    if zone is not None:
+        zone_of(zone)  # refuse an unknown name before it is stored on the entry
     campaign = campaign or _campaign_of(config, channel)
     candidate = Post(channel, item_id, at, campaign)
     _refuse_if(_problems(session, config, candidate), f"inserting item {item_id} on {channel}", force=force)
