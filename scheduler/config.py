@@ -12,7 +12,7 @@ The file is ``--config``, else ``$EVERTIDE_CONFIG``, else ``./config.yaml`` (:fu
 import os
 from datetime import date, time, timedelta
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
@@ -133,7 +133,7 @@ class Config(_Section):
     secrets_file: str | None = None
     feeds: tuple[FeedConfig, ...] = ()
     channels: dict[str, ChannelConfig] = Field(default_factory=dict)
-    audiences: dict[str, tuple[Segment, ...]] = Field(default_factory=dict)
+    audiences: dict[str, Annotated[tuple[Segment, ...], Field(min_length=1)]] = Field(default_factory=dict)
     campaigns: dict[str, CampaignConfig] = Field(default_factory=dict)
 
     _path: Path = PrivateAttr(default=Path("config.yaml"))

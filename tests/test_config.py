@@ -203,3 +203,15 @@ def test_a_secrets_file_readable_by_others_is_refused(tmp_path: Path) -> None:
     with pytest.raises(EvertideError) as caught:
         load_config(path)
     assert "secrets.env:1: expected NAME=value" in str(caught.value) and "tok-Sekr1t" not in str(caught.value)
+
+
+def test_an_audience_needs_at_least_one_segment(tmp_path: Path) -> None:
+    path = write(tmp_path, "audiences:\n  fans: []\n")
+    assert error_of(path).startswith(f"{path}:2: audiences.fans: ")
+
+
+def test_an_impossible_date_names_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "channels:\n  o: {kind: file, path: o}\ncampaigns:\n  c:\n    channels: [o]\n"
+                 "    posts_per_day: 1\n    start: 2026-13-01\n")
+    message = error_of(path)
+    assert message.startswith(f"{path}:7: ") and "month must be in 1..12" in message
