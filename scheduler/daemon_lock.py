@@ -53,3 +53,17 @@ def _describe(text: str) -> str:
         return f"pid {holder['pid']} on {holder['host']}, since {holder['since']}"
     except (ValueError, KeyError, TypeError):
         return "holder unknown"
+
+
+def running_daemon(path: Path) -> str | None:
+    """Who holds the lock at ``path`` ("pid 12 on host, since …"), or None when no daemon runs."""
+    if not path.exists():
+        return None
+    with path.open("a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            return _describe(handle.read())
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return None

@@ -143,3 +143,20 @@ def test_an_unknown_zone_is_one_clear_error_and_never_stored(cli: Cli, db: Engin
     inserted = cli("queue", "insert", str(item), "--channel", "outbox", "--next", "--tz", "Mars/Olympus", ok=False)
     assert inserted.exit_code == 1 and "Mars/Olympus" in inserted.output
     assert len(cli.json("queue", "list")) == 1
+
+
+def test_share_now_direct_leaves_the_post_to_a_running_daemon(cli: Cli, db: Engine) -> None:
+    from scheduler.config import load_config
+    from scheduler.daemon import lock_path
+    from scheduler.daemon_lock import DaemonLock
+
+    [item] = add_items(db, 1)
+    lock = DaemonLock(lock_path(load_config(cli.config)))  # type: ignore[arg-type]
+    lock.acquire(now=datetime.now(UTC))
+    try:
+        out = cli("queue", "share-now", str(item), "--channel", "outbox", "--direct").stdout
+    finally:
+        lock.release()
+    assert "the running daemon" in out and "will publish it" in out
+    assert not (cli.directory / "outbox.jsonl").exists()
+    assert [e["item_id"] for e in cli.json("queue", "list")] == [item]

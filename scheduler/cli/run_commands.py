@@ -51,7 +51,14 @@ def share_now(
         entry = insert(session, config, item_id, channel, now(), now=now(), force=force)
     say(f"Queued entry {entry.id} for now on {channel}.")
     if direct:
-        from scheduler.daemon import run_daemon
+        from scheduler.daemon import lock_path, run_daemon
+        from scheduler.daemon_lock import running_daemon
+
+        lock = lock_path(config)
+        holder = running_daemon(lock) if lock else None
+        if holder:
+            say(f"Not publishing from here: the running daemon ({holder}) will publish it within seconds.")
+            return
 
         events: list[Any] = run_daemon(config, engine, once=True, worker=f"{socket.gethostname()}:{os.getpid()}:cli")
         for event in events:
