@@ -51,11 +51,6 @@ def local_wall(zone_name: str, seconds: int) -> datetime:
     return datetime.fromtimestamp(seconds, zone(zone_name)).replace(tzinfo=None)
 
 
-def is_repeat(zone_name: str, seconds: int) -> bool:
-    """True for an instant whose wall time already happened once (the second pass through a fold)."""
-    return datetime.fromtimestamp(seconds, zone(zone_name)).fold == 1
-
-
 @cache
 def first_instant_at(zone_name: str, day: date, at: time) -> int:
     """The first instant whose wall time in the zone is ``day`` ``at`` or later.

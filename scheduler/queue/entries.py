@@ -1,7 +1,6 @@
 """Reading and writing queue entries, with the optimistic version check every change goes through."""
 
 import uuid
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -113,7 +112,3 @@ def insert_entry(session: Session, fields: dict[str, Any], *, now: datetime) -> 
     session.add(entry)
     session.flush()
     return entry
-
-
-def entries_for(session: Session, ids: Sequence[int]) -> list[QueueEntry]:
-    return [get_entry(session, entry_id) for entry_id in ids]
