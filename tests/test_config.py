@@ -211,7 +211,10 @@ def test_an_audience_needs_at_least_one_segment(tmp_path: Path) -> None:
 
 
 def test_an_impossible_date_names_the_file(tmp_path: Path) -> None:
-    path = write(tmp_path, "channels:\n  o: {kind: file, path: o}\ncampaigns:\n  c:\n    channels: [o]\n"
-                 "    posts_per_day: 1\n    start: 2026-13-01\n")
+    path = write(
+        tmp_path,
+        "channels:\n  o: {kind: file, path: o}\ncampaigns:\n  c:\n    channels: [o]\n"
+        "    posts_per_day: 1\n    start: 2026-13-01\n",
+    )
     message = error_of(path)
     assert message.startswith(f"{path}:7: ") and "month must be in 1..12" in message
