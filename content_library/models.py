@@ -20,6 +20,9 @@ class ItemStatus(StrEnum):
     ACTIVE = "active"
     PAUSED = "paused"
     RETIRED = "retired"
+    # A platform refused every wording of the item as a duplicate of a recent post; adding a variant
+    # (`library variants add`) makes it active again.
+    NEEDS_VARIANT = "needs_variant"
 
 
 def _utc_column(*, nullable: bool = True, index: bool = False) -> Any:

@@ -99,6 +99,15 @@ def _apply(session: Session, item: Item, fields: Mapping[str, Any]) -> None:
                 )
 
 
+def mark_needs_variant(session: Session, item_id: int, *, now: datetime) -> None:
+    """A platform refused every wording of this item as a duplicate: stop planning it until a person adds a
+    variant. An item removed meanwhile, or paused or retired by a person, is left as it is."""
+    item = session.get(Item, item_id)
+    if item is not None and item.status == ItemStatus.ACTIVE.value:
+        item.status, item.updated_at = ItemStatus.NEEDS_VARIANT.value, now
+        session.add(item)
+
+
 def set_status(session: Session, item_id: int, status: ItemStatus, *, now: datetime) -> Item:
     """Pause, resume (active) or retire an item; history and variants are kept either way."""
     item = get_item(session, item_id)
@@ -120,9 +129,13 @@ def remove_item(session: Session, item_id: int) -> Item:
 def add_variant(
     session: Session, item_id: int, text: str, *, channel_kind: str | None = None, now: datetime
 ) -> Variant:
-    get_item(session, item_id)
+    """A new wording of an item; an item waiting for one (``needs_variant``) becomes active again."""
+    item = get_item(session, item_id)
     if not text.strip():
         raise EvertideError("a variant needs some text")
+    if item.status == ItemStatus.NEEDS_VARIANT.value:
+        item.status, item.updated_at = ItemStatus.ACTIVE.value, now
+        session.add(item)
     variant = Variant(item_id=item_id, text=text.strip(), channel_kind=channel_kind, created_at=now)
     session.add(variant)
     session.flush()

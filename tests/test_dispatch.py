@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from content_library.database import transaction
+from content_library.store import add_variant, get_item
 from scheduler.config import Config
 from scheduler.dispatch.claims import claim_next
 from scheduler.dispatch.publishing import Dispatcher
@@ -332,6 +333,11 @@ def test_a_duplicate_of_the_next_variant_too_fails_the_entry_rather_than_calling
     events = dispatcher(sqlite_engine, config).publish_due(Clock(T0))
     assert [e.outcome for e in events] == ["failed"]
     assert states(sqlite_engine, entry.id) == ["failed"] and x_api.tweets == []
+    assert "variants add" in events[0].detail
+    with transaction(sqlite_engine) as session:  # not planned again in the same words until a variant is added
+        assert get_item(session, item).status == "needs_variant"
+        add_variant(session, item, "Fresh words for {title} {url}", now=T0)
+        assert get_item(session, item).status == "active"
 
 
 def test_an_item_removed_while_its_entry_is_published_fails_the_entry_instead_of_sticking(

@@ -23,6 +23,7 @@ from sqlmodel import Session
 from content_library.database import transaction
 from content_library.errors import EvertideError
 from content_library.models import Item
+from content_library.store import mark_needs_variant
 from scheduler.config import Config
 from scheduler.dispatch.claims import Skipped, claim, due_by_channel, expired_claims
 from scheduler.publishers.base import OutgoingPost, Published, Publisher
@@ -164,8 +165,7 @@ class Dispatcher:
             return self._record_published(entry, Published(remote_id="", already_existed=True), now)
         if isinstance(decision, TryNextVariant):
             if variant_tried:
-                reason = "duplicate content with every wording tried: add a variant with `library variants add`"
-                return self._record(entry, now, "failed", reason, record_failed, reason=reason)
+                return self._needs_variant(entry, now, "duplicate content with every wording tried")
             return self._reword(entry, now)
         with transaction(self._engine) as session:
             try:
@@ -210,17 +210,28 @@ class Dispatcher:
                 rendered = render_for_entry(
                     session, self._config, entry.item_id, entry.channel, entry.campaign, avoid=entry.text
                 )
-                if rendered.text == entry.text:
-                    reason = "duplicate content and the item has no other wording: add one with `library variants add`"
-                    record_failed(session, entry, reason=reason, now=now())
-                    return Event(entry.channel, entry.id, "failed", reason)
-                reworded = save(session, entry, now=now(), text=rendered.text, variant_id=rendered.variant_id)
+                reworded = None
+                if rendered.text != entry.text:
+                    reworded = save(session, entry, now=now(), text=rendered.text, variant_id=rendered.variant_id)
         except ConcurrentEdit:
             return _lost(entry)
         except EvertideError as error:  # the item was removed, or no wording fits the platform
             reason = f"duplicate content, and no other wording could be made: {error}"
             return self._record(entry, now, "failed", reason, record_failed, reason=reason)
+        if reworded is None:
+            return self._needs_variant(entry, now, "duplicate content and the item has no other wording")
         return self._attempt(reworded, now, may_have_posted=False, variant_tried=True)
+
+    def _needs_variant(self, entry: QueueEntry, now: Clock, why: str) -> Event:
+        """Fail the entry and mark its item ``needs_variant``, so it is not planned again in the same words."""
+        reason = f"{why}: item {entry.item_id} waits for a new variant (`evertide library variants add`)"
+        try:
+            with transaction(self._engine) as session:
+                record_failed(session, entry, reason=reason, now=now())
+                mark_needs_variant(session, entry.item_id, now=now())
+        except ConcurrentEdit:
+            return _lost(entry)
+        return Event(entry.channel, entry.id, "failed", reason)
 
     def _record_published(self, entry: QueueEntry, published: Published, now: Clock) -> Event:
         outcome = "already_published" if published.already_existed else "published"
