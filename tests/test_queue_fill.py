@@ -85,12 +85,12 @@ def test_skipped_and_inserted_entries_are_respected_by_a_refill(sqlite_engine: E
 def test_pinned_posts_count_toward_min_gap_for_new_posts(sqlite_engine: Engine, config: Config) -> None:
     items = add_items(sqlite_engine, 12)
     with transaction(sqlite_engine) as session:
-        fill(session, config, now=T0, days=2)
-    planned = entries(sqlite_engine)
+        fill(session, config, now=T0, days=3)
+    later = [e for e in entries(sqlite_engine) if e.at > T0 + timedelta(days=1)]  # not settled yet
     with transaction(sqlite_engine) as session:
-        # pin a manual post 30 minutes after the first planned one: a refill must move that one away
-        edits.insert(session, config, items[-1], "outbox", planned[0].at + timedelta(minutes=30), now=T0, force=True)
-        fill(session, config, now=T0, days=2)
+        # pin a manual post 30 minutes after a planned one: a refill must move that one away
+        edits.insert(session, config, items[-1], "outbox", later[0].at + timedelta(minutes=30), now=T0, force=True)
+        fill(session, config, now=T0, days=3)
     queued = entries(sqlite_engine)
     gaps = [b.at - a.at for a, b in itertools.pairwise(queued)]
     assert all(gap >= timedelta(hours=2) for gap in gaps), gaps
@@ -118,3 +118,16 @@ def test_two_daemons_filling_at_the_same_moment_do_not_double_the_queue(engine: 
         thread.join(timeout=60)
     assert errors == []
     assert len(entries(engine)) == 10
+
+
+def test_hourly_refills_never_move_what_is_due_within_a_day(sqlite_engine: Engine, config: Config) -> None:
+    add_items(sqlite_engine, 20)
+    with transaction(sqlite_engine) as session:
+        fill(session, config, now=T0, days=7)
+    for hours in range(1, 6):
+        now = T0 + timedelta(hours=hours)
+        before = [(e.id, e.at, e.item_id) for e in entries(sqlite_engine) if e.at < now + timedelta(hours=23)]
+        with transaction(sqlite_engine) as session:
+            fill(session, config, now=now, days=7)
+        after = {(e.id, e.at, e.item_id) for e in entries(sqlite_engine)}
+        assert set(before) <= after, f"a refill {hours}h later moved a post due within a day"

@@ -1,16 +1,16 @@
 """``queue fill``: materialise the plan up to the horizon.
 
-Refilling only adds or replaces unpinned, planner-made, ``planned`` entries in the future. Everything a person
-touched (pinned, moved, inserted), everything being published or in doubt, and everything due but not yet sent
-is handed to the planner as *fixed*: kept as it is and counted by the plan's rules (min_gap, repeat_after,
-caps, segment shares). An entry the new plan proposes again unchanged keeps its id and idempotency key, so
+Refilling only adds or replaces unpinned, planner-made, ``planned`` entries more than a day ahead
+(:data:`SETTLED`). Everything a person touched (pinned, moved, inserted), everything being published or in
+doubt, and everything due within the next day is handed to the planner as *fixed*: kept as it is and
+counted by the plan's rules (min_gap, repeat_after, caps, segment shares). An entry the new plan proposes again unchanged keeps its id and idempotency key, so
 filling twice gives the same queue. Fills are serialised: on SQLite by the write lock every transaction
 takes up front, on PostgreSQL by a transaction-scoped advisory lock, so two daemons refilling at the same
 moment cannot both add the plan.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, text
 from sqlmodel import Session, col
@@ -26,7 +26,7 @@ from scheduler.queue.tables import EntryState, Origin, QueueEntry
 @dataclass(frozen=True)
 class FillResult:
     added: int
-    kept: int
+    kept: int  # the planner's entries left as they were: settled ones and ones the new plan proposed again
     removed: int
     warnings: tuple[str, ...]
 
@@ -34,12 +34,18 @@ class FillResult:
         return f"{self.added} added, {self.kept} kept, {self.removed} replaced"
 
 
+# The planner places a day's posts in what is left of that day's windows, so a replan an hour later would
+# nudge today's posts along (and could keep nudging one past its window for good). What a person can already
+# see coming in the next day stays put; later entries are re-planned at every refill.
+SETTLED = timedelta(days=1)
+
+
 def replaceable(entry: QueueEntry, now: datetime) -> bool:
     return (
         entry.state == EntryState.PLANNED.value
         and not entry.pinned
         and entry.origin == Origin.PLANNER.value
-        and entry.at >= now
+        and entry.at >= now + SETTLED
     )
 
 
@@ -58,7 +64,8 @@ def fill(session: Session, config: Config, *, now: datetime, days: int) -> FillR
     fixed = [as_share(e) for e in entries if not replaceable(e, now)]
     old = {_identity(e.channel, e.campaign, e.at, e.item_id, e.text): e for e in entries if replaceable(e, now)}
     result = plan(config, DatabaseCandidates(session), now=now, days=days, history=history_shares(session), fixed=fixed)
-    added = kept = 0
+    added = 0
+    kept = sum(1 for e in entries if e.origin == Origin.PLANNER.value and not e.pinned and not replaceable(e, now))
     for post in result.posts:
         existing = old.pop(_identity(post.channel, post.campaign, post.at, post.item_id, post.text), None)
         if existing is not None:
