@@ -3,10 +3,10 @@
 Refilling only adds or replaces unpinned, planner-made, ``planned`` entries more than a day ahead
 (:data:`SETTLED`). Everything a person touched (pinned, moved, inserted), everything being published or in
 doubt, and everything due within the next day is handed to the planner as *fixed*: kept as it is and
-counted by the plan's rules (min_gap, repeat_after, caps, segment shares). An entry the new plan proposes again unchanged keeps its id and idempotency key, so
-filling twice gives the same queue. Fills are serialised: on SQLite by the write lock every transaction
-takes up front, on PostgreSQL by a transaction-scoped advisory lock, so two daemons refilling at the same
-moment cannot both add the plan.
+counted by the plan's rules (min_gap, repeat_after, caps, segment shares). An entry the new plan proposes
+again unchanged keeps its id and idempotency key, so filling twice gives the same queue. Fills are
+serialised: on SQLite by the write lock every transaction takes up front, on PostgreSQL by a
+transaction-scoped advisory lock, so two daemons refilling at the same moment cannot both add the plan.
 """
 
 from dataclasses import dataclass
