@@ -376,3 +376,14 @@ def test_a_past_reset_instant_never_makes_the_daemon_spin(sqlite_engine: Engine,
     x_api.script("POST", "/2/tweets", rate_limited(reset=int((T0 - timedelta(minutes=1)).timestamp())))
     outcomes = run(sqlite_engine, config, Clock(T0))
     assert outcomes[0][2] == "retry" and len(x_api.requests_to("POST", "/2/tweets")) == 1
+
+
+def test_a_long_backlog_after_downtime_is_missed_in_one_pass_and_the_fresh_entry_still_goes_out(
+    sqlite_engine: Engine, config: Config
+) -> None:
+    items = add_items(sqlite_engine, 26)
+    stale = [queue(sqlite_engine, item, T0 - timedelta(hours=5, minutes=n)) for n, item in enumerate(items[:-1])]
+    fresh = queue(sqlite_engine, items[-1], T0 - timedelta(minutes=2))
+    outcomes = run(sqlite_engine, config, Clock(T0))
+    assert [o for _, _, o in outcomes].count("missed") == len(stale)
+    assert ("outbox", fresh.id, "published") in outcomes

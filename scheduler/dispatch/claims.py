@@ -35,13 +35,26 @@ class Skipped:
     detail: str
 
 
+PER_CHANNEL = 20  # due entries read per channel and round: enough to get past a run of missed ones
+
+
 def due_entries(session: Session, now: datetime) -> list[QueueEntry]:
-    """Planned entries whose instant (or retry instant) has come, oldest first."""
-    query = select(QueueEntry).where(
+    """Planned entries whose instant (or retry instant) has come, oldest first, at most :data:`PER_CHANNEL`
+    per channel: a round takes one entry per channel, so reading a large backlog whole at every round
+    would make it quadratic."""
+    due = (
         QueueEntry.state == EntryState.PLANNED.value,
         col(QueueEntry.at) <= now,
         or_(col(QueueEntry.next_attempt_at).is_(None), col(QueueEntry.next_attempt_at) <= now),
     )
+    rank = (
+        func.row_number()
+        .over(partition_by=col(QueueEntry.channel), order_by=(col(QueueEntry.at), col(QueueEntry.id)))
+        .label("rank")
+    )
+    ranked = select(col(QueueEntry.id), rank).where(*due).subquery()
+    first_ones = select(ranked.c.id).where(ranked.c.rank <= PER_CHANNEL)
+    query = select(QueueEntry).where(col(QueueEntry.id).in_(first_ones))
     return list(session.exec(query.order_by(col(QueueEntry.at), col(QueueEntry.id))).all())
 
 

@@ -86,7 +86,7 @@ class Dispatcher:
                 if claimed is not None:
                     took_any = True
                     events.append(self._safely(claimed, now, lambda e: self._attempt(e, now, may_have_posted=False)))
-            if not took_any:
+            if not took_any and not skipped:  # (missed and deferred entries leave the due set: no spinning)
                 return events
 
     def settle(self, now: Clock, *, every_claim: bool = False) -> list[Event]:
