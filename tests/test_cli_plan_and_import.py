@@ -72,3 +72,10 @@ def test_debug_shows_the_traceback_instead_of_one_sentence(cli: Cli) -> None:
     result = CliRunner().invoke(app, ["--config", str(cli.config), "--debug", "library", "show", "42"])
     assert result.exit_code == 1 and result.exception is not None
     assert type(result.exception).__name__ == "ItemNotFound"
+
+
+def test_plan_after_a_fill_says_what_is_already_queued(cli: Cli) -> None:
+    cli("library", "import", str(DATA / "import" / "library.csv"))
+    cli("queue", "fill", "--days", "3")
+    table = cli("plan", "--days", "3").stdout
+    assert "already queued in this period stay as they are" in table

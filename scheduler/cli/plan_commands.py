@@ -76,6 +76,12 @@ def plan(
         print_json([post_json(p) for p in result.posts])
     else:
         _print_plan(config, result, start)
+        queued = sum(1 for share in fixed if start <= share.at < start + timedelta(days=days))
+        if queued:
+            say(
+                f"{queued} entr{'y' if queued == 1 else 'ies'} already queued in this period stay as they are "
+                "(see `evertide queue list`); the plan above fills around them."
+            )
     for warning in result.warnings:
         warn(warning)
 
