@@ -149,8 +149,17 @@ def show(
         say(f"  variant {variant.id}{scope}: {variant.text}")
 
 
-def _fields(**given: Any) -> dict[str, Any]:
-    return {key: value for key, value in given.items() if value is not None}
+ITEM_OPTIONS = ("title", "url", "kind", "category", "summary", "tags", "priority", "max_shares", "expires")
+
+
+def _item_fields(options: dict[str, Any]) -> dict[str, Any]:
+    """The item fields given on the command line (``add`` and ``edit`` share them), converted; unset ones left out."""
+    given = {name: options[name] for name in ITEM_OPTIONS if options.get(name) is not None}
+    if "tags" in given:
+        given["tags"] = _tags(given["tags"])
+    if "expires" in given:
+        given["expires_at"] = _expiry(given.pop("expires"))
+    return given
 
 
 @app.command("add")
@@ -175,17 +184,7 @@ def add(
     from content_library.store import add_item
 
     engine = open_database(load(ctx))
-    fields = _fields(
-        title=title,
-        url=url,
-        kind=kind,
-        category=category,
-        summary=summary,
-        tags=_tags(tags),
-        priority=priority,
-        max_shares=max_shares,
-        expires_at=_expiry(expires),
-    )
+    fields = _item_fields(locals())
     with transaction(engine) as session:
         item = add_item(session, fields, variants=variant, now=now())
     say(f"Added item {item.id}: {item.title}")
@@ -212,17 +211,7 @@ def edit(
     from content_library.database import transaction
     from content_library.store import edit_item
 
-    fields = _fields(
-        title=title,
-        url=url,
-        kind=kind,
-        category=category,
-        summary=summary,
-        tags=_tags(tags),
-        priority=priority,
-        max_shares=max_shares,
-        expires_at=_expiry(expires),
-    )
+    fields = _item_fields(locals())
     if not fields:
         raise typer.BadParameter("give at least one field to change, e.g. --title")
     with transaction(open_database(load(ctx))) as session:
