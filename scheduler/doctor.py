@@ -33,7 +33,7 @@ def _package_check() -> Check:
     """The import name ``scheduler`` is also an unrelated PyPI package; make sure this one is ours."""
     import scheduler
 
-    ours = Path(scheduler.__file__).parent / "daemon.py"
+    ours = Path(scheduler.__file__).parent / "daemon" / "runner.py"
     return Check(
         "package",
         ours.exists(),

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from content_library.snapshot import ItemSnapshot, VariantSnapshot
 from scheduler.config import Config, Segment
-from scheduler.config_values import Window
+from scheduler.config.values import Window
 from scheduler.planning.candidates import InMemoryCandidates
 from scheduler.planning.model import PastShare, Plan
 from scheduler.planning.planner import plan

@@ -23,7 +23,7 @@ def test_apscheduler_is_imported_in_one_module_only() -> None:
     users = [
         p.relative_to(ROOT).as_posix() for p in sources("scheduler", "content_library") if imports.search(p.read_text())
     ]
-    assert users == ["scheduler/daemon.py"]
+    assert users == ["scheduler/daemon/runner.py"]
 
 
 def test_only_the_daemon_the_cli_and_the_platform_calls_read_the_clock() -> None:
@@ -34,5 +34,5 @@ def test_only_the_daemon_the_cli_and_the_platform_calls_read_the_clock() -> None
         for p in sources("scheduler", "content_library")
         if CLOCK_READS.search(p.read_text())
     }
-    edge = {"scheduler/daemon.py", "scheduler/cli/common.py"}
+    edge = {"scheduler/daemon/runner.py", "scheduler/cli/common.py"}
     assert {r for r in readers if not r.startswith("scheduler/publishers/")} <= edge

@@ -147,8 +147,8 @@ def test_an_unknown_zone_is_one_clear_error_and_never_stored(cli: Cli, db: Engin
 
 def test_share_now_direct_leaves_the_post_to_a_running_daemon(cli: Cli, db: Engine) -> None:
     from scheduler.config import load_config
-    from scheduler.daemon import lock_path
-    from scheduler.daemon_lock import DaemonLock
+    from scheduler.daemon.lock import DaemonLock
+    from scheduler.daemon.runner import lock_path
 
     [item] = add_items(db, 1)
     lock = DaemonLock(lock_path(load_config(cli.config)))  # type: ignore[arg-type]

@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 from content_library.database import transaction
 from content_library.feed_sources import list_feeds
 from content_library.store import ItemFilter, list_items
-from scheduler.feeds_job import poll_due_feeds
+from scheduler.daemon.feeds_job import poll_due_feeds
 from tests.conftest import DATA
 from tests.queue_helpers import config_in
 

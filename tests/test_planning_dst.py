@@ -7,7 +7,7 @@ import pytest
 
 from content_library.snapshot import ItemSnapshot
 from scheduler.config import Config
-from scheduler.config_values import parse_weekly_slot, parse_window
+from scheduler.config.values import parse_weekly_slot, parse_window
 from scheduler.planning import InMemoryCandidates, plan
 from scheduler.planning.slots import first_instant_at, slot_instant, to_datetime, window_intervals
 from scheduler.zones import zone

@@ -8,7 +8,7 @@ import pytest
 
 from content_library.errors import EvertideError
 from scheduler.config import ChannelConfig, ConfigError
-from scheduler.config_values import Secret
+from scheduler.config.values import Secret
 from scheduler.publishers import (
     AuthFailed,
     CannotTell,

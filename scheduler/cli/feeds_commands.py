@@ -21,7 +21,7 @@ app = typer.Typer(help="RSS/Atom feeds that fill the library.", no_args_is_help=
 def _synced(ctx: typer.Context) -> tuple["Config", "Engine"]:
     from content_library.database import transaction
     from content_library.feed_sources import sync_declared_feeds
-    from scheduler.feeds_job import declared_feeds
+    from scheduler.daemon.feeds_job import declared_feeds
 
     config = load(ctx)
     engine = open_database(config)
@@ -106,7 +106,7 @@ def poll(
     from content_library.database import transaction
     from content_library.errors import FeedError
     from content_library.feed_sources import list_feeds, poll_feed
-    from scheduler.feeds_job import describe_poll
+    from scheduler.daemon.feeds_job import describe_poll
 
     _, engine = _synced(ctx)
     with transaction(engine) as session:

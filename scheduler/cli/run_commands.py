@@ -20,8 +20,8 @@ def run(
 
     Example: evertide run --log-format json
     """
-    from scheduler.daemon import run_daemon
-    from scheduler.logs import configure
+    from scheduler.daemon.logs import configure
+    from scheduler.daemon.runner import run_daemon
 
     state: CliState = ctx.find_root().obj
     configure(log_format, debug=state.debug)
@@ -51,8 +51,8 @@ def share_now(
         entry = insert(session, config, item_id, channel, now(), now=now(), force=force)
     say(f"Queued entry {entry.id} for now on {channel}.")
     if direct:
-        from scheduler.daemon import lock_path, run_daemon
-        from scheduler.daemon_lock import running_daemon
+        from scheduler.daemon.lock import running_daemon
+        from scheduler.daemon.runner import lock_path, run_daemon
 
         lock = lock_path(config)
         holder = running_daemon(lock) if lock else None

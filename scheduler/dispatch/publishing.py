@@ -3,7 +3,7 @@
 The daemon, ``run --once`` and ``queue share-now --direct`` all go through :class:`Dispatcher`. It takes
 ``now`` from its caller and publishers from a factory, so tests drive it with a fixed clock and real clients
 pointed at loopback emulators. One channel's failure never stops another: errors are decided per entry
-(:mod:`scheduler.retry`) and can at most hold that entry's channel.
+(:mod:`scheduler.dispatch.retry`) and can at most hold that entry's channel.
 
 Every write after the claim goes through the version the worker claimed (:func:`scheduler.queue.entries.save`).
 If the lease ran out during a slow call and another worker took the entry over, that write is refused: the
@@ -26,6 +26,7 @@ from content_library.models import Item
 from content_library.store import mark_needs_variant
 from scheduler.config import Config
 from scheduler.dispatch.claims import Skipped, claim, due_by_channel, expired_claims
+from scheduler.dispatch.retry import CountAsPublished, Fail, HoldChannel, Miss, RetryLater, TryNextVariant, decide
 from scheduler.publishers.base import OutgoingPost, Published, Publisher
 from scheduler.publishers.errors import CannotTell, PublishError, Unavailable
 from scheduler.queue.entries import ConcurrentEdit, save
@@ -33,7 +34,6 @@ from scheduler.queue.holds import pause
 from scheduler.queue.outcomes import grace_for, record_failed, record_in_doubt, record_missed, record_published
 from scheduler.queue.rendering import render_for_entry
 from scheduler.queue.tables import EntryState, QueueEntry
-from scheduler.retry import CountAsPublished, Fail, HoldChannel, Miss, RetryLater, TryNextVariant, decide
 
 log = logging.getLogger("evertide.dispatch")
 

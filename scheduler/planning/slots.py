@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
 from scheduler.config import Segment
-from scheduler.config_values import WEEKDAYS, WeeklySlot, Window
+from scheduler.config.values import WEEKDAYS, WeeklySlot, Window
 from scheduler.zones import zone
 
 Interval = tuple[int, int]  # [start, end) in epoch seconds

@@ -39,7 +39,7 @@ from atproto_core.exceptions import AtProtocolError
 from pydantic import ValidationError
 
 from scheduler.config import ChannelConfig, ConfigError
-from scheduler.config_values import Secret
+from scheduler.config.values import Secret
 from scheduler.publishers.base import OutgoingPost, Published
 from scheduler.publishers.errors import (
     AuthFailed,

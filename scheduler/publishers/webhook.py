@@ -28,7 +28,7 @@ from typing import ClassVar
 import httpx
 
 from scheduler.config import ChannelConfig
-from scheduler.config_values import Secret
+from scheduler.config.values import Secret
 from scheduler.publishers.base import OutgoingPost, Published
 from scheduler.publishers.errors import AuthFailed, PublishError, RateLimited, Rejected, Unavailable
 from scheduler.publishers.resets import from_retry_after

@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 from sqlmodel import Session, col, select
 
 from scheduler.config import Config
-from scheduler.config_values import Window
+from scheduler.config.values import Window
 from scheduler.queue.tables import UPCOMING, EntryState, Publication, QueueEntry
 from scheduler.zones import zone
 

@@ -9,7 +9,7 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 
 from content_library.errors import EvertideError
-from scheduler.config_values import WEEKDAYS, parse_clock, parse_duration
+from scheduler.config.values import WEEKDAYS, parse_clock, parse_duration
 from scheduler.zones import zone
 
 

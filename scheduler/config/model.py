@@ -17,8 +17,8 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from content_library.errors import EvertideError
-from scheduler.config_source import Locator, read_yaml
-from scheduler.config_values import (
+from scheduler.config.source import Locator, read_yaml
+from scheduler.config.values import (
     WEEKDAYS,
     Duration,
     Secret,
@@ -199,7 +199,7 @@ def load_config(path: Path) -> Config:
         raise ConfigError(_describe(error, locator)) from None
     config._path = path.resolve()
     if config.secrets_file:
-        from scheduler.secrets_file import load_secrets_file
+        from scheduler.config.secrets_file import load_secrets_file
 
         load_secrets_file(config.resolve_path(config.secrets_file))
     problems = list(_dangling_references(config))

@@ -30,7 +30,7 @@ from sqlalchemy.engine import Engine
 
 from content_library.database import transaction
 from scheduler.config import Config
-from scheduler.daemon_lock import DaemonLock
+from scheduler.daemon.lock import DaemonLock
 from scheduler.dispatch.claims import next_wake
 from scheduler.dispatch.publishing import Dispatcher, Event
 
@@ -110,7 +110,7 @@ class Daemon:
             log.exception("settling expired claims failed")
 
     def poll_feeds(self) -> None:
-        from scheduler.feeds_job import poll_due_feeds
+        from scheduler.daemon.feeds_job import poll_due_feeds
 
         try:
             for line in poll_due_feeds(self._engine, self._config, now=self._clock()):
