@@ -22,9 +22,19 @@ from content_library.errors import EvertideError
 from content_library.snapshot import ItemSnapshot
 from content_library.text_length import BLUESKY_MAX_BYTES, CHANNEL_LIMITS, URL_PATTERN, fits, post_length
 
-__all__ = ["CHANNEL_LIMITS", "PLACEHOLDERS", "RenderError", "add_utm", "fits", "post_length", "render_post"]
+__all__ = [
+    "CHANNEL_LIMITS",
+    "PLACEHOLDERS",
+    "RenderError",
+    "add_utm",
+    "fits",
+    "post_length",
+    "render_post",
+    "unknown_placeholder_problem",
+    "unknown_placeholders",
+]
 
-PLACEHOLDERS = ("title", "summary", "url", "hashtags", "category", "kind")
+PLACEHOLDERS = ("title", "summary", "url", "hashtags", "category", "kind")  # what render_post fills
 ELLIPSIS = "…"
 
 _WORD_BOUNDARY = regex.compile(r"(?w)\b")
@@ -50,26 +60,42 @@ class RenderError(EvertideError):
         self.problem = problem
 
 
-def _parse(template: str, allowed: Sequence[str]) -> Pieces:
-    """Split ``template`` into (literal text, placeholder name or None) pieces.
-
-    Only the ``allowed`` names are accepted; format specs, conversions (``{title:>9}``, ``{title!r}``) and
-    positional fields are refused as well: a template is plain text with named slots, not Python.
-    """
+def _fields(template: str) -> list[tuple[str, str | None, str | None, str | None]]:
     try:
-        parsed = list(string.Formatter().parse(template))
+        return list(string.Formatter().parse(template))
     except ValueError as error:
         raise RenderError(f"malformed braces ({error})", hint="Write a literal brace as {{ or }}.") from None
-    for _, field, spec, conversion in parsed:
+
+
+def unknown_placeholders(template: str, allowed: Sequence[str] = PLACEHOLDERS) -> list[str]:
+    """The placeholders of ``template`` that are not ``allowed``, as written (``{sumary}``, ``{title:>9}``),
+    each once, in order. Format specs, conversions and positional fields count as unknown: a template is
+    plain text with named slots, not Python. Malformed braces (``{title``) are a :class:`RenderError`."""
+    unknown: list[str] = []
+    for _, field, spec, conversion in _fields(template):
         if field is not None and (field not in allowed or spec or conversion):
-            written = "{" + field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
-            written += "}"
-            names = ", ".join("{" + name + "}" for name in allowed) or "none"
-            raise RenderError(
-                f"unknown placeholder {written}; the placeholders are {names}",
-                hint="Fix the template in the config, or the variant's text (a literal brace is {{ or }}).",
-            )
-    return [(literal, field) for literal, field, _, _ in parsed]
+            written = "{" + field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            if written not in unknown:
+                unknown.append(written)
+    return unknown
+
+
+def unknown_placeholder_problem(written: str, allowed: Sequence[str] = PLACEHOLDERS) -> str:
+    """The sentence every place that checks a template uses for one unknown placeholder."""
+    names = ", ".join("{" + name + "}" for name in allowed) or "none"
+    return f"unknown placeholder {written}; the placeholders are {names}"
+
+
+def _parse(template: str, allowed: Sequence[str]) -> Pieces:
+    """Split ``template`` into (literal text, placeholder name or None) pieces; any placeholder
+    :func:`unknown_placeholders` reports is a :class:`RenderError`."""
+    unknown = unknown_placeholders(template, allowed)
+    if unknown:
+        raise RenderError(
+            unknown_placeholder_problem(unknown[0], allowed),
+            hint="Fix the template in the config, or the variant's text (a literal brace is {{ or }}).",
+        )
+    return [(literal, field) for literal, field, _, _ in _fields(template)]
 
 
 def _substitute(pieces: Pieces, values: Mapping[str, str]) -> str:

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from content_library.errors import EvertideError, ItemNotFound
 from content_library.models import Item, ItemStatus, Variant
+from content_library.rendering import RenderError, unknown_placeholder_problem, unknown_placeholders
 from content_library.urls import canonical_url, url_key
 
 EDITABLE_FIELDS = ("title", "url", "summary", "kind", "category", "tags", "priority", "max_shares", "expires_at")
@@ -129,10 +130,20 @@ def remove_item(session: Session, item_id: int) -> Item:
 def add_variant(
     session: Session, item_id: int, text: str, *, channel_kind: str | None = None, now: datetime
 ) -> Variant:
-    """A new wording of an item; an item waiting for one (``needs_variant``) becomes active again."""
+    """A new wording of an item; an item waiting for one (``needs_variant``) becomes active again. A text with
+    a placeholder rendering does not fill (``{sumary}``) is refused: it could never be posted."""
     item = get_item(session, item_id)
     if not text.strip():
         raise EvertideError("a variant needs some text")
+    try:
+        unknown = unknown_placeholders(text)
+    except RenderError as error:
+        raise EvertideError(f"item {item_id}: variant {text.strip()!r}: {error.problem}", hint=error.hint) from None
+    if unknown:
+        raise EvertideError(
+            f"item {item_id}: variant {text.strip()!r}: {unknown_placeholder_problem(unknown[0])}",
+            hint="Fix the variant's text (a literal brace is {{ or }}).",
+        )
     if item.status == ItemStatus.NEEDS_VARIANT.value:
         item.status, item.updated_at = ItemStatus.ACTIVE.value, now
         session.add(item)

@@ -37,6 +37,7 @@ import yaml
 from content_library.drafts import ItemDraft
 from content_library.errors import ImportRejected
 from content_library.fetch import looks_like_feed
+from content_library.rendering import RenderError, unknown_placeholder_problem, unknown_placeholders
 from content_library.urls import canonical_url, is_web_url, url_key
 
 Format = Literal["feed", "csv", "yaml", "json"]
@@ -103,6 +104,18 @@ def _texts(value: Any, separators: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(part.strip() for part in parts if part.strip()))
 
 
+def _variants(texts: tuple[str, ...]) -> tuple[str, ...]:
+    """Variant texts, refused when one uses a placeholder rendering does not fill: it could never be posted."""
+    for text in texts:
+        try:
+            unknown = unknown_placeholders(text)
+        except RenderError as error:
+            raise _Bad(f"{text!r}: {error.problem}") from None
+        if unknown:
+            raise _Bad(unknown_placeholder_problem(unknown[0]))
+    return texts
+
+
 def _whole_number(value: Any, *, minimum: int | None = None) -> int:
     expected = "a whole number" if minimum is None else f"a whole number of at least {minimum}"
     if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
@@ -139,7 +152,7 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "category": _text,
     "kind": _text,
     "tags": lambda value: _texts(value, "|,"),
-    "variants": lambda value: _texts(value, "|"),
+    "variants": lambda value: _variants(_texts(value, "|")),
     "expires": _expiry,
     "max_shares": lambda value: _whole_number(value, minimum=1),
     "priority": _whole_number,
