@@ -6,11 +6,14 @@ busy timeout (a writer waits for the other one instead of failing with "database
 transactions start with ``BEGIN IMMEDIATE`` so two writers queue up front rather than deadlocking on a lock
 upgrade halfway through.
 
-The schema belongs to the Alembic migrations beside this module, for the whole database (library, queue and
-history): one history of versions is what lets a user's file survive upgrades. Every command checks the version
-with :func:`require_current_schema` and refuses an outdated one.
+The schema belongs to Alembic migrations, for the whole database (library, queue and history): one linear
+history of versions is what lets a user's file survive upgrades. The library's versions are beside this module;
+a package with tables of its own in the same database registers its folder of versions
+(:func:`content_library.migrations.register`), and every function here works on all registered folders.
+Every command checks the version with :func:`require_current_schema` and refuses an outdated one.
 """
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from content_library.errors import EvertideError, SchemaOutdated
+from content_library.migrations import folders as migration_folders
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -73,6 +77,9 @@ def _alembic_config(connection: Connection) -> Any:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    # One history in several folders; os.pathsep, since a folder's path may contain spaces.
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("version_locations", os.pathsep.join(str(folder) for folder in migration_folders()))
     config.attributes["connection"] = connection
     return config
 

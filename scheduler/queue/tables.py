@@ -1,20 +1,24 @@
 """The queue, the publication history and channel/campaign holds.
 
-No ``from __future__ import annotations`` here (it breaks SQLModel). The schema is owned by the migration
-``0003_queue``; ``tests/test_migrations.py`` checks these classes match it.
+No ``from __future__ import annotations`` here (it breaks SQLModel). The schema is owned by the scheduler's
+migrations (``scheduler/migrations/versions``: ``0003_queue``, ``0004_stable_queue_ids``), which importing
+this module registers; ``tests/test_migrations.py`` checks these classes match them.
 
 A queue entry is one upcoming post. ``version`` is bumped by every change, and every change says which version
 it read (optimistic locking), so two edits of the same entry at once never corrupt it: the second is refused.
 ``key`` is the entry's idempotency key, stable across retries and restarts, sent to platforms that honour one.
+An entry's ``id`` is never given to another entry, even after it is deleted (SQLite ``AUTOINCREMENT``, a
+PostgreSQL identity column), so an id a person read in an old listing names that post or nothing.
 """
 
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, Index
+from sqlalchemy import Column, Identity, Index, Integer
 from sqlmodel import Field, SQLModel
 
+import scheduler.migrations  # noqa: F401  (registers the migrations that own these tables)
 from content_library.timestamps import UTCDateTime
 
 
@@ -46,9 +50,10 @@ class QueueEntry(SQLModel, table=True):
     __table_args__ = (
         Index("ix_queue_entry_state_at", "state", "at"),
         Index("ix_queue_entry_channel_at", "channel", "at"),
+        {"sqlite_autoincrement": True},
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, sa_column=Column(Integer, Identity(always=True), primary_key=True))
     key: str = Field(unique=True)
     channel: str
     campaign: str | None = None

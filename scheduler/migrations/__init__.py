@@ -1,0 +1,17 @@
+"""The Alembic versions of the scheduler's own tables (queue, publications, holds).
+
+They continue the library's history in the same database (``0003`` follows the library's ``0002``), in this
+folder so that the scheduler owns its schema and the library never needs to know about it. Importing this
+module registers the folder with :mod:`content_library.migrations`; the CLI and the queue's table module both
+import it, so every upgrade and schema check evertide makes sees the whole history.
+"""
+
+from pathlib import Path
+
+from content_library import migrations as _library_migrations
+
+VERSIONS = Path(__file__).with_name("versions")
+
+_library_migrations.register(VERSIONS)
+
+__all__ = ["VERSIONS"]
