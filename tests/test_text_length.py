@@ -59,6 +59,14 @@ def test_two_urls_count_23_each() -> None:
     assert post_length(text, "x") == post_length(text, "mastodon") == 2 + 23 + 5 + 23
 
 
+@pytest.mark.xfail(reason="issue 8 item 7: the hand-written X counter misses CJK-glued bare domains", strict=True)
+def test_cjk_glued_bare_domains_count_as_x_counts_them() -> None:
+    # X links each "example.com" after the ideograph (23) and weighs the ideograph 2: 12 * 25 = 300.
+    text = "日example.com" * 12
+    assert post_length(text, "x") == 300
+    assert not fits(text, "x")
+
+
 def test_limits() -> None:
     assert dict(CHANNEL_LIMITS) == {"x": 280, "mastodon": 500, "bluesky": 300, "webhook": None, "file": None}
     assert fits("a" * 280, "x") and not fits("a" * 281, "x")
