@@ -25,15 +25,17 @@ from content_library.errors import EvertideError
 from content_library.models import Item
 from content_library.store import mark_needs_variant
 from scheduler.config import Config
-from scheduler.dispatch.claims import Skipped, claim, due_by_channel, expired_claims
+from scheduler.dispatch.claims import LEASE, Skipped, due_by_channel, expired_claims
 from scheduler.dispatch.retry import CountAsPublished, Fail, HoldChannel, Miss, RetryLater, TryNextVariant, decide
 from scheduler.publishers.base import OutgoingPost, Published, Publisher
 from scheduler.publishers.errors import CannotTell, PublishError, Unavailable
-from scheduler.queue.entries import ConcurrentEdit, save
+from scheduler.queue import states
+from scheduler.queue.entries import ConcurrentEdit
 from scheduler.queue.holds import pause
-from scheduler.queue.outcomes import grace_for, record_failed, record_in_doubt, record_missed, record_published
+from scheduler.queue.outcomes import grace_for
 from scheduler.queue.rendering import render_for_entry
-from scheduler.queue.tables import EntryState, QueueEntry
+from scheduler.queue.states import Outcome
+from scheduler.queue.tables import HoldScope, QueueEntry
 
 log = logging.getLogger("evertide.dispatch")
 
@@ -48,7 +50,7 @@ class Event:
 
     channel: str
     entry_id: int | None
-    outcome: str  # published, already_published, retry, held, missed, failed, in_doubt, deferred, lost_claim
+    outcome: Outcome
     detail: str = ""
 
 
@@ -82,7 +84,7 @@ class Dispatcher:
             events += [_skipped_event(s) for s in skipped]
             took_any = False
             for candidate in candidates:
-                claimed = self._claim(candidate, now)
+                claimed = self._claim(candidate, now, states.claim)
                 if claimed is not None:
                     took_any = True
                     events.append(self._safely(claimed, now, lambda e: self._attempt(e, now, may_have_posted=False)))
@@ -98,17 +100,18 @@ class Dispatcher:
             stale = expired_claims(session, now(), every_claim=every_claim)
         events = []
         for entry in stale:
-            claimed = self._claim(entry, now)
+            claimed = self._claim(entry, now, states.take_over)
             if claimed is not None:
                 events.append(self._safely(claimed, now, lambda e: self._settle_one(e, now)))
         return events
 
     # -- steps ------------------------------------------------------------------------------------------------
 
-    def _claim(self, entry: QueueEntry, now: Clock) -> QueueEntry | None:
+    def _claim(self, entry: QueueEntry, now: Clock, move: Callable[..., QueueEntry]) -> QueueEntry | None:
+        """``move``: :func:`states.claim` for a due entry, :func:`states.take_over` for a claim to settle."""
         try:
             with transaction(self._engine) as session:
-                return claim(session, entry, now=now(), worker=self._worker)
+                return move(session, entry, worker=self._worker, now=now(), lease=LEASE)
         except ConcurrentEdit:
             return None  # someone else took or changed it since we read it
 
@@ -118,7 +121,7 @@ class Dispatcher:
             found = self._call(entry.channel, lambda: self.publisher(entry.channel).find_published(post))
         except PublishError as error:
             reason = error.detail if isinstance(error, CannotTell) else str(error)
-            return self._record(entry, now, "in_doubt", reason, record_in_doubt, reason=reason)
+            return self._record(entry, now, Outcome.IN_DOUBT, reason, states.doubt, reason=reason)
         if found is not None:
             return self._record_published(entry, found, now)
         return self._attempt(entry, now, may_have_posted=True)
@@ -182,26 +185,26 @@ class Dispatcher:
             pause(
                 session,
                 self._config,
-                "channel",
+                HoldScope.CHANNEL,
                 entry.channel,
                 now=moment,
                 until=decision.hold_channel_until,
                 reason=f"rate limited: {error.detail}",
             )
         if isinstance(decision, RetryLater):
-            _release(session, entry, moment, next_attempt_at=decision.at, error=error.detail)
-            return Event(entry.channel, entry.id, "retry", f"{error.detail}; next try {decision.at:%H:%M:%SZ}")
+            states.release(session, entry, retry_at=decision.at, error=error.detail, now=moment)
+            return Event(entry.channel, entry.id, Outcome.RETRY, f"{error.detail}; next try {decision.at:%H:%M:%SZ}")
         if isinstance(decision, HoldChannel):
-            pause(session, self._config, "channel", entry.channel, now=moment, reason=decision.reason)
-            _release(session, entry, moment, next_attempt_at=None, error=error.detail)
+            pause(session, self._config, HoldScope.CHANNEL, entry.channel, now=moment, reason=decision.reason)
+            states.release(session, entry, retry_at=None, error=error.detail, now=moment)
             hint = f" — {error.hint}" if error.hint else ""
-            return Event(entry.channel, entry.id, "held", f"channel paused: {decision.reason}{hint}")
+            return Event(entry.channel, entry.id, Outcome.HELD, f"channel paused: {decision.reason}{hint}")
         if isinstance(decision, Miss):
-            record_missed(session, entry, reason=decision.reason, now=moment)
-            return Event(entry.channel, entry.id, "missed", decision.reason)
+            states.miss(session, entry, reason=decision.reason, now=moment)
+            return Event(entry.channel, entry.id, Outcome.MISSED, decision.reason)
         assert isinstance(decision, Fail)
-        record_failed(session, entry, reason=decision.reason, now=moment)
-        return Event(entry.channel, entry.id, "failed", decision.reason)
+        states.fail(session, entry, reason=decision.reason, now=moment)
+        return Event(entry.channel, entry.id, Outcome.FAILED, decision.reason)
 
     def _reword(self, entry: QueueEntry, now: Clock) -> Event:
         """X refused the text as a duplicate of a recent post: render the next wording and try once more."""
@@ -212,12 +215,14 @@ class Dispatcher:
                 )
                 reworded = None
                 if rendered.text != entry.text:
-                    reworded = save(session, entry, now=now(), text=rendered.text, variant_id=rendered.variant_id)
+                    reworded = states.reword(
+                        session, entry, text=rendered.text, variant_id=rendered.variant_id, now=now()
+                    )
         except ConcurrentEdit:
             return _lost(entry)
         except EvertideError as error:  # the item was removed, or no wording fits the platform
             reason = f"duplicate content, and no other wording could be made: {error}"
-            return self._record(entry, now, "failed", reason, record_failed, reason=reason)
+            return self._record(entry, now, Outcome.FAILED, reason, states.fail, reason=reason)
         if reworded is None:
             return self._needs_variant(entry, now, "duplicate content and the item has no other wording")
         return self._attempt(reworded, now, may_have_posted=False, variant_tried=True)
@@ -227,20 +232,20 @@ class Dispatcher:
         reason = f"{why}: item {entry.item_id} waits for a new variant (`evertide library variants add`)"
         try:
             with transaction(self._engine) as session:
-                record_failed(session, entry, reason=reason, now=now())
+                states.fail(session, entry, reason=reason, now=now())
                 mark_needs_variant(session, entry.item_id, now=now())
         except ConcurrentEdit:
             return _lost(entry)
-        return Event(entry.channel, entry.id, "failed", reason)
+        return Event(entry.channel, entry.id, Outcome.FAILED, reason)
 
     def _record_published(self, entry: QueueEntry, published: Published, now: Clock) -> Event:
-        outcome = "already_published" if published.already_existed else "published"
+        outcome = Outcome.ALREADY_PUBLISHED if published.already_existed else Outcome.PUBLISHED
         return self._record(
             entry,
             now,
             outcome,
             published.remote_url or published.remote_id,
-            record_published,
+            states.publish,
             remote_id=published.remote_id or None,
             remote_url=published.remote_url,
         )
@@ -249,7 +254,7 @@ class Dispatcher:
         self,
         entry: QueueEntry,
         now: Clock,
-        outcome: str,
+        outcome: Outcome,
         detail: str,
         recorder: Callable[..., QueueEntry],
         **kwargs: object,
@@ -270,7 +275,7 @@ class Dispatcher:
         except Exception as error:
             log.exception("publishing entry %s failed unexpectedly", entry.id)
             reason = f"unexpected {type(error).__name__} while publishing; check whether it went out"
-            return self._record(entry, now, "in_doubt", reason, record_in_doubt, reason=reason)
+            return self._record(entry, now, Outcome.IN_DOUBT, reason, states.doubt, reason=reason)
 
     def _outgoing(self, entry: QueueEntry) -> OutgoingPost:
         with Session(self._engine) as session:
@@ -286,25 +291,11 @@ class Dispatcher:
         )
 
 
-def _release(
-    session: Session, entry: QueueEntry, now: datetime, *, next_attempt_at: datetime | None, error: str
-) -> None:
-    """Give a claimed entry back to the queue, to be tried again later."""
-    save(
-        session,
-        entry,
-        now=now,
-        state=EntryState.PLANNED.value,
-        claimed_by=None,
-        lease_until=None,
-        next_attempt_at=next_attempt_at,
-        last_error=error,
+def _lost(entry: QueueEntry) -> Event:
+    return Event(
+        entry.channel, entry.id, Outcome.LOST_CLAIM, "another worker took this entry over; it recorded the outcome"
     )
 
 
-def _lost(entry: QueueEntry) -> Event:
-    return Event(entry.channel, entry.id, "lost_claim", "another worker took this entry over; it recorded the outcome")
-
-
 def _skipped_event(skipped: Skipped) -> Event:
-    return Event(skipped.entry.channel, skipped.entry.id, skipped.outcome, skipped.detail)
+    return Event(skipped.entry.channel, skipped.entry.id, Outcome(skipped.outcome), skipped.detail)

@@ -14,21 +14,25 @@ from content_library.errors import EvertideError
 from scheduler.config import Config
 from scheduler.queue.entries import active_entries
 from scheduler.queue.outcomes import mark_missed_entries
-from scheduler.queue.tables import Hold
+from scheduler.queue.tables import Hold, HoldScope
 
-SCOPES = ("channel", "campaign")
+SCOPES = tuple(HoldScope)
 
 
-def _known(config: Config, scope: str, name: str) -> None:
-    names = config.channels if scope == "channel" else config.campaigns
+def _known(config: Config, scope: HoldScope | str, name: str) -> HoldScope:
+    if scope not in SCOPES:
+        raise EvertideError(f'unknown hold scope "{scope}"; allowed: {", ".join(SCOPES)}')
+    scope = HoldScope(scope)
+    names = config.channels if scope == HoldScope.CHANNEL else config.campaigns
     if name not in names:
         raise EvertideError(f'there is no {scope} called "{name}" (defined: {", ".join(sorted(names)) or "none"})')
+    return scope
 
 
 def pause(
     session: Session,
     config: Config,
-    scope: str,
+    scope: HoldScope | str,
     name: str,
     *,
     now: datetime,
@@ -36,24 +40,24 @@ def pause(
     reason: str = "paused by a person",
 ) -> Hold:
     """Hold ``scope`` ``name`` until ``until`` (or until resumed); a second pause replaces the first."""
-    _known(config, scope, name)
-    hold = session.exec(select(Hold).where(Hold.scope == scope, Hold.name == name)).first()
+    scope = _known(config, scope, name)
+    hold = session.exec(select(Hold).where(Hold.scope == scope.value, Hold.name == name)).first()
     if hold is None:
-        hold = Hold(scope=scope, name=name, created_at=now)
+        hold = Hold(scope=scope.value, name=name, created_at=now)
     hold.until, hold.reason = until, reason
     session.add(hold)
     session.flush()
     return hold
 
 
-def resume(session: Session, config: Config, scope: str, name: str, *, now: datetime) -> int:
+def resume(session: Session, config: Config, scope: HoldScope | str, name: str, *, now: datetime) -> int:
     """Lift the hold; returns how many held entries became missed because their time passed beyond grace."""
-    _known(config, scope, name)
-    hold = session.exec(select(Hold).where(Hold.scope == scope, Hold.name == name)).first()
+    scope = _known(config, scope, name)
+    hold = session.exec(select(Hold).where(Hold.scope == scope.value, Hold.name == name)).first()
     if hold is None:
         raise EvertideError(f"{scope} {name} is not paused")
     session.delete(hold)
-    entries = [e for e in active_entries(session) if getattr(e, scope) == name and e.at <= now]
+    entries = [e for e in active_entries(session) if getattr(e, scope.value) == name and e.at <= now]
     return mark_missed_entries(session, config, entries, now=now)
 
 
@@ -68,7 +72,8 @@ def is_held(holds: list[Hold], channel: str, campaign: str | None) -> Hold | Non
         (
             h
             for h in holds
-            if (h.scope == "channel" and h.name == channel) or (h.scope == "campaign" and h.name == campaign)
+            if (h.scope == HoldScope.CHANNEL and h.name == channel)
+            or (h.scope == HoldScope.CAMPAIGN and h.name == campaign)
         ),
         None,
     )

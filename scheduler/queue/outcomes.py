@@ -1,8 +1,9 @@
-"""Recording what happened to an entry: published (with its history row), missed, failed, in doubt.
+"""The missed-post policy: when an entry is too late to go out.
 
-The missed-post policy lives here because the daemon, ``queue resume`` and ``queue list`` must agree on it:
-an entry whose instant is more than ``grace`` in the past when it is looked at is *missed* — never sent late in
-a burst — and its item simply returns to the pool for the planner.
+It lives here because the daemon, ``queue resume`` and ``queue list`` must agree on it: an entry whose instant
+is more than ``grace`` in the past when it is looked at is *missed* — never sent late in a burst — and its item
+simply returns to the pool for the planner. Recording any outcome is a move of the state machine
+(:mod:`scheduler.queue.states`).
 """
 
 from datetime import datetime, timedelta
@@ -10,8 +11,8 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from scheduler.config import Config
-from scheduler.queue.entries import save
-from scheduler.queue.tables import EntryState, Publication, QueueEntry
+from scheduler.queue import states
+from scheduler.queue.tables import EntryState, QueueEntry
 
 
 def grace_for(config: Config, campaign: str | None) -> timedelta:
@@ -24,48 +25,6 @@ def is_missed(entry_at: datetime, now: datetime, grace: timedelta) -> bool:
     return now - entry_at > grace
 
 
-def record_published(
-    session: Session, entry: QueueEntry, *, remote_id: str | None, remote_url: str | None, now: datetime
-) -> QueueEntry:
-    """Mark the entry published and add its history row, in the caller's transaction."""
-    session.add(
-        Publication(
-            entry_id=entry.id,
-            channel=entry.channel,
-            campaign=entry.campaign,
-            zone=entry.zone,
-            item_id=entry.item_id,
-            variant_id=entry.variant_id,
-            text=entry.text,
-            remote_id=remote_id,
-            remote_url=remote_url,
-            scheduled_at=entry.at,
-            published_at=now,
-        )
-    )
-    return save(
-        session, entry, now=now, state=EntryState.PUBLISHED.value, claimed_by=None, lease_until=None, last_error=None
-    )
-
-
-def record_missed(session: Session, entry: QueueEntry, *, reason: str, now: datetime) -> QueueEntry:
-    return save(
-        session, entry, now=now, state=EntryState.MISSED.value, claimed_by=None, lease_until=None, last_error=reason
-    )
-
-
-def record_failed(session: Session, entry: QueueEntry, *, reason: str, now: datetime) -> QueueEntry:
-    return save(
-        session, entry, now=now, state=EntryState.FAILED.value, claimed_by=None, lease_until=None, last_error=reason
-    )
-
-
-def record_in_doubt(session: Session, entry: QueueEntry, *, reason: str, now: datetime) -> QueueEntry:
-    return save(
-        session, entry, now=now, state=EntryState.IN_DOUBT.value, claimed_by=None, lease_until=None, last_error=reason
-    )
-
-
 def mark_missed_entries(session: Session, config: Config, entries: list[QueueEntry], *, now: datetime) -> int:
     """Apply the missed-post policy to planned entries; returns how many became missed."""
     missed = 0
@@ -73,6 +32,24 @@ def mark_missed_entries(session: Session, config: Config, entries: list[QueueEnt
         grace = grace_for(config, entry.campaign)
         if entry.state == EntryState.PLANNED.value and is_missed(entry.at, now, grace):
             late = now - entry.at
-            record_missed(session, entry, reason=f"{int(late.total_seconds() // 60)} min late (grace {grace})", now=now)
+            states.miss(session, entry, reason=f"{int(late.total_seconds() // 60)} min late (grace {grace})", now=now)
             missed += 1
     return missed
+
+
+# Kept until `queue/edits.py` and `dispatch/claims.py` call the moves of `scheduler.queue.states` themselves.
+
+
+def record_missed(session: Session, entry: QueueEntry, *, reason: str, now: datetime) -> QueueEntry:
+    """Deprecated: :func:`scheduler.queue.states.miss`."""
+    return states.miss(session, entry, reason=reason, now=now)
+
+
+def record_published(
+    session: Session, entry: QueueEntry, *, remote_id: str | None, remote_url: str | None, now: datetime
+) -> QueueEntry:
+    """Deprecated: :func:`scheduler.queue.states.publish` for a claimed entry,
+    :func:`scheduler.queue.states.resolve_published` for one in doubt."""
+    if entry.state == EntryState.IN_DOUBT.value:
+        return states.resolve_published(session, entry, now=now)
+    return states.publish(session, entry, remote_id=remote_id, remote_url=remote_url, now=now)

@@ -41,6 +41,13 @@ class Origin(StrEnum):
     PERSON = "person"
 
 
+class HoldScope(StrEnum):
+    """What a hold stops: one channel, or one campaign on every channel."""
+
+    CHANNEL = "channel"
+    CAMPAIGN = "campaign"
+
+
 def _utc(*, nullable: bool = True, index: bool = False) -> Any:
     return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
 
@@ -105,7 +112,7 @@ class Hold(SQLModel, table=True):
     __table_args__ = (Index("ix_hold_scope_name", "scope", "name", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
-    scope: str  # "channel" or "campaign"
+    scope: str  # a HoldScope value
     name: str
     until: datetime | None = _utc()
     reason: str = ""
