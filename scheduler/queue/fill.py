@@ -4,11 +4,15 @@ Refilling only adds or replaces unpinned, planner-made, ``planned`` entries more
 (:data:`SETTLED`). Everything a person touched (pinned, moved, inserted), everything being published or in
 doubt, and everything due within the next day is handed to the planner as *fixed*: kept as it is and
 counted by the plan's rules (min_gap, repeat_after, caps, segment shares). An entry the new plan proposes
-again unchanged keeps its id and idempotency key, so filling twice gives the same queue. Fills are
+again on the same channel, with the same item at the same instant, keeps its id and idempotency key — its
+text (wording, campaign, zone) is updated in place if only that changed — so filling twice gives the same
+queue and an id a person read stays that post's. Only entries the new plan drops are deleted, and their ids
+are never handed out again (migration ``0004``). Fills are
 serialised: on SQLite by the write lock every transaction takes up front, on PostgreSQL by a
 transaction-scoped advisory lock, so two daemons refilling at the same moment cannot both add the plan.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,19 +23,22 @@ from content_library.candidates import DatabaseCandidates
 from scheduler.config import Config
 from scheduler.planning.model import PlannedPost
 from scheduler.planning.planner import plan
-from scheduler.queue.entries import active_entries, as_share, history_shares, insert_entry
+from scheduler.queue import states
+from scheduler.queue.entries import ConcurrentEdit, active_entries, as_share, history_shares, insert_entry
 from scheduler.queue.tables import EntryState, Origin, QueueEntry
 
 
 @dataclass(frozen=True)
 class FillResult:
     added: int
-    kept: int  # the planner's entries left as they were: settled ones and ones the new plan proposed again
+    kept: int  # the planner's entries kept, with their ids: settled ones and ones the new plan proposed again
     removed: int
     warnings: tuple[str, ...]
+    reworded: int = 0  # of the kept ones, those whose text the new plan changed (updated in place)
 
     def line(self) -> str:
-        return f"{self.added} added, {self.kept} kept, {self.removed} replaced"
+        kept = f"{self.kept} kept" + (f" ({self.reworded} with new words)" if self.reworded else "")
+        return f"{self.added} added, {kept}, {self.removed} replaced"
 
 
 # The planner places a day's posts in what is left of that day's windows, so a replan an hour later would
@@ -41,6 +48,8 @@ SETTLED = timedelta(days=1)
 
 
 def replaceable(entry: QueueEntry, now: datetime) -> bool:
+    """Whether a refill may still replace ``entry``: unpinned, made by the planner, planned, a day or more
+    ahead. ``queue list`` marks these."""
     return (
         entry.state == EntryState.PLANNED.value
         and not entry.pinned
@@ -49,8 +58,10 @@ def replaceable(entry: QueueEntry, now: datetime) -> bool:
     )
 
 
-def _identity(channel: str, campaign: str | None, at: datetime, item_id: int, text: str) -> tuple[object, ...]:
-    return (channel, campaign, at, item_id, text)
+def _identity(channel: str, item_id: int, at: datetime) -> tuple[str, int, datetime]:
+    """What makes a proposed post the same entry as a queued one; the rest (text, variant, campaign, zone,
+    reason) is updated in place."""
+    return (channel, item_id, at)
 
 
 FILL_LOCK = 0x65766572  # "ever": the advisory lock id that serialises fills on PostgreSQL
@@ -62,23 +73,43 @@ def fill(session: Session, config: Config, *, now: datetime, days: int) -> FillR
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FILL_LOCK})
     entries = active_entries(session)
     fixed = [as_share(e) for e in entries if not replaceable(e, now)]
-    old = {_identity(e.channel, e.campaign, e.at, e.item_id, e.text): e for e in entries if replaceable(e, now)}
+    old: dict[tuple[str, int, datetime], list[QueueEntry]] = defaultdict(list)
+    for entry in entries:
+        if replaceable(entry, now):
+            old[_identity(entry.channel, entry.item_id, entry.at)].append(entry)
     result = plan(config, DatabaseCandidates(session), now=now, days=days, history=history_shares(session), fixed=fixed)
-    added = 0
+    added = reworded = 0
     kept = sum(1 for e in entries if e.origin == Origin.PLANNER.value and not e.pinned and not replaceable(e, now))
     for post in result.posts:
-        existing = old.pop(_identity(post.channel, post.campaign, post.at, post.item_id, post.text), None)
-        if existing is not None:
-            kept += 1
+        same = old.get(_identity(post.channel, post.item_id, post.at))
+        if not same:
+            insert_entry(session, _fields(post), now=now)
+            added += 1
             continue
-        insert_entry(session, _fields(post), now=now)
-        added += 1
-    removed = sum(_delete_if_unchanged(session, stale) for stale in old.values())
-    return FillResult(added, kept, removed, result.warnings)
+        existing = same.pop(0)
+        kept += 1
+        changes = {k: v for k, v in _fields(post).items() if k in _UPDATED and getattr(existing, k) != v}
+        if changes:
+            reworded += _edit_if_unchanged(session, existing, changes, now=now)
+    removed = sum(_delete_if_unchanged(session, stale) for same in old.values() for stale in same)
+    return FillResult(added, kept, removed, result.warnings, reworded)
+
+
+_UPDATED = ("text", "variant_id", "campaign", "zone", "reason")  # what a refill changes in place
+
+
+def _edit_if_unchanged(session: Session, entry: QueueEntry, changes: dict[str, object], *, now: datetime) -> int:
+    """Give a kept entry the new plan's text, unless a person changed it meanwhile (theirs wins)."""
+    try:
+        states.edit(session, entry, now=now, **changes)
+    except ConcurrentEdit:  # the UPDATE matched no row: nothing to undo
+        return 0
+    return 1
 
 
 def _delete_if_unchanged(session: Session, entry: QueueEntry) -> int:
-    """Delete a replaced entry unless someone changed it meanwhile (a daemon claiming it on PostgreSQL)."""
+    """Delete a replaced entry unless someone changed it meanwhile (a daemon claiming it on PostgreSQL).
+    Deleting is not a state move: the entry is gone, and its id is never used again."""
     deleted = session.execute(
         delete(QueueEntry).where(
             col(QueueEntry.id) == entry.id,
