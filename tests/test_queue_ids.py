@@ -92,3 +92,24 @@ def test_entries_due_within_a_day_keep_their_old_text_through_a_refill(sqlite_en
         edit_item(session, soon.item_id, {"title": "Renamed", "summary": "Renamed."}, now=T0)
         fill(session, config, now=T0 + timedelta(minutes=5), days=5)
         assert get_entry(session, soon.id or 0).text == soon.text
+
+
+def test_queue_list_marks_what_a_refill_may_still_replace(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from content_library.database import make_engine
+    from tests.cli import Cli
+    from tests.queue_helpers import queue
+
+    cli = Cli(tmp_path)
+    cli("db", "upgrade")
+    engine = make_engine(f"sqlite:///{tmp_path / 'evertide.db'}")
+    first, second, third = add_items(engine, 3)
+    base = datetime.now(UTC).replace(second=0, microsecond=0)
+    soon = queue(engine, first, base + timedelta(hours=3))  # due within a day: stays as listed
+    later = queue(engine, second, base + timedelta(days=3))  # a refill may replace it
+    pinned = queue(engine, third, base + timedelta(days=4), pinned=True)
+    engine.dispose()
+    table = cli("queue", "list").stdout
+    assert f"{later.id} ↻" in table and f"{soon.id} ↻" not in table and f"{pinned.id} 📌" in table
+    assert "↻ = a refill may still replace it" in table

@@ -72,12 +72,20 @@ def list_(
     state: str = typer.Option("upcoming", help="upcoming (default), all, or one state: planned, published, missed…"),
     json: bool = typer.Option(False, "--json", help="Print JSON with stable keys."),
 ) -> None:
-    """Show queue entries: local time in the target zone and in display_timezone, item, text, pin marker.
+    """Show queue entries: local time in the target zone and in display_timezone, item, text, pin marker;
+    ↻ marks an entry the next refill may still replace (unpinned, planner-made, more than a day ahead).
 
     Example: evertide queue list --channel outbox --days 2
     """
     from content_library.database import transaction
-    from scheduler.queue.listing import list_entries, outside_windows, volume
+    from scheduler.queue.listing import (
+        REPLACEABLE_MARK,
+        REPLACEABLE_NOTE,
+        list_entries,
+        may_be_replaced,
+        outside_windows,
+        volume,
+    )
 
     config = load(ctx)
     current = now()
@@ -92,7 +100,8 @@ def list_(
         ("id", "target local time", config.display_timezone, "channel", "state", "text"),
         (
             (
-                f"{e.id}{' 📌' if e.pinned else ''}{' ⚠' if outside_windows(config, e) else ''}",
+                f"{e.id}{' 📌' if e.pinned else ''}{' ' + REPLACEABLE_MARK if may_be_replaced(e, current) else ''}"
+                f"{' ⚠' if outside_windows(config, e) else ''}",
                 short_local(e.at, e.zone),
                 short_local(e.at, config.display_timezone),
                 e.channel,
@@ -104,6 +113,8 @@ def list_(
     )
     for name, (day, month) in sorted(counts.items()):
         say(f"{name}: {day} post(s) in the next 24 h, {month} in the next 30 days")
+    if any(may_be_replaced(e, current) for e in rows):
+        say(REPLACEABLE_NOTE)
     if any(outside_windows(config, e) for e in rows):
         say("⚠ = outside every active window of its audience (a person's choice; allowed)")
 

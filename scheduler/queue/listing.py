@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 
 from scheduler.config import Config
 from scheduler.config.values import Window
+from scheduler.queue.fill import replaceable
 from scheduler.queue.tables import UPCOMING, EntryState, Publication, QueueEntry
 from scheduler.zones import zone
 
@@ -42,6 +43,19 @@ def list_entries(
         if state == "all" or state in PAST_STATES:
             query = query.where(col(QueueEntry.at) >= now - timedelta(days=days))
     return list(session.exec(query.order_by(col(QueueEntry.at), col(QueueEntry.id))).all())
+
+
+REPLACEABLE_MARK = "↻"
+REPLACEABLE_NOTE = (
+    f"{REPLACEABLE_MARK} = a refill may still replace it (unpinned, planned by evertide, more than a day ahead);"
+    " `evertide queue pin ID` keeps it"
+)
+
+
+def may_be_replaced(entry: QueueEntry, now: datetime) -> bool:
+    """Whether the next refill may replace this entry with another post (:func:`scheduler.queue.fill.replaceable`):
+    its id then names nothing. Everything else keeps its id and its post."""
+    return replaceable(entry, now)
 
 
 def _inside(window: Window, clock: time) -> bool:
