@@ -19,12 +19,13 @@ def run_checks(config: Config) -> Iterator[Check]:
     yield _package_check()
     yield _zone_check()
     yield _schema_check(config)
-    for name, secret in config.secrets():
-        yield Check(
-            f"credential {name}",
-            secret.present,
-            f"${{{secret.variable}}} is set" if secret.present else f"${{{secret.variable}}} is not set",
-        )
+    for keys, reference in config.references():
+        what = "credential" if reference.secret else "setting"
+        variable = f"${{{reference.variable}}}"
+        if config.variables.get(reference.variable) is not None:
+            yield Check(f"{what} {'.'.join(keys)}", True, f"{variable} is set")
+        else:
+            yield Check(f"{what} {'.'.join(keys)}", False, f"{variable} is not set ({config.path}:{config.line(keys)})")
     for channel in config.channels:
         yield _channel_check(config, channel)
 

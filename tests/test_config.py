@@ -7,7 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from content_library.errors import EvertideError
-from scheduler.config import ConfigError, config_path, load_config
+from scheduler.config import ConfigError, MastodonChannel, XChannel, config_path, load_config
 
 ROOT = Path(__file__).parent.parent
 
@@ -153,7 +153,9 @@ def test_secrets_must_be_environment_references_and_are_never_shown(
     path = write(tmp_path, "channels:\n  x:\n    kind: x\n    credentials: {bearer_token: '${X_TOKEN}'}\n")
     monkeypatch.setenv("X_TOKEN", "hunter2")
     config = load_config(path)
-    secret = config.channels["x"].credentials["bearer_token"]
+    channel = config.channels["x"]
+    assert isinstance(channel, XChannel) and channel.credentials.bearer_token is not None
+    secret = channel.credentials.bearer_token
     assert secret.reveal() == "hunter2"
     assert "hunter2" not in repr(config) and "hunter2" not in str(secret)
 
@@ -181,12 +183,13 @@ def test_a_private_secrets_file_fills_the_references(tmp_path: Path, monkeypatch
     path = write(
         tmp_path,
         "secrets_file: secrets.env\nchannels:\n  m:\n    kind: mastodon\n"
-        "    credentials: {access_token: '${EVT_FILE_TOKEN}', other: '${EVT_ALREADY_SET}'}\n",
+        "    credentials: {access_token: '${EVT_FILE_TOKEN}', instance: '${EVT_ALREADY_SET}'}\n",
     )
     config = load_config(path)
-    credentials = config.channels["m"].credentials
-    assert credentials["access_token"].reveal() == "tok-Sekr1t"
-    assert credentials["other"].reveal() == "from-the-environment"  # the environment wins
+    channel = config.channels["m"]
+    assert isinstance(channel, MastodonChannel) and channel.credentials.instance is not None
+    assert channel.credentials.access_token.reveal() == "tok-Sekr1t"
+    assert channel.credentials.instance.reveal() == "from-the-environment"  # the environment wins
     assert "tok-Sekr1t" not in repr(config)
 
 

@@ -10,13 +10,15 @@ from atproto_client.models.string_formats import RKEY_RE, TID_RE
 from atproto_client.request import Request
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from content_library.errors import EvertideError
-from scheduler.config import ChannelConfig, ConfigError
+from scheduler.config import BlueskyChannel, BlueskyCredentials
 from scheduler.config.values import Secret
 from scheduler.publishers import (
     AuthFailed,
     CannotTell,
+    ChannelMisconfigured,
     OutgoingPost,
     Publisher,
     RateLimited,
@@ -58,11 +60,10 @@ def pds() -> Iterator[BlueskyPds]:
         yield server
 
 
-def channel_for(base_url: str, password_variable: str = PASSWORD[0]) -> ChannelConfig:
-    return ChannelConfig(
-        kind="bluesky",
+def channel_for(base_url: str, password_variable: str = PASSWORD[0]) -> BlueskyChannel:
+    return BlueskyChannel(
         base_url=base_url,
-        credentials={"handle": Secret(HANDLE_VAR[0]), "app_password": Secret(password_variable)},
+        credentials=BlueskyCredentials(handle=f"${{{HANDLE_VAR[0]}}}", app_password=Secret(password_variable)),
     )
 
 
@@ -72,7 +73,7 @@ def publisher(pds: BlueskyPds) -> Iterator[Publisher]:
     built = BlueskyPublisher(
         "sky",
         client,
-        handle=Secret(HANDLE_VAR[0]),
+        handle=HANDLE_VAR[1],
         app_password=Secret(PASSWORD[0]),
         clock=lambda: POSTED_AT,  # the daemon's clock, fixed for the test
     )
@@ -222,9 +223,14 @@ def test_check_names_the_account(publisher: Publisher) -> None:
 
 
 def test_missing_credentials_are_named() -> None:
-    channel = ChannelConfig(kind="bluesky", credentials={"handle": Secret(HANDLE_VAR[0])})
-    with pytest.raises(ConfigError, match="needs credentials: app_password"):
-        build_publisher("sky", channel)
+    with pytest.raises(ValidationError, match="app_password"):
+        BlueskyCredentials(handle=HANDLE_VAR[1])  # type: ignore[call-arg]
+
+
+def test_an_unset_app_password_fails_when_the_channel_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(PASSWORD[0])
+    with pytest.raises(ChannelMisconfigured, match=f"{PASSWORD[0]} is not set"):
+        build_publisher("sky", channel_for("http://127.0.0.1:9"))
 
 
 @given(st.text(min_size=1, max_size=80))

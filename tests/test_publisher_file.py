@@ -10,10 +10,11 @@ import pytest
 
 import scheduler.publishers as publishers
 from content_library.errors import EvertideError
-from scheduler.config import ChannelConfig, ChannelKind
+from scheduler.config import ChannelKind, FileChannel, MastodonChannel
 from scheduler.publishers import (
     PUBLISHER_MODULES,
     CannotTell,
+    ChannelMisconfigured,
     OutgoingPost,
     PublishError,
     Unavailable,
@@ -118,7 +119,7 @@ def test_check_says_where_it_writes(tmp_path: Path) -> None:
 
 
 def test_registry_resolves_a_relative_path_against_base_dir(tmp_path: Path) -> None:
-    publisher = build_publisher("outbox", ChannelConfig(kind="file", path="out/posts.jsonl"), base_dir=tmp_path)
+    publisher = build_publisher("outbox", FileChannel(path="out/posts.jsonl"), base_dir=tmp_path)
     (tmp_path / "out").mkdir()
     publisher.publish(outgoing())
     publisher.close()
@@ -133,8 +134,8 @@ def test_registry_covers_every_channel_kind() -> None:
 def test_registry_explains_a_missing_optional_client(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "mastodon", None)  # as if Mastodon.py were not installed
     monkeypatch.delitem(sys.modules, "scheduler.publishers.mastodon", raising=False)
-    channel = ChannelConfig(kind="mastodon", base_url="https://example.social")
-    with pytest.raises(EvertideError) as missing:
+    channel = MastodonChannel(base_url="https://example.social", credentials={"access_token": "${EVT_TOKEN}"})
+    with pytest.raises(ChannelMisconfigured) as missing:
         build_publisher("toots", channel)
     assert "pip install 'evertide[mastodon]'" in missing.value.hint
 

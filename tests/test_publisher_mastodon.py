@@ -5,9 +5,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
 
 from content_library.errors import EvertideError
-from scheduler.config import ChannelConfig, ConfigError
+from scheduler.config import MastodonChannel, MastodonCredentials
 from scheduler.config.values import Secret
 from scheduler.publishers import (
     AuthFailed,
@@ -62,8 +63,8 @@ def server() -> Iterator[MastodonApi]:
         yield api
 
 
-def channel_for(base_url: str) -> ChannelConfig:
-    return ChannelConfig(kind="mastodon", base_url=base_url, credentials={"access_token": Secret(TOKEN[0])})
+def channel_for(base_url: str) -> MastodonChannel:
+    return MastodonChannel(base_url=base_url, credentials=MastodonCredentials(access_token=Secret(TOKEN[0])))
 
 
 @pytest.fixture
@@ -127,7 +128,7 @@ def test_rate_limit_without_headers_leaves_the_backoff_to_the_daemon(publisher: 
 
 
 def test_a_wrong_token_fails_auth(server: MastodonApi) -> None:
-    channel = ChannelConfig(kind="mastodon", base_url=server.base_url, credentials={"access_token": Secret("WRONG")})
+    channel = MastodonChannel(base_url=server.base_url, credentials=MastodonCredentials(access_token=Secret("WRONG")))
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("WRONG", "not-the-token")
         publisher = build_publisher("toots", channel)
@@ -214,9 +215,8 @@ def test_check_names_the_account(publisher: Publisher, server: MastodonApi) -> N
 
 def test_the_server_can_come_from_an_instance_credential(server: MastodonApi, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EVT_MASTODON_INSTANCE", server.base_url)
-    channel = ChannelConfig(
-        kind="mastodon",
-        credentials={"access_token": Secret(TOKEN[0]), "instance": Secret("EVT_MASTODON_INSTANCE")},
+    channel = MastodonChannel(
+        credentials=MastodonCredentials(access_token=Secret(TOKEN[0]), instance=Secret("EVT_MASTODON_INSTANCE")),
     )
     publisher = build_publisher("toots", channel)
     assert publisher.publish(outgoing()).remote_id == server.statuses[0]["id"]
@@ -224,10 +224,10 @@ def test_the_server_can_come_from_an_instance_credential(server: MastodonApi, mo
 
 
 def test_a_channel_without_server_or_token_says_what_to_add() -> None:
-    with pytest.raises(ConfigError, match="needs base_url"):
-        build_publisher("toots", ChannelConfig(kind="mastodon", credentials={"access_token": Secret(TOKEN[0])}))
-    with pytest.raises(ConfigError, match="needs credentials: access_token"):
-        build_publisher("toots", ChannelConfig(kind="mastodon", base_url="https://example.social"))
+    with pytest.raises(ValidationError, match="needs base_url"):
+        MastodonChannel(credentials=MastodonCredentials(access_token=Secret(TOKEN[0])))
+    with pytest.raises(ValidationError, match="credentials"):
+        MastodonChannel(base_url="https://example.social")  # type: ignore[call-arg]
 
 
 def test_iso_reset_parsing_handles_the_documented_forms() -> None:

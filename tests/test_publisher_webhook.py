@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from content_library.errors import EvertideError
-from scheduler.config import ChannelConfig
+from scheduler.config import WebhookChannel
 from scheduler.config.values import Secret
 from scheduler.publishers import (
     AuthFailed,
@@ -45,8 +45,8 @@ def sink() -> Iterator[WebhookSink]:
         yield receiver
 
 
-def channel_for(url: str, secret: Secret | None = Secret(SECRET[0])) -> ChannelConfig:
-    return ChannelConfig(kind="webhook", url=url, secret=secret)
+def channel_for(url: str, secret: Secret | None = Secret(SECRET[0])) -> WebhookChannel:
+    return WebhookChannel(url=url, secret=secret)
 
 
 @pytest.fixture

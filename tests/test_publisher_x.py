@@ -5,13 +5,15 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
 
 from content_library.errors import EvertideError
-from scheduler.config import ChannelConfig, ConfigError
+from scheduler.config import XChannel, XCredentials
 from scheduler.config.values import Secret
 from scheduler.publishers import (
     AuthFailed,
     CannotTell,
+    ChannelMisconfigured,
     DuplicateContent,
     OutgoingPost,
     PermanentError,
@@ -72,11 +74,10 @@ def x_api() -> Iterator[XApi]:
         yield api
 
 
-def oauth1_channel(base_url: str) -> ChannelConfig:
-    return ChannelConfig(
-        kind="x",
+def oauth1_channel(base_url: str) -> XChannel:
+    return XChannel(
         base_url=base_url,
-        credentials={key: Secret(variable) for key, (variable, _) in OAUTH1.items()},
+        credentials=XCredentials(**{key: Secret(variable) for key, (variable, _) in OAUTH1.items()}),
     )
 
 
@@ -107,7 +108,7 @@ def test_building_makes_no_request(x_api: XApi) -> None:
 def test_oauth2_user_token_is_added_by_the_transport_not_given_to_tweepy(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     with XApi(bearer_token=BEARER[1]) as api:
-        channel = ChannelConfig(kind="x", base_url=api.base_url, credentials={"bearer_token": Secret(BEARER[0])})
+        channel = XChannel(base_url=api.base_url, credentials=XCredentials(bearer_token=Secret(BEARER[0])))
         publisher = build_publisher("x-main", channel, timeout=0.3)
         try:
             published = publisher.publish(outgoing())
@@ -232,14 +233,13 @@ def test_check_names_the_account(publisher: Publisher) -> None:
 
 
 def test_incomplete_credentials_name_what_is_missing() -> None:
-    channel = ChannelConfig(kind="x", credentials={"consumer_key": Secret("EVT_X_CONSUMER_KEY")})
-    with pytest.raises(ConfigError, match="consumer_secret, access_token, access_token_secret"):
-        build_publisher("x-main", channel)
+    with pytest.raises(ValidationError, match="consumer_secret, access_token, access_token_secret"):
+        XCredentials(consumer_key=Secret("EVT_X_CONSUMER_KEY"))
 
 
 def test_unset_variable_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("EVT_X_ACCESS_SECRET")
-    with pytest.raises(EvertideError, match="EVT_X_ACCESS_SECRET is not set"):
+    with pytest.raises(ChannelMisconfigured, match="EVT_X_ACCESS_SECRET is not set"):
         build_publisher("x-main", oauth1_channel("http://127.0.0.1:9"))
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import typer
 
 from scheduler.cli.common import load
-from scheduler.cli.output import print_json, say
+from scheduler.cli.output import print_json, say, warn
 
 app = typer.Typer(help="Check the campaign config.", no_args_is_help=True)
 
@@ -44,12 +44,20 @@ def init(
 
 @app.command("check")
 def check(ctx: typer.Context, json: bool = typer.Option(False, "--json", help="Machine-readable result.")) -> None:
-    """Validate the config and list the environment variables it needs that are not set (names only).
+    """Validate the config; also check that each channel kind's extra is installed and every ${VAR} is set.
+
+    Errors (exit 1) and warnings (exit 0) each name the file, line and key: the file's own problems, then a
+    missing extra (error) and unset variables (warning; the daemon holds such a channel). Values are never shown.
 
     Example: evertide config check
     """
+    from scheduler.config import ConfigError, check_environment
+
     config = load(ctx)
-    missing = sorted({secret.variable for _, secret in config.secrets() if not secret.present})
+    findings = check_environment(config)
+    errors = [str(finding) for finding in findings if finding.is_error]
+    warnings = [str(finding) for finding in findings if not finding.is_error]
+    missing = sorted({ref.variable for _, ref in config.references() if config.variables.get(ref.variable) is None})
     summary = {
         "config": str(config.path),
         "database": config.database_url(),
@@ -58,14 +66,18 @@ def check(ctx: typer.Context, json: bool = typer.Option(False, "--json", help="M
         "campaigns": sorted(config.campaigns),
         "feeds": [feed.display_name for feed in config.feeds],
         "missing_environment": missing,
+        "errors": errors,
+        "warnings": warnings,
     }
     if json:
         print_json(summary)
-    else:
-        say(f"{config.path}: valid")
-        for key in ("channels", "audiences", "campaigns", "feeds"):
-            say(f"  {key}: {', '.join(summary[key]) or '(none)'}")
-        for variable in missing:
-            say(f"  missing environment variable: {variable}")
-    if missing:
-        raise typer.Exit(2)
+        if errors:
+            raise typer.Exit(1)
+        return
+    for warning in warnings:
+        warn(warning)
+    if errors:
+        raise ConfigError("\n".join(errors), hint="Install what is named above, then run `evertide config check`.")
+    say(f"{config.path}: valid")
+    for key in ("channels", "audiences", "campaigns", "feeds"):
+        say(f"  {key}: {', '.join(summary[key]) or '(none)'}")

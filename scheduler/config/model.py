@@ -10,19 +10,22 @@ The file is ``--config``, else ``$EVERTIDE_CONFIG``, else ``./config.yaml`` (:fu
 """
 
 import os
+from collections.abc import Iterator, Sequence
 from datetime import date, time, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_validator
 
 from content_library.errors import EvertideError
+from content_library.rendering import RenderError, unknown_placeholder_problem, unknown_placeholders
+from scheduler.config.channels import CHANNEL_MODELS, ChannelConfig, Reference, Section, references
+from scheduler.config.secrets_file import load_secrets_file
 from scheduler.config.source import Locator, read_yaml
 from scheduler.config.values import (
     WEEKDAYS,
     Duration,
-    Secret,
-    SecretRef,
+    Variables,
     Weekdays,
     WeeklySlotSpec,
     Window,
@@ -30,7 +33,6 @@ from scheduler.config.values import (
     ZoneName,
 )
 
-ChannelKind = Literal["x", "mastodon", "bluesky", "webhook", "file"]
 DEFAULT_TEMPLATE = "{title} {url} {hashtags}"
 
 
@@ -40,11 +42,7 @@ class ConfigError(EvertideError):
     hint = "Fix the file and run `evertide config check`."
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class FeedConfig(_Section):
+class FeedConfig(Section):
     """A feed polled into the library; ``url`` may be a local file path (relative to the config file)."""
 
     url: str
@@ -58,30 +56,7 @@ class FeedConfig(_Section):
         return self.name or self.url
 
 
-class ChannelConfig(_Section):
-    """An account to post to. ``audience`` names an entry of ``audiences:``; without one the channel's followers
-    are assumed to live in ``display_timezone`` and to look between 08:00 and 20:00."""
-
-    kind: ChannelKind
-    audience: str | None = None
-    path: str | None = None
-    url: str | None = None
-    secret: SecretRef | None = None
-    base_url: str | None = None
-    credentials: dict[str, SecretRef] = Field(default_factory=dict)
-    daily_cap: int | None = Field(default=None, gt=0)
-    monthly_cap: int | None = Field(default=None, gt=0)
-
-    @model_validator(mode="after")
-    def _kind_needs(self) -> "ChannelConfig":
-        if self.kind == "file" and not self.path:
-            raise ValueError("a file channel needs path: (where to append one JSON line per post)")
-        if self.kind == "webhook" and not self.url:
-            raise ValueError("a webhook channel needs url:")
-        return self
-
-
-class Segment(_Section):
+class Segment(Section):
     """Part of an audience: where they live, what share of the followers they are, when they look."""
 
     zone: ZoneName
@@ -89,7 +64,7 @@ class Segment(_Section):
     windows: tuple[WindowSpec, ...] = Field(min_length=1)
 
 
-class CampaignConfig(_Section):
+class CampaignConfig(Section):
     """Which items go to which channels, how often, and how they are worded."""
 
     channels: tuple[str, ...] = Field(min_length=1)
@@ -125,7 +100,7 @@ class CampaignConfig(_Section):
 DEFAULT_WINDOW = Window(time(8, 0), time(20, 0))
 
 
-class Config(_Section):
+class Config(Section):
     database: str = "evertide.db"
     display_timezone: ZoneName = "UTC"
     grace: Duration = timedelta(minutes=15)
@@ -137,6 +112,8 @@ class Config(_Section):
     campaigns: dict[str, CampaignConfig] = Field(default_factory=dict)
 
     _path: Path = PrivateAttr(default=Path("config.yaml"))
+    _locator: Locator | None = PrivateAttr(default=None)
+    _variables: Variables = PrivateAttr(default_factory=Variables)
 
     @property
     def path(self) -> Path:
@@ -162,14 +139,23 @@ class Config(_Section):
             return (Segment(zone=self.display_timezone, weight=1, windows=(DEFAULT_WINDOW,)),)
         return self.audiences[config.audience]
 
-    def secrets(self) -> list[tuple[str, Secret]]:
-        """Every secret reference with the key path that uses it (for `config check` and `doctor`)."""
-        found: list[tuple[str, Secret]] = []
-        for name, channel in self.channels.items():
-            if channel.secret:
-                found.append((f"channels.{name}.secret", channel.secret))
-            found.extend((f"channels.{name}.credentials.{key}", s) for key, s in channel.credentials.items())
-        return found
+    @property
+    def variables(self) -> Variables:
+        """Where ``${VAR}`` references are looked up: the environment, then ``secrets_file``'s values."""
+        return self._variables
+
+    def references(self) -> list[tuple[tuple[str, ...], Reference]]:
+        """Every ``${VAR}`` the channels use, with the key path of the setting (for `config check` and
+        `doctor`)."""
+        return [
+            (("channels", name, *reference.keys), reference)
+            for name, channel in self.channels.items()
+            for reference in references(channel)
+        ]
+
+    def line(self, keys: Sequence[str | int]) -> int:
+        """The line of config.yaml where ``keys`` (or the deepest of them that is written) stands."""
+        return self._locator.line(keys) if self._locator is not None else 1
 
 
 def config_path(option: Path | None) -> Path:
@@ -180,7 +166,10 @@ def config_path(option: Path | None) -> Path:
 
 
 def load_config(path: Path) -> Config:
-    """Read and validate ``path``; every problem found is reported at once, each with its line."""
+    """Read and validate ``path``; every problem found is reported at once, each with its line.
+
+    Loading never writes to ``os.environ``: the values of ``secrets_file`` stay inside the returned config.
+    """
     if not path.exists():
         raise ConfigError(
             f"{path}: no such config file", hint="Create one with `evertide init`, or pass --config PATH."
@@ -193,22 +182,25 @@ def load_config(path: Path) -> Config:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}:1: expected a mapping of sections (database:, channels:, …) at the top")
+    secrets_file = data.get("secrets_file")
+    file_values = load_secrets_file(path.parent / secrets_file) if isinstance(secrets_file, str) else {}
+    variables = Variables(file_values)
     try:
-        config = Config.model_validate(data)
+        config = Config.model_validate(data, context={"variables": variables})
     except ValidationError as error:
         raise ConfigError(_describe(error, locator)) from None
     config._path = path.resolve()
-    if config.secrets_file:
-        from scheduler.config.secrets_file import load_secrets_file
-
-        load_secrets_file(config.resolve_path(config.secrets_file))
-    problems = list(_dangling_references(config))
+    config._locator = locator
+    config._variables = variables
+    problems = list(_cross_checks(config))
     if problems:
         raise ConfigError("\n".join(f"{path}:{locator.line(keys)}: {_dotted(keys)}: {msg}" for keys, msg in problems))
     return config
 
 
-def _dangling_references(config: Config) -> Any:
+def _cross_checks(config: Config) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """What one section cannot see alone: names that point nowhere, mix keys outside the categories,
+    templates with placeholders rendering does not fill."""
     for name, channel in config.channels.items():
         if channel.audience is not None and channel.audience not in config.audiences:
             yield ("channels", name, "audience"), _unknown("audience", channel.audience, config.audiences)
@@ -216,6 +208,22 @@ def _dangling_references(config: Config) -> Any:
         for index, channel_name in enumerate(campaign.channels):
             if channel_name not in config.channels:
                 yield ("campaigns", name, "channels", index), _unknown("channel", channel_name, config.channels)
+        if campaign.categories:
+            for category in campaign.mix:
+                if category not in campaign.categories:
+                    yield (
+                        ("campaigns", name, "mix", category),
+                        f'"{category}" is not one of the campaign\'s categories ({", ".join(campaign.categories)}); '
+                        "it would never be posted",
+                    )
+        for index, template in enumerate(campaign.templates):
+            try:
+                unknown = unknown_placeholders(template)
+            except RenderError as error:
+                yield ("campaigns", name, "templates", index), error.problem
+                continue
+            for written in unknown:
+                yield ("campaigns", name, "templates", index), unknown_placeholder_problem(written)
 
 
 def _unknown(what: str, name: str, known: dict[str, Any]) -> str:
@@ -227,38 +235,50 @@ def _dotted(keys: tuple[Any, ...]) -> str:
     return ".".join(str(k) for k in keys) or "(top level)"
 
 
+_KINDS = ", ".join(CHANNEL_MODELS)
+
+
 def _describe(error: ValidationError, locator: Locator) -> str:
     lines = []
     for problem in error.errors(include_url=False):
-        keys = tuple(k for k in problem["loc"] if not (isinstance(k, str) and k.startswith("function-")))
+        loc = tuple(k for k in problem["loc"] if not (isinstance(k, str) and k.startswith("function-")))
+        keys = loc
+        if keys[:1] == ("channels",) and len(keys) > 2 and keys[2] in CHANNEL_MODELS:
+            keys = keys[:2] + keys[3:]  # pydantic puts the kind of a channel into the path; the file does not
         message = problem["msg"].removeprefix("Value error, ")
         if problem["type"] == "extra_forbidden":
-            message = f"unknown key; allowed here: {_allowed_keys(keys)}"
+            message = f"unknown key; allowed here: {_allowed_keys(loc)}"
         elif problem["type"] == "missing":
             message = "this key is required"
+        elif problem["type"] == "union_tag_invalid":
+            keys, message = (*keys, "kind"), f'unknown kind "{problem["ctx"]["tag"]}"; allowed: {_KINDS}'
+        elif problem["type"] == "union_tag_not_found":
+            keys, message = (*keys, "kind"), f"this key is required (one of {_KINDS})"
         lines.append(f"{locator.path}:{locator.line(keys)}: {_dotted(keys)}: {message}")
     return "\n".join(lines)
 
 
-def _allowed_keys(keys: tuple[Any, ...]) -> str:
-    """The keys the model at ``keys[:-1]`` accepts, for an "unknown key" message."""
-    model: Any = Config
-    for key in keys[:-1]:
+def _allowed_keys(loc: tuple[Any, ...]) -> str:
+    """The keys the model at ``loc[:-1]`` accepts, for an "unknown key" message. ``loc`` is pydantic's, where a
+    channel's kind follows its name and picks the model of that kind."""
+    models: list[Any] = [Config]
+    for key in loc[:-1]:
         if isinstance(key, int):
             continue
-        field = model.model_fields.get(key) if hasattr(model, "model_fields") else None
+        if len(models) > 1:  # a union: the kind in the path says which member
+            models = [CHANNEL_MODELS[key]] if key in CHANNEL_MODELS else models
+            continue
+        field = models[0].model_fields.get(key)
         if field is None:  # a user-chosen name (channel, campaign…): the value model is the next level
             continue
-        model = _inner_model(field.annotation)
+        models = _inner_models(field.annotation) or [None]
+    model = models[0]
     return ", ".join(model.model_fields) if hasattr(model, "model_fields") else "?"
 
 
-def _inner_model(annotation: Any) -> Any:
-    """The pydantic model inside an annotation such as ``dict[str, tuple[Segment, ...]] | None``."""
+def _inner_models(annotation: Any) -> list[Any]:
+    """The pydantic models inside an annotation such as ``dict[str, tuple[Segment, ...]] | None`` (several for
+    the channel union)."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in get_args(annotation):
-        found = _inner_model(arg)
-        if found is not None:
-            return found
-    return None
+        return [annotation]
+    return [model for arg in get_args(annotation) for model in _inner_models(arg)]

@@ -1,13 +1,14 @@
 """An optional secrets file, for hosts where exporting environment variables is awkward.
 
 ``secrets_file: secrets.env`` in config.yaml names a file of ``NAME=value`` lines (the format of systemd's
-``EnvironmentFile``; blank lines and ``#`` comments are skipped). Its values fill the environment variables
-that ``${NAME}`` references read, without overriding a variable already set. The file must be readable by
+``EnvironmentFile``; blank lines and ``#`` comments are skipped). Its values answer the ``${NAME}``
+references that the environment does not set: they stay inside the loaded config
+(:class:`~scheduler.config.values.Variables`) and are never written into ``os.environ``, where every child
+process would inherit them. The file must be readable by
 its owner alone: a group- or world-readable one is refused, since anyone who can read it can post as you.
 Values are never printed; errors name the file and line only.
 """
 
-import os
 import stat
 from pathlib import Path
 
@@ -18,8 +19,8 @@ class SecretsFileError(EvertideError):
     hint = "Make the file private with `chmod 600 FILE`, and write one NAME=value per line."
 
 
-def load_secrets_file(path: Path) -> list[str]:
-    """Put the file's variables into ``os.environ`` (unless already set); returns the names it defines."""
+def load_secrets_file(path: Path) -> dict[str, str]:
+    """The file's variables, by name (a name given twice keeps its last value)."""
     try:
         mode = path.stat().st_mode
     except OSError as error:
@@ -29,7 +30,7 @@ def load_secrets_file(path: Path) -> list[str]:
             f"secrets file {path} is readable by others (mode {stat.filemode(mode)}); evertide refuses to use it",
             hint=f"Run `chmod 600 {path}`.",
         )
-    names = []
+    values: dict[str, str] = {}
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         text = line.strip()
         if not text or text.startswith("#"):
@@ -38,6 +39,5 @@ def load_secrets_file(path: Path) -> list[str]:
         name = name.strip()
         if not equals or not name.isidentifier():
             raise SecretsFileError(f"secrets file {path}:{number}: expected NAME=value (the line is not shown)")
-        os.environ.setdefault(name, value.strip().strip("'\""))
-        names.append(name)
-    return names
+        values[name] = value.strip().strip("'\"")
+    return values

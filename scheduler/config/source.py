@@ -4,7 +4,7 @@
 ``("campaigns", "support", "min_gap")`` back to its line in the file.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,11 +59,15 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_ti
 
 
 def read_yaml(path: Path) -> tuple[Any, Locator]:
-    """Parse ``path``; a YAML syntax error becomes ``ValueError`` naming the file and line."""
+    """Parse ``path``; a YAML syntax error, or a key defined twice in one mapping, becomes ``ValueError``
+    naming the file and line (every duplicate at once, each at its second occurrence)."""
     text = path.read_text(encoding="utf-8")
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
+        duplicates = list(_duplicate_keys(node, ())) if node is not None else []
+        if duplicates:
+            raise ValueError("\n".join(f"{path}:{line}: {where}" for line, where in duplicates))
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -72,3 +76,30 @@ def read_yaml(path: Path) -> tuple[Any, Locator]:
     finally:
         loader.dispose()
     return data, Locator(path, node)
+
+
+def _duplicate_keys(node: yaml.Node, keys: tuple[str, ...], seen: set[int] | None = None) -> Iterator[tuple[int, str]]:
+    """(line, message) for every key written twice in one mapping. PyYAML keeps the last silently, so a
+    channel defined twice would quietly replace the first. Merge keys (``<<``) may repeat, as YAML allows."""
+    seen = set() if seen is None else seen
+    if id(node) in seen:  # an alias of a node already walked
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        first: dict[tuple[str, str], int] = {}
+        for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 1
+            name = str(key_node.value)
+            if isinstance(key_node, yaml.ScalarNode) and name != "<<":
+                where = ".".join((*keys, name))
+                if (key_node.tag, name) in first:
+                    yield (
+                        line,
+                        f"{where}: defined twice (first on line {first[key_node.tag, name]}); the second would win",
+                    )
+                else:
+                    first[key_node.tag, name] = line
+            yield from _duplicate_keys(value_node, (*keys, name), seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            yield from _duplicate_keys(item, (*keys, str(index)), seen)

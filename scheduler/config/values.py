@@ -6,12 +6,14 @@ says what is allowed; :mod:`scheduler.config` adds the file, line and key path a
 
 import os
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import time, timedelta
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer
+from pydantic import BeforeValidator, PlainSerializer, ValidationInfo
 
+from content_library.errors import EvertideError
 from scheduler.zones import zone
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
@@ -115,15 +117,53 @@ def parse_weekly_slot(value: Any) -> WeeklySlot:
     return WeeklySlot(parse_weekdays(parts[0].split(",")), parse_clock(parts[1]), parse_zone_name(parts[2]))
 
 
-_SECRET_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+_VARIABLE = r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}"
+_SECRET_REF = re.compile(rf"^{_VARIABLE}$")
+_REFERENCE = re.compile(_VARIABLE)
+
+
+class UnsetVariable(EvertideError):
+    """A ``${VAR}`` that neither the environment nor the secrets file sets, found when a value is used."""
+
+    def __init__(self, variable: str) -> None:
+        super().__init__(
+            f"the environment variable {variable} is not set",
+            hint=f"Export {variable} (or add it to the secrets_file) before starting evertide; "
+            "its value is never printed.",
+        )
+        self.variable = variable
+
+
+@dataclass(frozen=True)
+class Variables:
+    """Where ``${VAR}`` references are looked up: the process environment first, then the values of the
+    config's ``secrets_file``, kept here rather than written into the environment. An empty value counts as
+    unset. ``environment`` is ``os.environ`` unless a check passes another mapping."""
+
+    file_values: Mapping[str, str] = field(default_factory=dict)
+    environment: Mapping[str, str] | None = None
+
+    def get(self, variable: str) -> str | None:
+        environment = os.environ if self.environment is None else self.environment
+        return environment.get(variable) or self.file_values.get(variable) or None
+
+    def require(self, variable: str) -> str:
+        value = self.get(variable)
+        if value is None:
+            raise UnsetVariable(variable)
+        return value
+
+
+ENVIRONMENT = Variables()
 
 
 @dataclass(frozen=True)
 class Secret:
-    """A credential named by an environment variable. Its value is read only when a publisher needs it and
-    never appears in ``repr``, ``str``, logs or errors."""
+    """A credential named by a variable. Its value is read only when a publisher needs it and never appears
+    in ``repr``, ``str``, logs or errors."""
 
     variable: str
+    variables: Variables = field(default=ENVIRONMENT, compare=False, repr=False)
 
     def __repr__(self) -> str:
         return f"Secret(${{{self.variable}}}, value hidden)"
@@ -132,21 +172,40 @@ class Secret:
 
     @property
     def present(self) -> bool:
-        return bool(os.environ.get(self.variable))
+        return self.variables.get(self.variable) is not None
 
     def reveal(self) -> str:
-        from content_library.errors import EvertideError
-
-        value = os.environ.get(self.variable)
-        if not value:
-            raise EvertideError(
-                f"the environment variable {self.variable} is not set",
-                hint=f"Export {self.variable} before starting evertide (its value is never printed).",
-            )
-        return value
+        """The value; :class:`UnsetVariable` when it is not set."""
+        return self.variables.require(self.variable)
 
 
-def parse_secret(value: Any) -> Secret:
+@dataclass(frozen=True)
+class Text:
+    """A setting that may contain ``${VAR}`` references anywhere (``url: ${HOOK_URL}``,
+    ``path: ${STATE_DIR}/outbox.jsonl``), filled only when the channel is built. ``str()`` is the text as
+    written, so a URL's token that comes from a variable never reaches a message."""
+
+    written: str
+    variables: Variables = field(default=ENVIRONMENT, compare=False, repr=False)
+
+    def __str__(self) -> str:
+        return self.written
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        return tuple(_REFERENCE.findall(self.written))
+
+    def resolve(self) -> str:
+        """The text with every reference filled; :class:`UnsetVariable` for the first one not set."""
+        return _REFERENCE.sub(lambda match: self.variables.require(match[1]), self.written)
+
+
+def _variables(info: ValidationInfo) -> Variables:
+    found = (info.context or {}).get("variables")
+    return found if isinstance(found, Variables) else ENVIRONMENT
+
+
+def parse_secret(value: Any, info: ValidationInfo) -> Secret:
     if isinstance(value, Secret):
         return value
     match = _SECRET_REF.match(value) if isinstance(value, str) else None
@@ -154,7 +213,15 @@ def parse_secret(value: Any) -> Secret:
         raise ValueError(
             "secrets must be written as ${ENV_VAR} so they stay out of the file (the value given is not shown)"
         )
-    return Secret(match[1])
+    return Secret(match[1], _variables(info))
+
+
+def parse_text(value: Any, info: ValidationInfo) -> Text:
+    if isinstance(value, Text):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f'expected some text, got "{value}"')
+    return Text(value, _variables(info))
 
 
 def _serialise(value: Any) -> str:
@@ -168,3 +235,4 @@ WindowSpec = Annotated[Window, BeforeValidator(parse_window), PlainSerializer(_s
 Weekdays = Annotated[tuple[str, ...], BeforeValidator(parse_weekdays)]
 WeeklySlotSpec = Annotated[WeeklySlot, BeforeValidator(parse_weekly_slot), PlainSerializer(_serialise)]
 SecretRef = Annotated[Secret, BeforeValidator(parse_secret), PlainSerializer(_serialise)]
+TextRef = Annotated[Text, BeforeValidator(parse_text), PlainSerializer(_serialise)]

@@ -8,6 +8,7 @@ Unavailable, other transient  retry after exponential backoff with jitter, while
                               the entry is missed and its item returns to the pool
 UsageCapped                   hold the channel until a person resumes it; the entry waits
 AuthFailed                    hold the channel until a person fixes the credentials; the entry waits
+ChannelMisconfigured          hold the channel until a person sets the variable or installs the extra
 DuplicateContent, 1st try     render the next variant and try once more
 DuplicateContent, on a retry  the earlier attempt got through: published
 Rejected, other permanent     failed, with the platform's reason
@@ -23,6 +24,7 @@ from datetime import datetime, timedelta
 
 from scheduler.publishers.errors import (
     AuthFailed,
+    ChannelMisconfigured,
     DuplicateContent,
     PublishError,
     RateLimited,
@@ -97,7 +99,7 @@ def decide(
     deadline = scheduled_at + grace
     if isinstance(error, DuplicateContent):
         return CountAsPublished() if retried else TryNextVariant()
-    if isinstance(error, AuthFailed | UsageCapped):
+    if isinstance(error, AuthFailed | ChannelMisconfigured | UsageCapped):
         return HoldChannel(error.detail)
     if isinstance(error, RateLimited):
         reset = max(error.retry_at or now + RATE_LIMIT_FALLBACK, now + SOONEST_RETRY)

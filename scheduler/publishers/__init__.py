@@ -9,6 +9,7 @@ from scheduler.publishers.base import CLOCK_SKEW, OutgoingPost, Published, Publi
 from scheduler.publishers.errors import (
     AuthFailed,
     CannotTell,
+    ChannelMisconfigured,
     DuplicateContent,
     PermanentError,
     PublishError,
@@ -25,6 +26,7 @@ __all__ = [
     "PUBLISHER_MODULES",
     "AuthFailed",
     "CannotTell",
+    "ChannelMisconfigured",
     "DuplicateContent",
     "OutgoingPost",
     "PermanentError",

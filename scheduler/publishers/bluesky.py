@@ -13,8 +13,8 @@ record key makes safe.
 
 Links and hashtags become facets, whose offsets count UTF-8 bytes, not characters.
 
-Credentials: ``handle`` and ``app_password`` (an app password, never the account password). ``base_url``
-is the PDS; without it, https://bsky.social.
+Credentials: ``handle`` (written out or a ``${VAR}``) and ``app_password`` (an app password, never the
+account password). ``base_url`` is the PDS; without it, https://bsky.social.
 """
 
 import hashlib
@@ -38,12 +38,12 @@ from atproto_client.utils import facet_detection
 from atproto_core.exceptions import AtProtocolError
 from pydantic import ValidationError
 
-from scheduler.config import ChannelConfig, ConfigError
-from scheduler.config.values import Secret
+from scheduler.config import BlueskyChannel, Secret, UnsetVariable
 from scheduler.publishers.base import OutgoingPost, Published
 from scheduler.publishers.errors import (
     AuthFailed,
     CannotTell,
+    ChannelMisconfigured,
     PublishError,
     RateLimited,
     Rejected,
@@ -86,7 +86,7 @@ class BlueskyPublisher:
         channel: str,
         client: Client,
         *,
-        handle: Secret,
+        handle: str,
         app_password: Secret,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
@@ -179,7 +179,11 @@ class BlueskyPublisher:
         """Creates a session (the callback below records whose); returns the account's DID."""
         self._did = None
         try:
-            self._client.login(self._handle.reveal(), self._app_password.reveal(), fetch_bsky_profile=False)
+            password = self._app_password.reveal()
+        except UnsetVariable as error:  # unset since the publisher was built
+            raise ChannelMisconfigured(self._channel, str(error), hint=error.hint) from error
+        try:
+            self._client.login(self._handle, password, fetch_bsky_profile=False)
         except AtProtocolError as error:
             translated = self._translate(error)
             if isinstance(translated, Rejected):  # a 400 at login means the identifier itself is wrong
@@ -229,12 +233,12 @@ def _session_refused(error: AtProtocolError) -> bool:
     return code in ("ExpiredToken", "InvalidToken")
 
 
-def build(channel_name: str, channel: ChannelConfig, *, timeout: float, base_dir: Path) -> BlueskyPublisher:
+def build(channel_name: str, channel: BlueskyChannel, *, timeout: float, base_dir: Path) -> BlueskyPublisher:
+    """The app password stays a :class:`Secret` until the first login, but a variable that is not set fails
+    here, like the other publishers, rather than at the first post."""
     credentials = channel.credentials
-    missing = [key for key in ("handle", "app_password") if key not in credentials]
-    if missing:
-        raise ConfigError(f"channels.{channel_name}: a Bluesky channel needs credentials: {', '.join(missing)}")
-    client = Client(base_url=channel.base_url or DEFAULT_PDS, request=Request(timeout=timeout))
-    return BlueskyPublisher(
-        channel_name, client, handle=credentials["handle"], app_password=credentials["app_password"]
-    )
+    handle = credentials.handle.resolve()
+    credentials.app_password.reveal()
+    base_url = channel.base_url.resolve() if channel.base_url is not None else DEFAULT_PDS
+    client = Client(base_url=base_url, request=Request(timeout=timeout))
+    return BlueskyPublisher(channel_name, client, handle=handle, app_password=credentials.app_password)

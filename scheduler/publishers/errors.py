@@ -10,6 +10,7 @@
         ├── PermanentError           sending the same text again will not help
         │   ├── DuplicateContent     X refused identical text; on a retry it means the first try got through
         │   ├── AuthFailed           401/403: pause the channel; the hint says what to fix
+        │   ├── ChannelMisconfigured the channel cannot be built here (a ${VAR} unset, an extra missing): pause it
         │   ├── UsageCapped          X's monthly usage cap: no retry until the cap resets
         │   └── Rejected             the platform refused this text (too long, invalid, ...)
         └── CannotTell               find_published could not find out whether the post went out
@@ -64,6 +65,13 @@ class AuthFailed(PermanentError):
     """The credentials were refused. The channel should be paused until a person fixes them."""
 
     hint = "Fix the channel's credentials (see its `credentials:` in config.yaml), then run `evertide doctor`."
+
+
+class ChannelMisconfigured(PermanentError):
+    """The channel cannot be built on this machine: a ``${VAR}`` it uses is not set, or the optional package
+    its kind needs is not installed. No retry can help until a person fixes it, so the channel is held."""
+
+    hint = "Fix the channel's settings or environment, run `evertide config check`, then resume the channel."
 
 
 class UsageCapped(PermanentError):

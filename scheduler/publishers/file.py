@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import IO, ClassVar
 
-from scheduler.config import ChannelConfig
+from scheduler.config import FileChannel
 from scheduler.publishers.base import OutgoingPost, Published
 from scheduler.publishers.errors import CannotTell, PublishError, Unavailable
 
@@ -102,6 +102,5 @@ def _ends_with_newline(path: Path) -> bool:
         return raw.read(1) == b"\n"
 
 
-def build(channel_name: str, channel: ChannelConfig, *, timeout: float, base_dir: Path) -> FilePublisher:
-    assert channel.path is not None  # ChannelConfig refuses a file channel without path:
-    return FilePublisher(channel_name, base_dir / Path(channel.path).expanduser())
+def build(channel_name: str, channel: FileChannel, *, timeout: float, base_dir: Path) -> FilePublisher:
+    return FilePublisher(channel_name, base_dir / Path(channel.path.resolve()).expanduser())

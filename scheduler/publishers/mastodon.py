@@ -32,7 +32,7 @@ from mastodon import (
 )
 from requests.structures import CaseInsensitiveDict
 
-from scheduler.config import ChannelConfig, ConfigError
+from scheduler.config import MastodonChannel
 from scheduler.publishers.base import CLOCK_SKEW, OutgoingPost, Published
 from scheduler.publishers.errors import (
     AuthFailed,
@@ -151,20 +151,15 @@ def _status_and_message(error: MastodonError) -> tuple[int | None, str]:
     return status, said
 
 
-def build(channel_name: str, channel: ChannelConfig, *, timeout: float, base_dir: Path) -> MastodonPublisher:
+def build(channel_name: str, channel: MastodonChannel, *, timeout: float, base_dir: Path) -> MastodonPublisher:
     credentials = channel.credentials
-    if "access_token" not in credentials:
-        raise ConfigError(f"channels.{channel_name}: a Mastodon channel needs credentials: access_token")
-    if channel.base_url:
-        server = channel.base_url
-    elif "instance" in credentials:
-        server = credentials["instance"].reveal()
+    if channel.base_url is not None:
+        server = channel.base_url.resolve()
     else:
-        raise ConfigError(
-            f"channels.{channel_name}: a Mastodon channel needs base_url: (the server, like https://mastodon.social)"
-        )
+        assert credentials.instance is not None  # MastodonChannel refuses a channel with neither
+        server = credentials.instance.reveal()
     api = Mastodon(
-        access_token=credentials["access_token"].reveal(),
+        access_token=credentials.access_token.reveal(),
         api_base_url=server,
         ratelimit_method="throw",
         request_timeout=timeout,

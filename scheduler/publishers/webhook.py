@@ -27,8 +27,7 @@ from typing import ClassVar
 
 import httpx
 
-from scheduler.config import ChannelConfig
-from scheduler.config.values import Secret
+from scheduler.config import WebhookChannel
 from scheduler.publishers.base import OutgoingPost, Published
 from scheduler.publishers.errors import AuthFailed, PublishError, RateLimited, Rejected, Unavailable
 from scheduler.publishers.resets import from_retry_after
@@ -138,7 +137,6 @@ def _remote_id(response: httpx.Response) -> str | None:
     return str(remote) if remote not in (None, "") else None
 
 
-def build(channel_name: str, channel: ChannelConfig, *, timeout: float, base_dir: Path) -> WebhookPublisher:
-    assert channel.url is not None  # ChannelConfig refuses a webhook channel without url:
-    secret: Secret | None = channel.secret
-    return WebhookPublisher(channel_name, channel.url, secret=secret.reveal() if secret else None, timeout=timeout)
+def build(channel_name: str, channel: WebhookChannel, *, timeout: float, base_dir: Path) -> WebhookPublisher:
+    secret = channel.secret.reveal() if channel.secret is not None else None
+    return WebhookPublisher(channel_name, channel.url.resolve(), secret=secret, timeout=timeout)

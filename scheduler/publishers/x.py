@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 import requests
 import tweepy
 
-from scheduler.config import ChannelConfig, ConfigError
+from scheduler.config import XChannel
 from scheduler.publishers.base import CLOCK_SKEW, OutgoingPost, Published
 from scheduler.publishers.errors import (
     AuthFailed,
@@ -39,7 +39,6 @@ from scheduler.publishers.resets import from_epoch
 from scheduler.publishers.transport import RoutedAdapter
 
 API_ORIGIN = "https://api.twitter.com"
-OAUTH1_KEYS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
 _USAGE_CAPPED = "/2/problems/usage-capped"  # the type's host is api.twitter.com in practice, api.x.com in the spec
 
 
@@ -166,29 +165,29 @@ def _expanded_text(tweet: tweepy.Tweet) -> str:
     return text
 
 
-def build(channel_name: str, channel: ChannelConfig, *, timeout: float, base_dir: Path) -> XPublisher:
-    """A tweepy client whose session has a timeout and, with ``base_url``, talks to that origin instead."""
+def build(channel_name: str, channel: XChannel, *, timeout: float, base_dir: Path) -> XPublisher:
+    """A tweepy client whose session has a timeout and, with ``base_url``, talks to that origin instead. The
+    config model has already refused credentials that are neither a bearer token nor all four OAuth 1.0a
+    keys; a bearer token wins when both are given."""
     credentials = channel.credentials
-    if "bearer_token" in credentials:
-        token = credentials["bearer_token"].reveal()
+    oauth1 = credentials.oauth1
+    if credentials.bearer_token is not None:
+        token = credentials.bearer_token.reveal()
         client = tweepy.Client(wait_on_rate_limit=False)
         headers = {"Authorization": f"Bearer {token}"}
         user_auth = False
-    elif all(key in credentials for key in OAUTH1_KEYS):
+    else:
+        assert oauth1 is not None  # XCredentials refuses neither
+        consumer_key, consumer_secret, access_token, access_token_secret = (secret.reveal() for secret in oauth1)
         client = tweepy.Client(
-            consumer_key=credentials["consumer_key"].reveal(),
-            consumer_secret=credentials["consumer_secret"].reveal(),
-            access_token=credentials["access_token"].reveal(),
-            access_token_secret=credentials["access_token_secret"].reveal(),
+            consumer_key=consumer_key,
+            consumer_secret=consumer_secret,
+            access_token=access_token,
+            access_token_secret=access_token_secret,
             wait_on_rate_limit=False,
         )
         headers = {}
         user_auth = True
-    else:
-        missing = ", ".join(key for key in OAUTH1_KEYS if key not in credentials)
-        raise ConfigError(
-            f"channels.{channel_name}: an X channel needs credentials: bearer_token (OAuth 2.0 user token), "
-            f"or all four OAuth 1.0a keys (missing: {missing})"
-        )
-    client.session.mount(f"{API_ORIGIN}/", RoutedAdapter(timeout=timeout, base_url=channel.base_url, headers=headers))
+    base_url = channel.base_url.resolve() if channel.base_url is not None else None
+    client.session.mount(f"{API_ORIGIN}/", RoutedAdapter(timeout=timeout, base_url=base_url, headers=headers))
     return XPublisher(channel_name, client, user_auth=user_auth)

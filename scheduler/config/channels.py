@@ -1,0 +1,177 @@
+"""Channels: one frozen model per ``kind:``, each with its own settings and credentials.
+
+:data:`ChannelConfig` is the union of them, discriminated on ``kind``, so a key that belongs to another
+kind (a webhook ``secret:`` written under ``credentials:``) is an unknown key, and missing credentials are
+an error of the file rather than of the first post. Every kind keeps the common keys the planner and the
+daemon read: ``kind``, ``audience``, ``daily_cap``, ``monthly_cap``.
+
+Secrets are ``${VAR}`` references (:class:`~scheduler.config.values.Secret`); every other string setting
+(``url``, ``base_url``, ``path``, ``handle``) may contain ``${VAR}`` anywhere
+(:class:`~scheduler.config.values.Text`). Both are filled only when a publisher is built.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from scheduler.config.values import Secret, SecretRef, Text, TextRef
+
+ChannelKind = Literal["x", "mastodon", "bluesky", "webhook", "file"]
+
+
+class Section(BaseModel):
+    """A part of config.yaml: frozen, and any key it does not name is an error."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True)
+class Extra:
+    """An optional dependency a kind needs: its import name and the ``evertide[...]`` extra that installs it."""
+
+    module: str
+    name: str
+
+    @property
+    def remedy(self) -> str:
+        return f"pip install 'evertide[{self.name}]'"
+
+
+class _Channel(Section):
+    """An account to post to. ``audience`` names an entry of ``audiences:``; without one the channel's followers
+    are assumed to live in ``display_timezone`` and to look between 08:00 and 20:00."""
+
+    kind: ChannelKind
+    audience: str | None = None
+    daily_cap: int | None = Field(default=None, gt=0)
+    monthly_cap: int | None = Field(default=None, gt=0)
+
+    extra: ClassVar[Extra | None] = None
+
+
+OAUTH1_KEYS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
+
+
+class XCredentials(Section):
+    """OAuth 1.0a (all four keys) or an OAuth 2.0 user token (``bearer_token``); X refuses app-only tokens."""
+
+    consumer_key: SecretRef | None = None
+    consumer_secret: SecretRef | None = None
+    access_token: SecretRef | None = None
+    access_token_secret: SecretRef | None = None
+    bearer_token: SecretRef | None = None
+
+    @model_validator(mode="after")
+    def _one_complete_set(self) -> "XCredentials":
+        missing = [key for key in OAUTH1_KEYS if getattr(self, key) is None]
+        if self.bearer_token is None and missing:
+            raise ValueError(
+                "an X channel needs bearer_token (OAuth 2.0 user token), or all four OAuth 1.0a keys "
+                f"(missing: {', '.join(missing)})"
+            )
+        return self
+
+    @property
+    def oauth1(self) -> tuple[Secret, Secret, Secret, Secret] | None:
+        """The four OAuth 1.0a secrets in :data:`OAUTH1_KEYS` order, or None when they are not all given."""
+        keys = (self.consumer_key, self.consumer_secret, self.access_token, self.access_token_secret)
+        if any(key is None for key in keys):
+            return None
+        return keys  # type: ignore[return-value]  # None was just excluded
+
+
+class XChannel(_Channel):
+    """X through its v2 API; ``base_url`` sends the requests to another origin (a gateway, a test server)."""
+
+    kind: Literal["x"] = "x"
+    base_url: TextRef | None = None
+    credentials: XCredentials
+
+
+class MastodonCredentials(Section):
+    """``access_token`` with the ``write:statuses`` scope (plus ``read:accounts read:statuses`` for doctor and
+    crash recovery). ``instance`` is the older way to give the server; ``base_url`` is preferred."""
+
+    access_token: SecretRef
+    instance: SecretRef | None = None
+
+
+class MastodonChannel(_Channel):
+    kind: Literal["mastodon"] = "mastodon"
+    base_url: TextRef | None = None
+    credentials: MastodonCredentials
+
+    extra: ClassVar[Extra | None] = Extra(module="mastodon", name="mastodon")
+
+    @model_validator(mode="after")
+    def _has_a_server(self) -> "MastodonChannel":
+        if self.base_url is None and self.credentials.instance is None:
+            raise ValueError("a Mastodon channel needs base_url: (the server, like https://mastodon.social)")
+        return self
+
+
+class BlueskyCredentials(Section):
+    """The account's handle and an app password (Settings → App passwords), never the account password."""
+
+    handle: TextRef
+    app_password: SecretRef
+
+
+class BlueskyChannel(_Channel):
+    """Bluesky; ``base_url`` is the PDS, https://bsky.social when not given."""
+
+    kind: Literal["bluesky"] = "bluesky"
+    base_url: TextRef | None = None
+    credentials: BlueskyCredentials
+
+    extra: ClassVar[Extra | None] = Extra(module="atproto", name="bluesky")
+
+
+class WebhookChannel(_Channel):
+    """A signed JSON POST to ``url``; ``secret`` (beside ``url``, not under ``credentials:``) signs it."""
+
+    kind: Literal["webhook"] = "webhook"
+    url: TextRef
+    secret: SecretRef | None = None
+
+
+class FileChannel(_Channel):
+    """One JSON line per post appended to ``path`` (relative to the config file)."""
+
+    kind: Literal["file"] = "file"
+    path: TextRef
+
+
+ChannelConfig = Annotated[
+    XChannel | MastodonChannel | BlueskyChannel | WebhookChannel | FileChannel, Field(discriminator="kind")
+]
+CHANNEL_MODELS: dict[str, type[_Channel]] = {
+    "x": XChannel,
+    "mastodon": MastodonChannel,
+    "bluesky": BlueskyChannel,
+    "webhook": WebhookChannel,
+    "file": FileChannel,
+}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One ``${VAR}`` a channel setting uses: where (key path below the channel), which, and whether secret."""
+
+    keys: tuple[str, ...]
+    variable: str
+    secret: bool
+
+
+def references(model: BaseModel, keys: tuple[str, ...] = ()) -> Iterator[Reference]:
+    """Every ``${VAR}`` in a channel's settings and credentials, in the order of the model's fields."""
+    for name in type(model).model_fields:
+        value: Any = getattr(model, name)
+        if isinstance(value, Secret):
+            yield Reference((*keys, name), value.variable, secret=True)
+        elif isinstance(value, Text):
+            yield from (Reference((*keys, name), variable, secret=False) for variable in value.references)
+        elif isinstance(value, BaseModel):
+            yield from references(value, (*keys, name))
