@@ -1,8 +1,9 @@
 """``config.yaml``, validated once into frozen typed objects.
 
-Nothing below this module sees a YAML dict. Unknown keys are errors, every section is optional, durations
-accept s/m/h/d, and secrets are ``${ENV_VAR}`` references resolved only when a publisher needs them.
-Errors name the file, line, key path and what is allowed::
+Nothing below this module sees a YAML dict. Unknown keys, keys written twice, ``mix`` keys outside a
+campaign's categories and template placeholders rendering does not fill are errors; every section is
+optional, durations accept s/m/h/d, and ``${VAR}`` references in channels are filled only when a publisher
+needs them. Errors name the file, line, key path and what is allowed::
 
     config.yaml:14: campaigns.support.min_gap: expected a duration like 30s, 45m, 2h or 3d, got "soon"
 
