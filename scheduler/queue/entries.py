@@ -35,7 +35,10 @@ def get_entry(session: Session, entry_id: int) -> QueueEntry:
 
 def save(session: Session, entry: QueueEntry, *, now: datetime, **changes: Any) -> QueueEntry:
     """Apply ``changes`` if nobody changed ``entry`` since it was read; bumps its version. ``entry`` may come
-    from another (closed) session: only its id and version are used. Returns the entry as now stored."""
+    from another (closed) session: only its id and version are used. Returns the entry as now stored.
+
+    A change of state (and anything that goes with one: the claim, the attempts) belongs to the named moves
+    of :mod:`scheduler.queue.states`, which check the table of allowed moves and then call this."""
     assert entry.id is not None
     result = session.execute(
         update(QueueEntry)
