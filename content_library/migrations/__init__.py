@@ -10,6 +10,8 @@ This module stays light (no SQLAlchemy): registering happens when the CLI starts
 
 from pathlib import Path
 
+__all__ = ["VERSIONS", "folders", "register"]
+
 VERSIONS = Path(__file__).with_name("versions")
 
 _folders: list[Path] = [VERSIONS]
