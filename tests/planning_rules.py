@@ -81,9 +81,20 @@ def slot_instants(campaign: CampaignConfig, low: datetime, high: datetime) -> de
     return found
 
 
-def gap_of(config: Config, campaign: str | None) -> timedelta:
-    found = config.campaigns.get(campaign) if campaign else None
-    return found.min_gap if found else timedelta(0)
+def _spacing(config: Config, channel: str, campaign: str | None, field: str) -> timedelta:
+    """A campaign's min_gap or repeat_after; a post without a configured campaign takes the widest of the
+    channel's campaigns (the rule book's meaning, restated here independently)."""
+    if campaign in config.campaigns:
+        return getattr(config.campaigns[campaign], field)
+    return max((getattr(c, field) for c in config.campaigns.values() if channel in c.channels), default=timedelta(0))
+
+
+def gap_of(config: Config, channel: str, campaign: str | None) -> timedelta:
+    return _spacing(config, channel, campaign, "min_gap")
+
+
+def repeat_of(config: Config, channel: str, campaign: str | None) -> timedelta:
+    return _spacing(config, channel, campaign, "repeat_after")
 
 
 def check_gaps_and_caps(config: Config, plan: Plan, history: Sequence[PastShare], fixed: Sequence[PastShare]) -> None:
@@ -97,7 +108,7 @@ def check_gaps_and_caps(config: Config, plan: Plan, history: Sequence[PastShare]
         posts.sort(key=lambda p: p[0])
         for index, (at, campaign, planned) in enumerate(posts):
             for other_at, other_campaign, other_planned in posts[index + 1 :]:
-                wanted = max(gap_of(config, campaign), gap_of(config, other_campaign))
+                wanted = max(gap_of(config, channel, campaign), gap_of(config, channel, other_campaign))
                 if other_at - at >= timedelta(hours=6):
                     break
                 if planned or other_planned:
@@ -239,13 +250,18 @@ def _eligible(
     on_channel: Sequence[PastShare | PlannedPost],
     usage: Counter[int],
 ) -> bool:
-    campaign = setup.config.campaigns[post.campaign]
+    config = setup.config
+    own = repeat_of(config, post.channel, post.campaign)
     return (
-        _accepts(item, pool, campaign)
+        _accepts(item, pool, config.campaigns[post.campaign])
         and item.status == "active"
         and (item.expires_at is None or item.expires_at > post.at)
         and (item.max_shares is None or usage[item.id] < item.max_shares)
-        and all(abs(post.at - s.at) >= campaign.repeat_after for s in on_channel if s.item_id == item.id)
+        and all(
+            abs(post.at - s.at) >= max(own, repeat_of(config, s.channel, s.campaign))
+            for s in on_channel
+            if s.item_id == item.id
+        )
     )
 
 
@@ -260,8 +276,8 @@ def _rank(
 
 def check_choices(setup: Setup, plan: Plan) -> None:
     """Rules 4 and 5, replayed post by post in the plan's order: the item chosen is eligible (active, not
-    expired at the slot, max_shares not reached counting planned shares, at least repeat_after from every
-    other share on the channel, pinned ones included, in the campaign's pool) and no eligible item of the same
+    expired at the slot, max_shares not reached counting planned shares, at least the wider repeat_after of the two
+    from every other share on the channel, pinned ones included, in the campaign's pool) and no eligible item of the same
     pool ranks before it by (reach of the segment, last share with never first, −priority, id)."""
     earlier: list[PastShare | PlannedPost] = [*setup.history, *setup.fixed]
     usage = Counter(share.item_id for share in earlier)

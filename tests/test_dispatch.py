@@ -118,15 +118,18 @@ def test_due_entries_go_out_once_and_are_recorded(engine: Engine, config: Config
     b = queue(engine, second, T0 + timedelta(minutes=5))
     c = queue(engine, later, T0 + timedelta(hours=1))
     clock = Clock(T0 + timedelta(minutes=6))
-    assert run(engine, config, clock) == [("outbox", a.id, "published"), ("outbox", b.id, "published")]
+    # both are due, but min_gap (1m) holds at publish time too: the second one follows a minute later
+    assert run(engine, config, clock) == [("outbox", a.id, "published"), ("outbox", b.id, "deferred")]
     assert run(engine, config, clock) == []
+    clock.advance(minutes=1)
+    assert run(engine, config, clock) == [("outbox", b.id, "published")]
     assert [line["entry_id"] for line in outbox_lines(config)] == [a.id, b.id]
     assert states(engine, a.id, b.id, c.id) == ["published", "published", "planned"]
     with transaction(engine) as session:
         history = session.exec(select(Publication).order_by(Publication.id)).all()  # type: ignore[arg-type]
     assert [(p.entry_id, p.scheduled_at, p.published_at) for p in history] == [
-        (a.id, T0, clock.now),
-        (b.id, T0 + timedelta(minutes=5), clock.now),
+        (a.id, T0, T0 + timedelta(minutes=6)),
+        (b.id, T0 + timedelta(minutes=5), T0 + timedelta(minutes=7)),
     ]
 
 
@@ -140,9 +143,16 @@ def test_an_entry_later_than_grace_is_missed_never_sent_late(sqlite_engine: Engi
 def test_the_daily_cap_defers_rather_than_exceeds(sqlite_engine: Engine, config: Config) -> None:
     items = add_items(sqlite_engine, 4)
     entries = [queue(sqlite_engine, item, T0 + timedelta(minutes=n)) for n, item in enumerate(items)]
-    outcomes = run(sqlite_engine, config, Clock(T0 + timedelta(minutes=5)))
-    assert [o for _, _, o in outcomes] == ["published"] * 3 + ["deferred"]
-    assert states(sqlite_engine, *(e.id for e in entries))[-1] == "planned"
+    clock = Clock(T0 + timedelta(minutes=5))
+    published = []
+    for _ in range(4):  # one a minute (min_gap 1m) until the cap of 3 is reached
+        published += [entry_id for _, entry_id, outcome in run(sqlite_engine, config, clock) if outcome == "published"]
+        clock.advance(minutes=1)
+    assert published == [e.id for e in entries[:3]]
+    with transaction(sqlite_engine) as session:
+        last = get_entry(session, entries[-1].id or 0)
+    assert last.state == "planned" and "daily_cap 3" in (last.last_error or "")
+    assert last.next_attempt_at == T0 + timedelta(days=1, minutes=5)  # when the first of the three is 24 h old
     assert len(outbox_lines(config)) == 3
 
 

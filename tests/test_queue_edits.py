@@ -99,11 +99,13 @@ def test_insert_renders_with_the_variants_and_next_finds_a_free_slot(sqlite_engi
         assert entry.text.startswith("Stuck? https://help.example.com/guide-1?utm_")
         with pytest.raises(EditRefused, match="min_gap"):
             edits.insert(session, config, first, "outbox", T0 + timedelta(minutes=30), now=T0)
-        assert edits.next_free_instant(session, config, "outbox", third, now=T0 - timedelta(hours=3)) == T0 - timedelta(
-            hours=3, minutes=-5
-        )
-        # the second item is queued at T0 already: repeat_after (7d) puts its next free time a week later
-        assert edits.next_free_instant(session, config, "outbox", second, now=T0) == T0 + timedelta(days=7)
+        # 09:00 London is inside a London window and 3h from the post at 12:00: free at once
+        free = edits.next_free_instant(session, config, "outbox", third, now=T0 - timedelta(hours=3))
+        assert (free.at, free.zone) == (T0 - timedelta(hours=3), "Europe/London")
+        # the second item is queued at T0 already: repeat_after (7d) keeps it away a week, and the first window
+        # open then is New York's 08:00 (13:00 UTC)
+        free = edits.next_free_instant(session, config, "outbox", second, now=T0)
+        assert (free.at, free.zone) == (T0 + timedelta(days=7, hours=1), "America/New_York")
 
 
 def test_shuffle_redraws_items_deterministically_and_leaves_pins(sqlite_engine: Engine, config: Config) -> None:
@@ -213,3 +215,50 @@ def test_shuffle_keeps_repeat_after_against_what_was_already_published(sqlite_en
         with unit(sqlite_engine) as session:
             edits.shuffle(session, config, now=T0, seed=seed)
             assert [get_entry(session, e.id or 0).item_id for e in (soon, later)] == items
+
+
+def test_insert_next_reads_the_timeline_once_and_lands_inside_a_window(sqlite_engine: Engine, config: Config) -> None:
+    """Found: `insert --next` issued 581 SQL statements and chose a time 16 days out, outside every window."""
+    from sqlalchemy import event
+
+    from scheduler.queue.listing import outside_windows
+
+    items = add_items(sqlite_engine, 40)
+    for day in range(14):  # a full queue: two posts a day, 08:30 and 18:30 London
+        for n, hour in enumerate((8, 18)):
+            queue(sqlite_engine, items[2 * day + n], T0.replace(hour=hour, minute=30) + timedelta(days=day))
+    statements: list[str] = []
+    event.listen(sqlite_engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    with transaction(sqlite_engine) as session:
+        free = edits.next_free_instant(session, config, "outbox", items[-1], now=T0)
+        statements_for_search = len(statements)
+        entry = edits.insert(session, config, items[-1], "outbox", free.at, now=T0, zone=free.zone)
+    assert statements_for_search <= 4  # the channel's timeline: queued entries and publications
+    assert T0 <= free.at < T0 + timedelta(days=1)
+    assert not outside_windows(config, entry)
+
+
+def test_shuffle_finds_a_deal_on_the_sample_campaign_for_every_seed(tmp_path: Path) -> None:
+    """Found: on the sample campaign `queue shuffle` failed for every seed (50 random permutations tried)."""
+    import shutil
+
+    from tests.cli import Cli
+
+    root = Path(__file__).parent.parent
+    (tmp_path / "scheduler" / "samples").mkdir(parents=True)
+    shutil.copy(root / "scheduler/samples/sample-library.rss.xml", tmp_path / "scheduler/samples/")
+    cli = Cli(tmp_path, (root / "config.yaml").read_text())
+    cli("db", "upgrade")
+    cli("feeds", "poll")
+    cli("queue", "fill")
+    for seed in range(12):
+        result = cli("queue", "shuffle", "--seed", str(seed))
+        assert "changed" in result.output or "Shuffled" in result.output
+
+
+def test_shuffle_says_which_rule_blocks_when_no_deal_exists(sqlite_engine: Engine, config: Config) -> None:
+    [item] = add_items(sqlite_engine, 1)
+    queue(sqlite_engine, item, T0 + timedelta(days=1))
+    queue(sqlite_engine, item, T0 + timedelta(days=2), text="the same item again, forced a day later")
+    with pytest.raises(EditRefused, match="repeat_after"), transaction(sqlite_engine) as session:
+        edits.shuffle(session, config, now=T0, seed=1)

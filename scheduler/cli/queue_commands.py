@@ -243,8 +243,12 @@ def insert(
         raise typer.BadParameter("give either --at WHEN or --next")
     config = load(ctx)
     with transaction(open_database(config)) as session:
-        when = _when(config, at, tz) if at else next_free_instant(session, config, channel, item_id, now=now())
-        entry = insert_entry(session, config, item_id, channel, when, now=now(), force=force, zone=tz)
+        if at:
+            when, zone = _when(config, at, tz), tz
+        else:
+            free = next_free_instant(session, config, channel, item_id, now=now())
+            when, zone = free.at, tz or free.zone
+        entry = insert_entry(session, config, item_id, channel, when, now=now(), force=force, zone=zone)
     say(f"Inserted entry {entry.id}: item {item_id} on {channel} at {short_local(entry.at, config.display_timezone)}.")
 
 

@@ -20,8 +20,9 @@ from scheduler.config import Config
 from scheduler.queue.entries import ConcurrentEdit, save
 from scheduler.queue.holds import active_holds, is_held
 from scheduler.queue.outcomes import grace_for, is_missed, record_missed
-from scheduler.queue.rules import DAY, MONTH
-from scheduler.queue.tables import EntryState, Publication, QueueEntry
+from scheduler.queue.tables import EntryState, QueueEntry
+from scheduler.queue.timelines import pace
+from scheduler.rules import RuleBook
 
 LEASE = timedelta(seconds=60)
 
@@ -78,28 +79,11 @@ def next_wake(session: Session, config: Config, now: datetime) -> datetime | Non
     return max(min(candidates), now) if candidates else None
 
 
-def cap_free_at(session: Session, config: Config, channel: str, now: datetime) -> datetime | None:
-    """None if the channel may post now; else when its daily or monthly cap frees a place."""
-    settings = config.channels.get(channel)
-    if settings is None:
-        return None
-    for cap, span in ((settings.daily_cap, DAY), (settings.monthly_cap, MONTH)):
-        if cap is None:
-            continue
-        recent = session.exec(
-            select(Publication.published_at)
-            .where(Publication.channel == channel, col(Publication.published_at) > now - span)
-            .order_by(col(Publication.published_at).desc())
-        ).all()
-        if len(recent) >= cap:
-            return recent[cap - 1] + span
-    return None
-
-
 def due_by_channel(session: Session, config: Config, *, now: datetime) -> tuple[list[QueueEntry], list[Skipped]]:
     """The oldest takeable due entry of each channel, after applying holds, the missed-post policy and the
     caps (entries that were missed or deferred on the way are reported as :class:`Skipped`)."""
     holds = active_holds(session, now=now)
+    rules = RuleBook.from_config(config)
     chosen: dict[str, QueueEntry] = {}
     skipped: list[Skipped] = []
     for entry in due_entries(session, now):
@@ -108,7 +92,7 @@ def due_by_channel(session: Session, config: Config, *, now: datetime) -> tuple[
         if entry.channel not in config.channels:
             continue  # a channel removed from the config: its entries wait, untouched
         try:
-            verdict = _judge(session, config, entry, now=now)
+            verdict = _judge(session, config, rules, entry, now=now)
         except ConcurrentEdit:
             continue  # a person (or another daemon) changed it since we read it: look again next round
         if verdict is None:
@@ -118,16 +102,19 @@ def due_by_channel(session: Session, config: Config, *, now: datetime) -> tuple[
     return list(chosen.values()), skipped
 
 
-def _judge(session: Session, config: Config, entry: QueueEntry, *, now: datetime) -> Skipped | None:
-    """Why a due entry must not be published now (missed beyond grace, deferred by a cap), or None."""
+def _judge(session: Session, config: Config, rules: RuleBook, entry: QueueEntry, *, now: datetime) -> Skipped | None:
+    """Why a due entry must not be published now (missed beyond grace, deferred to keep min_gap or a cap
+    against what really went out), or None."""
     grace = grace_for(config, entry.campaign)
     if is_missed(entry.at, now, grace):
         reason = f"{int((now - entry.at).total_seconds() // 60)} min late, beyond grace ({grace})"
         return Skipped(record_missed(session, entry, reason=reason, now=now), "missed", reason)
-    free_at = cap_free_at(session, config, entry.channel, now)
-    if free_at is not None:
-        deferred = save(session, entry, now=now, next_attempt_at=free_at, last_error="deferred: channel cap reached")
-        return Skipped(deferred, "deferred", f"cap reached until {free_at:%Y-%m-%d %H:%MZ}")
+    paced = pace(session, rules, entry, now)
+    if paced is not None:
+        free_at, held = paced
+        reason = f"deferred until {free_at:%Y-%m-%d %H:%MZ}: {'; '.join(held)}"
+        deferred = save(session, entry, now=now, next_attempt_at=free_at, last_error=reason)
+        return Skipped(deferred, "deferred", reason)
     return None
 
 

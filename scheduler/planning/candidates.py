@@ -20,11 +20,11 @@ import heapq
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Protocol, TypeVar
 
 from content_library.snapshot import ItemSnapshot
-from scheduler.planning.eligibility import ItemFilter, next_allowed, permanent_block
+from scheduler.planning.eligibility import ItemFilter, permanent_block
+from scheduler.rules import repeat_clear_from
 
 NEVER = -(2**62)  # "last shared" of an item never shared: sorts before every real instant
 Prepared = TypeVar("Prepared")
@@ -85,13 +85,16 @@ class ChannelRecord:
     item: ItemSnapshot
     reach: Counter[str] = field(default_factory=Counter)  # shares per segment zone
     last: int | None = None
-    upcoming: list[int] = field(default_factory=list)  # pinned shares the plan has not reached yet
+    last_repeat: int = 0  # the repeat_after (seconds) of the last share's campaign
+    upcoming: list[tuple[int, int]] = field(default_factory=list)  # pinned shares ahead: (at, repeat_after)
     last_text: str | None = None
     last_option: tuple[str, object] | None = None  # which variant/template the last text came from
     version: int = 0
 
-    def share_times(self) -> list[int]:
-        return ([self.last] if self.last is not None else []) + self.upcoming
+    def share_times(self) -> list[tuple[int, int]]:
+        """The shares that repeat_after must keep clear of: the last one and the pinned ones ahead (earlier
+        shares are at least their own repeat_after before the last one, so they cannot bind any more)."""
+        return ([(self.last, self.last_repeat)] if self.last is not None else []) + self.upcoming
 
 
 class ChannelShares:
@@ -108,13 +111,16 @@ class ChannelShares:
             record = self.records[item.id] = ChannelRecord(item)
         return record
 
-    def share(self, item: ItemSnapshot, at: int, zone: str, text: str, option: tuple[str, object] | None) -> None:
+    def share(
+        self, item: ItemSnapshot, at: int, repeat_after: int, zone: str, text: str, option: tuple[str, object] | None
+    ) -> None:
         """Record a share (pinned or planned) at ``at`` and tell every pool that may use the item again."""
         record = self.know(item)
-        if at in record.upcoming:
-            record.upcoming.remove(at)
+        if (at, repeat_after) in record.upcoming:
+            record.upcoming.remove((at, repeat_after))
         record.reach[zone] += 1
-        record.last = at if record.last is None else max(record.last, at)
+        if record.last is None or at >= record.last:
+            record.last, record.last_repeat = at, repeat_after
         record.last_text, record.last_option = text, option
         self.announce(record)
 
@@ -132,7 +138,7 @@ class Pool:
         self,
         shares: ChannelShares,
         item_filter: ItemFilter,
-        repeat_after: timedelta,
+        repeat_after: int,
         fresh: Iterator[ItemSnapshot],
         usage: Counter[int],
         zones: Collection[str],
@@ -152,7 +158,7 @@ class Pool:
         since = record.last if record.last is not None else NEVER
         heapq.heappush(
             self._cooldown,
-            (next_allowed(record.share_times(), since, self.repeat_after), record.item.id, record.version),
+            (repeat_clear_from(record.share_times(), since, self.repeat_after), record.item.id, record.version),
         )
 
     @property
@@ -207,7 +213,7 @@ class Pool:
                 heapq.heappop(heap)
                 self._token[item_id] += 1
                 continue
-            again = next_allowed(record.share_times(), at, self.repeat_after)
+            again = repeat_clear_from(record.share_times(), at, self.repeat_after)
             if again > at:  # a pinned share ahead is too close: wait until after it
                 heapq.heappop(heap)
                 self._token[item_id] += 1

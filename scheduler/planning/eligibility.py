@@ -4,10 +4,7 @@ The planner asks these questions for every item it considers and :mod:`.explain`
 item, so the two can never disagree. Each check returns ``None`` for "yes" or a short reason for "no".
 """
 
-import bisect
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 
 from content_library.snapshot import ItemSnapshot
 from scheduler.config import CampaignConfig
@@ -62,15 +59,3 @@ def permanent_block(item: ItemSnapshot, at: int, shares: int) -> str | None:
     if item.max_shares is not None and shares >= item.max_shares:
         return f"max shares reached ({shares} of {item.max_shares}, counting planned ones)"
     return None
-
-
-def next_allowed(share_times: Sequence[int], at: int, repeat_after: timedelta) -> int:
-    """The first instant at or after ``at`` that is at least ``repeat_after`` from every share in
-    ``share_times`` (sorted): past shares push it forward, pinned future ones rule out the time before them."""
-    spacing = int(repeat_after.total_seconds())
-    candidate = at
-    position = bisect.bisect_right(share_times, candidate - spacing)
-    while position < len(share_times) and share_times[position] < candidate + spacing:
-        candidate = max(candidate, share_times[position] + spacing)
-        position += 1
-    return candidate

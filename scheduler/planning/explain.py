@@ -12,10 +12,11 @@ from content_library.errors import ItemNotFound
 from content_library.snapshot import ItemSnapshot
 from scheduler.config import Config
 from scheduler.planning.candidates import CandidateSource
-from scheduler.planning.eligibility import campaign_filters, next_allowed, permanent_block
+from scheduler.planning.eligibility import campaign_filters, permanent_block
 from scheduler.planning.model import PastShare
 from scheduler.planning.planner import plan
 from scheduler.planning.slots import format_duration, format_instant, to_seconds
+from scheduler.rules import RuleBook, repeat_clear_from
 
 
 def explain_item(
@@ -49,15 +50,20 @@ def explain_item(
     campaigns = _campaigns_taking(config, item)
     if not campaigns:
         return [*lines, *_why_no_campaign(config, item)]
+    rules = RuleBook.from_config(config)
     for name in campaigns:
-        campaign = config.campaigns[name]
-        for channel in campaign.channels:
-            times = sorted(to_seconds(s.at) for s in shares if s.channel == channel)
-            again = next_allowed(times, at, campaign.repeat_after)
+        for channel in config.campaigns[name].channels:
+            past = [
+                (to_seconds(s.at), rules.spacing(channel, s.campaign).repeat_after)
+                for s in shares
+                if s.channel == channel
+            ]
+            repeat_after = rules.spacing(channel, name).repeat_after
+            again = repeat_clear_from(past, at, repeat_after)
             if again > at:
                 lines.append(
                     f"cooling down on {channel} until {format_instant(again)} "
-                    f"(repeat_after {format_duration(campaign.repeat_after.total_seconds())}, campaign {name})"
+                    f"(repeat_after {format_duration(repeat_after)}, campaign {name})"
                 )
             else:
                 lines.append(f"eligible on {channel} for campaign {name}")

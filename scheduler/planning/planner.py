@@ -31,9 +31,10 @@ from scheduler.planning.candidates import CandidateSource, ChannelShares, Pool
 from scheduler.planning.eligibility import campaign_filters, permanent_block
 from scheduler.planning.model import PastShare, Plan, PlannedPost
 from scheduler.planning.slots import format_duration, format_instant, to_datetime, to_seconds
-from scheduler.planning.timeline import DAY as DAY_SECONDS
 from scheduler.planning.timing import ChannelTiming, Existing, Slot, Warnings
 from scheduler.planning.variants import ChosenText, choose_text, text_options
+from scheduler.rules import RuleBook
+from scheduler.rules.timeline import DAY as DAY_SECONDS
 
 
 class UnknownTarget(EvertideError, LookupError):
@@ -77,13 +78,16 @@ def plan(
     for share in sorted((*history, *fixed), key=_share_order):
         if (at := to_seconds(share.at)) >= relevant_from:
             existing[share.channel].append(Existing(at, share.campaign, share.zone))
+    rules = RuleBook.from_config(config)
     slots: list[Slot] = []
     for channel in chosen_channels:
         names = [name for name in chosen_campaigns if channel in config.campaigns[name].channels]
         if names and end > start:
-            timing = ChannelTiming(config, channel, start=start, end=end, existing=existing[channel], warnings=warnings)
+            timing = ChannelTiming(
+                config, rules, channel, start=start, end=end, existing=existing[channel], warnings=warnings
+            )
             slots.extend(timing.run(names))
-    writer = _ContentWriter(config, library, history, fixed, chosen_channels, chosen_campaigns, start, end)
+    writer = _ContentWriter(config, rules, library, history, fixed, chosen_channels, chosen_campaigns, start, end)
     posts = writer.run(slots, warnings)
     return Plan(tuple(posts), tuple(warnings.lines()))
 
@@ -109,6 +113,7 @@ class _ContentWriter:
     def __init__(
         self,
         config: Config,
+        rules: RuleBook,
         library: CandidateSource,
         history: Sequence[PastShare],
         fixed: Sequence[PastShare],
@@ -117,7 +122,7 @@ class _ContentWriter:
         start: int,
         end: int,
     ) -> None:
-        self.config = config
+        self.config, self.rules = config, rules
         # max_shares counts every share anywhere: published, pinned, and planned as planning goes.
         self.usage = Counter(share.item_id for share in (*history, *fixed))
         self.shares = {channel: ChannelShares(channel) for channel in channels}
@@ -126,14 +131,20 @@ class _ContentWriter:
         for share in sorted(history, key=_share_order):
             if share.channel in self.shares and share.item_id in known:
                 self.shares[share.channel].share(
-                    known[share.item_id], to_seconds(share.at), share.zone, share.text, _option_of(share)
+                    known[share.item_id],
+                    to_seconds(share.at),
+                    self._repeat_after(share),
+                    share.zone,
+                    share.text,
+                    _option_of(share),
                 )
         self.pinned = sorted(
             (_Pinned(to_seconds(s.at), s) for s in fixed if s.channel in self.shares and s.item_id in known),
             key=lambda pin: _share_order(pin.share),
         )
         for pin in self.pinned:
-            self.shares[pin.share.channel].know(known[pin.share.item_id]).upcoming.append(pin.at)
+            record = self.shares[pin.share.channel].know(known[pin.share.item_id])
+            record.upcoming.append((pin.at, self._repeat_after(pin.share)))
         self.pools: dict[tuple[str, str], dict[str | None, Pool]] = {}
         self.mixes: dict[tuple[str, str], Apportioner] = {}
         for channel in channels:
@@ -147,7 +158,7 @@ class _ContentWriter:
                     key: Pool(
                         self.shares[channel],
                         item_filter,
-                        campaign.repeat_after,
+                        rules.spacing(channel, name).repeat_after,
                         library.fresh(item_filter.categories, item_filter.kinds, item_filter.tags),
                         self.usage,
                         pool_zones,
@@ -160,6 +171,9 @@ class _ContentWriter:
             for record in channel_shares.records.values():
                 record.upcoming.sort()
                 channel_shares.announce(record)
+
+    def _repeat_after(self, share: PastShare) -> int:
+        return self.rules.spacing(share.channel, share.campaign).repeat_after
 
     def _mix_counts(self, channel: str, name: str, shares: Sequence[PastShare], start: int, end: int) -> Apportioner:
         """A campaign's category counter, started from its posts in the lookback and the horizon."""
@@ -183,7 +197,12 @@ class _ContentWriter:
             while pin is not None and pin.at <= slot.at:
                 share = pin.share
                 self.shares[share.channel].share(
-                    self.items[share.item_id], pin.at, share.zone, share.text, _option_of(share)
+                    self.items[share.item_id],
+                    pin.at,
+                    self._repeat_after(share),
+                    share.zone,
+                    share.text,
+                    _option_of(share),
                 )
                 pin = next(pins, None)
             post = self._fill(slot)
@@ -209,7 +228,8 @@ class _ContentWriter:
                 mix.add(keys.index(key))
             record = self.shares[slot.channel].records.get(item.id)
             reason = _reason(slot, record.reach[slot.zone] if record else 0, record.last if record else None, key)
-            self.shares[slot.channel].share(item, slot.at, slot.zone, chosen.text, chosen.option.key)
+            repeat_after = self.rules.spacing(slot.channel, slot.campaign).repeat_after
+            self.shares[slot.channel].share(item, slot.at, repeat_after, slot.zone, chosen.text, chosen.option.key)
             self.usage[item.id] += 1
             return PlannedPost(
                 channel=slot.channel,

@@ -25,6 +25,7 @@ from datetime import date, time, timedelta
 
 from scheduler.config import CampaignConfig, Config, Segment
 from scheduler.planning.apportion import Apportioner
+from scheduler.planning.intervals import nearest, point_at
 from scheduler.planning.slots import (
     Interval,
     clip,
@@ -38,7 +39,8 @@ from scheduler.planning.slots import (
     weekday_name,
     window_date,
 )
-from scheduler.planning.timeline import MINUTE, ChannelTimeline, nearest, point_at
+from scheduler.rules import Post, RuleBook, Timeline
+from scheduler.rules.timeline import MINUTE
 
 GOLDEN = 0.6180339887498949
 
@@ -110,21 +112,31 @@ class ChannelTiming:
     """Places every post of one channel between ``start`` and ``end`` (epoch seconds)."""
 
     def __init__(
-        self, config: Config, channel: str, *, start: int, end: int, existing: Sequence[Existing], warnings: Warnings
+        self,
+        config: Config,
+        rules: RuleBook,
+        channel: str,
+        *,
+        start: int,
+        end: int,
+        existing: Sequence[Existing],
+        warnings: Warnings,
     ) -> None:
-        self.config, self.channel, self.start, self.end = config, channel, start, end
+        self.config, self.rules, self.channel, self.start, self.end = config, rules, channel, start, end
         self.warnings = warnings
-        settings = config.channels[channel]
-        self.timeline = ChannelTimeline(settings.daily_cap, settings.monthly_cap)
+        self.timeline = Timeline(channel, rules.caps_of(channel))
         self.segments: tuple[Segment, ...] = config.audience_of(channel)
         self.existing = existing
         for post in existing:
-            self.timeline.add(post.at, self.gap(post.campaign))
+            self.timeline.add(self._post(post.at, post.campaign))
         self.slots: list[Slot] = []
 
+    def _post(self, at: int, campaign: str | None) -> Post:
+        """A post of ``campaign`` at ``at`` as the rule book sees it (its item is chosen later)."""
+        return Post(at, self.rules.spacing(self.channel, campaign))
+
     def gap(self, campaign: str | None) -> int:
-        found = self.config.campaigns.get(campaign) if campaign else None
-        return int(found.min_gap.total_seconds()) if found else 0
+        return self.rules.spacing(self.channel, campaign).min_gap
 
     def _segment_of(self, zone_name: str) -> int | None:
         return next((index for index, s in enumerate(self.segments) if s.zone == zone_name), None)
@@ -167,7 +179,7 @@ class ChannelTiming:
                         f"too close to another post for min_gap {format_duration(gap)}{self._cap_words()}",
                     )
                     continue
-                self.timeline.add(choice, gap)
+                self.timeline.add(self._post(choice, name))
                 self.slots.append(Slot(choice, self.channel, name, slot.zone, day))
 
     # posts_per_day ----------------------------------------------------------------------------------------
@@ -204,7 +216,6 @@ class ChannelTiming:
         )
 
     def _place_day(self, name: str, campaign: CampaignConfig, day: date, shares: Apportioner, wanted: int) -> None:
-        gap = self.gap(name)
         windows = [segment_intervals(segment, day) for segment in self.segments]
         room = [clip(w, self.start, self.end) for w in windows]
         cut = [self._is_cut(s, day, w) for s, w in zip(self.segments, windows, strict=True)]
@@ -223,7 +234,7 @@ class ChannelTiming:
                 # next plan, which reaches further, places the rest of this day.
                 for rest in placed.values():
                     for at in rest:
-                        self.timeline.remove(at, gap)
+                        self.timeline.remove(self._post(at, name))
                 return
             else:
                 short.add(index)
@@ -315,23 +326,23 @@ class ChannelTiming:
             at = nearest(self.timeline.free(room, gap), point_at(room, fraction) + int(offset))
             if at is None:
                 break
-            self.timeline.add(at, gap)
+            self.timeline.add(self._post(at, name))
             spread.append(at)
         if len(spread) == count:
             return spread
         for at in spread:
-            self.timeline.remove(at, gap)
+            self.timeline.remove(self._post(at, name))
         packed: list[int] = []
         for _ in range(count):
             free = self.timeline.free(room, gap)
             if not free:
                 break
-            self.timeline.add(free[0][0], gap)
+            self.timeline.add(self._post(free[0][0], name))
             packed.append(free[0][0])
         if len(packed) >= len(spread):
             return packed
         for at in packed:
-            self.timeline.remove(at, gap)
+            self.timeline.remove(self._post(at, name))
         for at in spread:
-            self.timeline.add(at, gap)
+            self.timeline.add(self._post(at, name))
         return spread

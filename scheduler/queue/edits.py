@@ -6,7 +6,8 @@ half-applying. A person's *time* wins over the audience windows; the spacing rul
 caps) are enforced unless ``force``.
 """
 
-import random
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
@@ -14,13 +15,17 @@ from sqlmodel import Session
 from content_library.errors import EvertideError
 from content_library.store import get_item
 from scheduler.config import Config
-from scheduler.queue.entries import active_entries, get_entry, insert_entry, rule_posts, save
+from scheduler.planning.slots import local_dates, segment_intervals, to_datetime, to_seconds
+from scheduler.queue.entries import active_entries, get_entry, insert_entry, save
 from scheduler.queue.rendering import render_for_entry
-from scheduler.queue.rules import MONTH, Post, repeat_after, violations
+from scheduler.queue.shuffling import Assignment, NoAssignment, assign
 from scheduler.queue.tables import EntryState, Origin, QueueEntry
+from scheduler.queue.timelines import channel_timeline, entry_post, reach
+from scheduler.rules import Post, RuleBook, Timeline
+from scheduler.rules.timeline import Interval
 from scheduler.zones import zone as zone_of
 
-SHUFFLE_ATTEMPTS = 50
+NEXT_SEARCH = timedelta(days=30)  # how far ahead `insert --next` looks for a free time
 
 
 class EditRefused(EvertideError):
@@ -35,19 +40,20 @@ def _editable(entry: QueueEntry) -> None:
         )
 
 
-def _problems(session: Session, config: Config, candidate: Post, ignore: tuple[int, ...] = ()) -> list[str]:
-    span = max(MONTH, repeat_after(config, candidate.channel, candidate.campaign))
-    others = [p for p in rule_posts(session, candidate.channel, candidate.at, span) if p.entry_id not in ignore]
-    return violations(candidate, others, config)
+def _problems(
+    session: Session, rules: RuleBook, channel: str, campaign: str | None, candidate: Post, ignore: Sequence[int] = ()
+) -> list[str]:
+    """What ``candidate`` would break among the channel's queued and published posts (``ignore``: the entries
+    being edited), as sentences."""
+    around = to_datetime(candidate.at)
+    span = reach(rules, channel, campaign)
+    timeline = channel_timeline(session, rules, channel, around - span, around + span, ignore=ignore)
+    return [violation.text for violation in timeline.violations(candidate)]
 
 
 def _refuse_if(problems: list[str], what: str, *, force: bool) -> None:
     if problems and not force:
         raise EditRefused(f"{what} refused: " + "; ".join(problems), hint="Pick another time, or add --force.")
-
-
-def _as_post(entry: QueueEntry, *, at: datetime | None = None, item_id: int | None = None) -> Post:
-    return Post(entry.channel, item_id or entry.item_id, at or entry.at, entry.campaign, entry.id)
 
 
 def move(
@@ -60,7 +66,9 @@ def move(
         raise EditRefused(
             f"{to:%Y-%m-%d %H:%MZ} is in the past", hint="Use `evertide queue share-now` to post at once."
         )
-    _refuse_if(_problems(session, config, _as_post(entry, at=to)), f"moving entry {entry_id}", force=force)
+    rules = RuleBook.from_config(config)
+    problems = _problems(session, rules, entry.channel, entry.campaign, entry_post(rules, entry, at=to), [entry_id])
+    _refuse_if(problems, f"moving entry {entry_id}", force=force)
     return save(session, entry, now=now, at=to, pinned=True, origin=Origin.PERSON.value)
 
 
@@ -71,22 +79,24 @@ def swap(
     first, second = get_entry(session, first_id), get_entry(session, second_id)
     _editable(first)
     _editable(second)
+    rules = RuleBook.from_config(config)
     pair = (first_id, second_id)
     for entry, item_id in ((first, second.item_id), (second, first.item_id)):
-        problems = _problems(session, config, _as_post(entry, item_id=item_id), ignore=pair)
+        candidate = entry_post(rules, entry, item_id=item_id)
+        problems = _problems(session, rules, entry.channel, entry.campaign, candidate, pair)
         _refuse_if(problems, f"swapping entries {first_id} and {second_id}", force=force)
     for entry, item_id in ((first, second.item_id), (second, first.item_id)):
-        rendered = render_for_entry(session, config, item_id, entry.channel, entry.campaign)
-        save(
-            session,
-            entry,
-            now=now,
-            item_id=item_id,
-            text=rendered.text,
-            variant_id=rendered.variant_id,
-            pinned=True,
-            origin=Origin.PERSON.value,
-        )
+        _give_item(session, config, entry, item_id, now=now, pinned=True)
+
+
+def _give_item(
+    session: Session, config: Config, entry: QueueEntry, item_id: int, *, now: datetime, pinned: bool
+) -> None:
+    rendered = render_for_entry(session, config, item_id, entry.channel, entry.campaign)
+    changes: dict[str, object] = {"item_id": item_id, "text": rendered.text, "variant_id": rendered.variant_id}
+    if pinned:
+        changes |= {"pinned": True, "origin": Origin.PERSON.value}
+    save(session, entry, now=now, **changes)
 
 
 def skip(session: Session, entry_id: int, *, now: datetime) -> QueueEntry:
@@ -102,6 +112,12 @@ def set_pinned(session: Session, entry_id: int, pinned: bool, *, now: datetime) 
     return save(session, entry, now=now, pinned=pinned)
 
 
+def _known_channel(config: Config, channel: str) -> None:
+    if channel not in config.channels:
+        known = ", ".join(sorted(config.channels)) or "none"
+        raise EditRefused(f'there is no channel "{channel}" in {config.path}', hint=f"Known channels: {known}.")
+
+
 def insert(
     session: Session,
     config: Config,
@@ -115,14 +131,16 @@ def insert(
     force: bool = False,
 ) -> QueueEntry:
     """A manual post of a library item, pinned at ``at``."""
-    if channel not in config.channels:
-        raise EditRefused(f'there is no channel "{channel}" in {config.path}', hint="See `evertide config check`.")
+    _known_channel(config, channel)
     get_item(session, item_id)
     if zone is not None:
         zone_of(zone)  # refuse an unknown name before it is stored on the entry
     campaign = campaign or _campaign_of(config, channel)
-    candidate = Post(channel, item_id, at, campaign)
-    _refuse_if(_problems(session, config, candidate), f"inserting item {item_id} on {channel}", force=force)
+    rules = RuleBook.from_config(config)
+    candidate = Post(to_seconds(at), rules.spacing(channel, campaign), item_id)
+    _refuse_if(
+        _problems(session, rules, channel, campaign, candidate), f"inserting item {item_id} on {channel}", force=force
+    )
     rendered = render_for_entry(session, config, item_id, channel, campaign)
     fields = {
         "channel": channel,
@@ -144,19 +162,56 @@ def _campaign_of(config: Config, channel: str) -> str | None:
     return next((name for name, c in config.campaigns.items() if channel in c.channels), None)
 
 
-def next_free_instant(session: Session, config: Config, channel: str, item_id: int, *, now: datetime) -> datetime:
-    """The earliest instant from now on, in 5-minute steps over the next 30 days, where a post of ``item_id``
-    keeps every rule."""
+@dataclass(frozen=True)
+class FreeTime:
+    """Where ``insert --next`` puts a post: the instant and the audience segment whose window it is in."""
+
+    at: datetime
+    zone: str
+
+
+def next_free_instant(session: Session, config: Config, channel: str, item_id: int, *, now: datetime) -> FreeTime:
+    """The first whole minute from ``now`` on, inside a window of the channel's audience and within
+    :data:`NEXT_SEARCH`, where a post of ``item_id`` keeps every rule: one read of the channel's timeline."""
+    _known_channel(config, channel)
     campaign = _campaign_of(config, channel)
-    start = now.replace(second=0, microsecond=0) + timedelta(minutes=5 - now.minute % 5)
-    for step in range(30 * 24 * 12):
-        at = start + timedelta(minutes=5 * step)
-        if not _problems(session, config, Post(channel, item_id, at, campaign)):
-            return at
-    raise EditRefused(
-        f"no free time for item {item_id} on {channel} in the next 30 days",
-        hint="Use --at with --force, or lower the caps.",
-    )
+    rules = RuleBook.from_config(config)
+    start, end = to_seconds(now), to_seconds(now + NEXT_SEARCH)
+    span = reach(rules, channel, campaign)
+    timeline = channel_timeline(session, rules, channel, now - span, now + NEXT_SEARCH + span)
+    windows = _windows(config, channel, start, end)
+    merged = _merged([interval for interval, _ in windows])
+    found = timeline.next_fit(Post(start, rules.spacing(channel, campaign), item_id), merged)
+    if found is None:
+        raise EditRefused(
+            f"no free time for item {item_id} on {channel} inside its audience's windows in the next 30 days",
+            hint="Use --at with --force, or lower the caps.",
+        )
+    zone = next(zone for (low, high), zone in windows if low <= found < high)
+    return FreeTime(to_datetime(found), zone)
+
+
+def _windows(config: Config, channel: str, start: int, end: int) -> list[tuple[Interval, str]]:
+    """Every window of every segment of the channel's audience between ``start`` and ``end``, with its zone."""
+    found: list[tuple[Interval, str]] = []
+    for segment in config.audience_of(channel):
+        for day in local_dates(segment.zone, start, end):
+            found.extend(
+                ((max(low, start), min(high, end)), segment.zone)
+                for low, high in segment_intervals(segment, day)
+                if low < end and high > start
+            )
+    return sorted(found)
+
+
+def _merged(intervals: list[Interval]) -> list[Interval]:
+    merged: list[Interval] = []
+    for low, high in sorted(intervals):
+        if merged and low <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], high))
+        else:
+            merged.append((low, high))
+    return merged
 
 
 def shuffle(
@@ -168,8 +223,10 @@ def shuffle(
     channel: str | None = None,
     campaign: str | None = None,
 ) -> int:
-    """Re-draw which item goes in which unpinned planned entry (the times stay), keeping repeat_after.
-    Deterministic for a given seed. Returns how many entries changed."""
+    """Re-draw which item goes in which unpinned planned entry (the times stay), keeping every rule: a search
+    for an assignment, seeded so the same seed gives the same queue. An item only moves between entries of
+    the same channel and campaign (so it stays in a pool that may post it). Returns how many entries changed;
+    refuses, naming the rule, when no assignment exists."""
     entries = [
         e
         for e in active_entries(session, channel=channel)
@@ -178,45 +235,28 @@ def shuffle(
         and e.at >= now
         and (campaign is None or e.campaign == campaign)
     ]
-    shuffled = {e.id for e in entries}
-    settled = [  # what the shuffle does not move: publications and the other queued posts near each entry
-        p
-        for e in entries
-        for p in rule_posts(session, e.channel, e.at, repeat_after(config, e.channel, e.campaign))
-        if p.entry_id not in shuffled
-    ]
-    rng = random.Random(seed)
-    items = [e.item_id for e in entries]
-    for _ in range(SHUFFLE_ATTEMPTS):
-        rng.shuffle(items)
-        if _respects_cooldowns(config, entries, items, settled):
-            break
-    else:
-        raise EditRefused("no shuffle keeps repeat_after for these entries", hint="Try another --seed.")
+    if not entries:
+        return 0
+    rules = RuleBook.from_config(config)
+    shuffled = [e.id or 0 for e in entries]
+    settled: dict[str, Timeline] = {}  # per channel: every other post the shuffle must keep clear of
+    for name in sorted({e.channel for e in entries}):
+        mine = [e for e in entries if e.channel == name]
+        span = max(reach(rules, name, e.campaign) for e in mine)
+        settled[name] = channel_timeline(session, rules, name, mine[0].at - span, mine[-1].at + span, ignore=shuffled)
+    try:
+        chosen = assign([Assignment(e.channel, e.campaign, entry_post(rules, e)) for e in entries], settled, seed=seed)
+    except NoAssignment as refusal:
+        raise EditRefused(
+            f"no shuffle keeps every rule for these entries: {refusal}",
+            hint="Shuffle fewer entries (--channel, --campaign) or add items.",
+        ) from None
     changed = 0
-    for entry, item_id in zip(entries, items, strict=True):
-        if item_id == entry.item_id:
-            continue
-        rendered = render_for_entry(session, config, item_id, entry.channel, entry.campaign)
-        save(session, entry, now=now, item_id=item_id, text=rendered.text, variant_id=rendered.variant_id)
-        changed += 1
+    for entry, item_id in zip(entries, chosen, strict=True):
+        if item_id != entry.item_id:
+            _give_item(session, config, entry, item_id, now=now, pinned=False)
+            changed += 1
     return changed
-
-
-def _respects_cooldowns(config: Config, entries: list[QueueEntry], items: list[int], settled: list[Post]) -> bool:
-    """Whether giving ``items`` to ``entries`` keeps repeat_after among them and against the ``settled`` posts."""
-    posts = [Post(e.channel, item, e.at, e.campaign, e.id) for e, item in zip(entries, items, strict=True)]
-    for post in posts:
-        cooldown = repeat_after(config, post.channel, post.campaign)
-        if any(
-            o.entry_id != post.entry_id
-            and o.channel == post.channel
-            and o.item_id == post.item_id
-            and abs(o.at - post.at) < cooldown
-            for o in (*posts, *settled)
-        ):
-            return False
-    return True
 
 
 def clear(session: Session, *, now: datetime, channel: str | None = None, campaign: str | None = None) -> int:
