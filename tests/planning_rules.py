@@ -276,9 +276,10 @@ def _rank(
 
 def check_choices(setup: Setup, plan: Plan) -> None:
     """Rules 4 and 5, replayed post by post in the plan's order: the item chosen is eligible (active, not
-    expired at the slot, max_shares not reached counting planned shares, at least the wider repeat_after of the two
-    from every other share on the channel, pinned ones included, in the campaign's pool) and no eligible item of the same
-    pool ranks before it by (reach of the segment, last share with never first, −priority, id)."""
+    expired at the slot, max_shares not reached counting planned shares, at least the wider repeat_after of
+    the two from every other share on the channel, pinned ones included, in the campaign's pool) and no
+    eligible item of the same pool ranks before it by (reach of the segment, last share with never first,
+    −priority, id)."""
     earlier: list[PastShare | PlannedPost] = [*setup.history, *setup.fixed]
     usage = Counter(share.item_id for share in earlier)
     for post in plan.posts:
