@@ -98,23 +98,17 @@ def test_a_channel_without_its_credentials_is_an_error_at_its_line(tmp_path: Pat
 
 
 def test_missing_mastodon_and_bluesky_credentials_are_named(tmp_path: Path) -> None:
-    path = write(
-        tmp_path,
-        """\
-channels:
-  toots:
-    kind: mastodon
-    credentials: {access_token: "${T}"}
-  sky:
-    kind: bluesky
-    credentials:
-      handle: ${H}
-""",
+    path = write(tmp_path, 'channels:\n  toots:\n    kind: mastodon\n    credentials: {access_token: "${T}"}\n')
+    assert error_of(path) == (
+        f"{path}:2: channels.toots: a Mastodon channel needs base_url: (the server, like https://mastodon.social)"
     )
-    assert error_of(path).splitlines() == [
-        f"{path}:2: channels.toots: a Mastodon channel needs base_url: (the server, like https://mastodon.social)",
-        f"{path}:7: channels.sky.credentials.app_password: this key is required",
-    ]
+    path = write(tmp_path, "channels:\n  sky:\n    kind: bluesky\n    credentials:\n      handle: ${H}\n")
+    assert error_of(path) == f"{path}:4: channels.sky.credentials.app_password: this key is required"
+
+
+def test_a_channel_built_in_code_without_credentials_cannot_be_published_to() -> None:
+    with pytest.raises(ChannelMisconfigured, match=r"channels\.x-main\.credentials: this key is required"):
+        build_publisher("x-main", XChannel())
 
 
 def test_a_webhook_secret_under_credentials_is_an_unknown_key(tmp_path: Path) -> None:

@@ -5,7 +5,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from pydantic import ValidationError
 
 from content_library.errors import EvertideError
 from scheduler.config import MastodonChannel, MastodonCredentials
@@ -13,6 +12,7 @@ from scheduler.config.values import Secret
 from scheduler.publishers import (
     AuthFailed,
     CannotTell,
+    ChannelMisconfigured,
     OutgoingPost,
     Publisher,
     RateLimited,
@@ -224,10 +224,10 @@ def test_the_server_can_come_from_an_instance_credential(server: MastodonApi, mo
 
 
 def test_a_channel_without_server_or_token_says_what_to_add() -> None:
-    with pytest.raises(ValidationError, match="needs base_url"):
-        MastodonChannel(credentials=MastodonCredentials(access_token=Secret(TOKEN[0])))
-    with pytest.raises(ValidationError, match="credentials"):
-        MastodonChannel(base_url="https://example.social")  # type: ignore[call-arg]
+    with pytest.raises(ChannelMisconfigured, match="needs base_url"):
+        build_publisher("toots", MastodonChannel(credentials=MastodonCredentials(access_token=Secret(TOKEN[0]))))
+    with pytest.raises(ChannelMisconfigured, match=r"channels\.toots\.credentials: this key is required"):
+        build_publisher("toots", MastodonChannel(base_url="https://example.social"))
 
 
 def test_iso_reset_parsing_handles_the_documented_forms() -> None:

@@ -200,9 +200,11 @@ def load_config(path: Path) -> Config:
 
 
 def _cross_checks(config: Config) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    """What one section cannot see alone: names that point nowhere, mix keys outside the categories,
-    templates with placeholders rendering does not fill."""
+    """What one section cannot see alone: channels without their credentials, names that point nowhere, mix
+    keys outside the categories, templates with placeholders rendering does not fill."""
     for name, channel in config.channels.items():
+        for keys, message in channel.unfinished():
+            yield ("channels", name, *keys), message
         if channel.audience is not None and channel.audience not in config.audiences:
             yield ("channels", name, "audience"), _unknown("audience", channel.audience, config.audiences)
     for name, campaign in config.campaigns.items():

@@ -237,6 +237,7 @@ def build(channel_name: str, channel: BlueskyChannel, *, timeout: float, base_di
     """The app password stays a :class:`Secret` until the first login, but a variable that is not set fails
     here, like the other publishers, rather than at the first post."""
     credentials = channel.credentials
+    assert credentials is not None  # build_publisher refuses an unfinished channel
     handle = credentials.handle.resolve()
     credentials.app_password.reveal()
     base_url = channel.base_url.resolve() if channel.base_url is not None else DEFAULT_PDS

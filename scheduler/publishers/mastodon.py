@@ -153,6 +153,7 @@ def _status_and_message(error: MastodonError) -> tuple[int | None, str]:
 
 def build(channel_name: str, channel: MastodonChannel, *, timeout: float, base_dir: Path) -> MastodonPublisher:
     credentials = channel.credentials
+    assert credentials is not None  # build_publisher refuses an unfinished channel
     if channel.base_url is not None:
         server = channel.base_url.resolve()
     else:

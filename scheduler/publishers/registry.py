@@ -32,6 +32,8 @@ def build_publisher(
     the daemon holds the channel instead of retrying. No network request is made. ``base_dir`` anchors a
     relative ``path:`` (the config file's folder; default: the current one).
     """
+    for keys, message in channel.unfinished():  # a channel built in code; load_config refuses these
+        raise ChannelMisconfigured(channel_name, f"{'.'.join(('channels', channel_name, *keys))}: {message}")
     module_name = PUBLISHER_MODULES[channel.kind]
     try:
         module = importlib.import_module(module_name)

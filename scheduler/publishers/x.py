@@ -170,6 +170,7 @@ def build(channel_name: str, channel: XChannel, *, timeout: float, base_dir: Pat
     config model has already refused credentials that are neither a bearer token nor all four OAuth 1.0a
     keys; a bearer token wins when both are given."""
     credentials = channel.credentials
+    assert credentials is not None  # build_publisher refuses an unfinished channel
     oauth1 = credentials.oauth1
     if credentials.bearer_token is not None:
         token = credentials.bearer_token.reveal()
