@@ -262,3 +262,72 @@ def test_shuffle_says_which_rule_blocks_when_no_deal_exists(sqlite_engine: Engin
     queue(sqlite_engine, item, T0 + timedelta(days=2), text="the same item again, forced a day later")
     with pytest.raises(EditRefused, match="repeat_after"), transaction(sqlite_engine) as session:
         edits.shuffle(session, config, now=T0, seed=1)
+
+
+X_CONFIG = """\
+database: evertide.db
+display_timezone: Europe/London
+channels:
+  outbox: {kind: file, path: outbox.jsonl}
+  x-main:
+    kind: x
+    credentials: {bearer_token: "${EVT_TEST_X_BEARER}"}
+campaigns:
+  help:
+    channels: [outbox, x-main]
+    posts_per_day: 2
+    min_gap: 2h
+    repeat_after: 7d
+    templates: ["{title} {url}", "{summary} {url}"]
+"""
+
+
+def test_an_over_long_variant_is_passed_over_by_every_edit_not_fatal(sqlite_engine: Engine, tmp_path: Path) -> None:
+    """Found: the queue rendered every option eagerly, so one variant too long for X made insert, swap and
+    shuffle fail for the item (and the daemon's re-wording fail the entry); the planner skipped it."""
+    from content_library.store import add_variant
+
+    config = config_in(tmp_path, X_CONFIG)
+    first, second = add_items(sqlite_engine, 2)
+    with transaction(sqlite_engine) as session:
+        add_variant(session, first, "Read this: " + "far too long for X " * 20 + "{url}", now=T0)
+    with transaction(sqlite_engine) as session:
+        entry = edits.insert(session, config, first, "x-main", T0 + timedelta(hours=3), now=T0)
+        other = edits.insert(session, config, second, "x-main", T0 + timedelta(hours=6), now=T0)
+    assert entry.text == "Guide 1 https://help.example.com/guide-1"
+    with transaction(sqlite_engine) as session:
+        edits.swap(session, config, entry.id or 0, other.id or 0, now=T0)
+        assert get_entry(session, other.id or 0).text == "Guide 1 https://help.example.com/guide-1"
+
+
+def test_the_planner_and_an_edit_word_an_item_alike_after_its_last_post(sqlite_engine: Engine, tmp_path: Path) -> None:
+    from content_library.candidates import DatabaseCandidates
+    from content_library.store import add_variant
+    from scheduler.planning.planner import plan
+    from scheduler.queue.entries import history_shares
+    from scheduler.queue.tables import Publication
+
+    config = config_in(tmp_path, X_CONFIG)
+    [item] = add_items(sqlite_engine, 1)
+    with transaction(sqlite_engine) as session:
+        first = add_variant(session, item, "Stuck? {url}", now=T0)
+        add_variant(session, item, "Lost? {url}", now=T0)
+        session.add(
+            Publication(
+                channel="x-main",
+                campaign="help",
+                zone="UTC",
+                item_id=item,
+                variant_id=first.id,
+                text="Stuck? https://help.example.com/guide-1",
+                scheduled_at=T0 - timedelta(days=8),
+                published_at=T0 - timedelta(days=8),
+            )
+        )
+    with transaction(sqlite_engine) as session:
+        planned = plan(
+            config, DatabaseCandidates(session), now=T0, days=1, history=history_shares(session), channels=["x-main"]
+        ).posts[0]
+        inserted = edits.insert(session, config, item, "x-main", planned.at, now=T0)
+    assert planned.text == inserted.text == "Lost? https://help.example.com/guide-1"
+    assert planned.variant_id == inserted.variant_id

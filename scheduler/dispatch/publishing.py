@@ -211,7 +211,14 @@ class Dispatcher:
         try:
             with transaction(self._engine) as session:
                 rendered = render_for_entry(
-                    session, self._config, entry.item_id, entry.channel, entry.campaign, avoid=entry.text
+                    session,
+                    self._config,
+                    entry.item_id,
+                    entry.channel,
+                    entry.campaign,
+                    at=entry.at,
+                    avoid=entry.text,
+                    ignore=entry.id,
                 )
                 reworded = None
                 if rendered.text != entry.text:

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from content_library.errors import EvertideError
-from content_library.rendering import render_post
 from content_library.snapshot import ItemSnapshot
 from scheduler.config import Config
 from scheduler.planning.apportion import Apportioner
@@ -32,7 +31,7 @@ from scheduler.planning.eligibility import campaign_filters, permanent_block
 from scheduler.planning.model import PastShare, Plan, PlannedPost
 from scheduler.planning.slots import format_duration, format_instant, to_datetime, to_seconds
 from scheduler.planning.timing import ChannelTiming, Existing, Slot, Warnings
-from scheduler.planning.variants import ChosenText, choose_text, text_options
+from scheduler.planning.variants import ChosenText, word
 from scheduler.rules import RuleBook
 from scheduler.rules.timeline import DAY as DAY_SECONDS
 
@@ -244,27 +243,16 @@ class _ContentWriter:
         return None
 
     def _word(self, item: ItemSnapshot, slot: Slot) -> ChosenText | None:
-        campaign = self.config.campaigns[slot.campaign]
-        kind = self.config.channels[slot.channel].kind
         record = self.shares[slot.channel].records.get(item.id)
-        post_id = f"{slot.channel}-{item.id}-{to_datetime(slot.at):%Y%m%d%H%M}"
-        context = {"channel": slot.channel, "campaign": slot.campaign, "post_id": post_id}
-
-        def render(template: str) -> str:
-            return render_post(
-                item,
-                template,
-                channel_kind=kind,
-                hashtags=campaign.hashtags,
-                utm=campaign.utm or None,
-                utm_context=context,
-            )
-
-        return choose_text(
-            text_options(item, kind, campaign.templates),
+        return word(
+            item,
+            channel=slot.channel,
+            kind=self.config.channels[slot.channel].kind,
+            campaign_name=slot.campaign,
+            campaign=self.config.campaigns[slot.campaign],
+            at=to_datetime(slot.at),
             previous_key=record.last_option if record else None,
             previous_text=record.last_text if record else None,
-            render=render,
         )
 
     def _shortage(self, channel: str, name: str, instants: list[int]) -> str:

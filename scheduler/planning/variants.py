@@ -1,5 +1,9 @@
 """Which words an item goes out with: variants and templates take turns, and a text never repeats itself.
 
+This is the one text chooser: the planner (for every planned post) and the queue (``insert``, ``swap``,
+``shuffle``, the daemon's re-wording after a duplicate) both call :func:`word`, so the same item on the same
+channel after the same previous post gets the same wording everywhere.
+
 An item's options on a channel are, in order: its variants usable on the channel's kind (general ones and
 ones written for that kind, by id), then the campaign's templates. Each share takes the option after the one
 used last time on the channel, and skips any option that renders to exactly the previous text there or that
@@ -9,11 +13,13 @@ cut, a broken placeholder). When no option gives a new text (a single template, 
 fitting the platform's length, is :func:`content_library.rendering.render_post`'s job.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from content_library.rendering import RenderError
+from content_library.rendering import RenderError, render_post
 from content_library.snapshot import ItemSnapshot
+from scheduler.config import CampaignConfig
 
 FALLBACK_TEMPLATES = ("{title}: {summary} {url}", "{summary} {url}", "{title} {url}")
 
@@ -50,9 +56,10 @@ def choose_text(
     previous_key: tuple[str, object] | None,
     previous_text: str | None,
     render: Callable[[str], str],
+    avoid: Collection[str] = (),
 ) -> ChosenText | None:
-    """The next option after ``previous_key`` whose text differs from ``previous_text``; None if nothing
-    renders to a new, non-empty text (the item cannot be posted on this channel now)."""
+    """The next option after ``previous_key`` whose text differs from ``previous_text`` (and from every text
+    in ``avoid``); None if nothing renders to a new, non-empty text (the item cannot be posted here now)."""
     start = next((index + 1 for index, option in enumerate(options) if option.key == previous_key), 0)
     rotation = [*options[start:], *options[:start]]
     written = {option.template for option in options}
@@ -62,6 +69,48 @@ def choose_text(
             text = render(option.template)
         except RenderError:
             continue
-        if text.strip() and text != previous_text:
+        if text.strip() and text != previous_text and text not in avoid:
             return ChosenText(text, option)
     return None
+
+
+def post_id(channel: str, item_id: int, at: datetime) -> str:
+    """The ``{post_id}`` of a post's UTM values: the same for the same post however it was made."""
+    return f"{channel}-{item_id}-{at:%Y%m%d%H%M}"
+
+
+def word(
+    item: ItemSnapshot,
+    *,
+    channel: str,
+    kind: str,
+    campaign_name: str | None,
+    campaign: CampaignConfig | None,
+    at: datetime,
+    previous_key: tuple[str, object] | None,
+    previous_text: str | None,
+    avoid: Collection[str] = (),
+) -> ChosenText | None:
+    """The wording of ``item`` for a post on ``channel`` (of platform ``kind``) at ``at``: its variants for
+    that kind, then the campaign's templates, then the built-in fallbacks, rotated past the option used last
+    time and skipping any that cannot be rendered for the platform. A post outside any campaign has no
+    templates, hashtags or UTM values of its own."""
+    context = {"channel": channel, "campaign": campaign_name or "manual", "post_id": post_id(channel, item.id, at)}
+
+    def render(template: str) -> str:
+        return render_post(
+            item,
+            template,
+            channel_kind=kind,
+            hashtags=campaign.hashtags if campaign else (),
+            utm=(campaign.utm or None) if campaign else None,
+            utm_context=context,
+        )
+
+    return choose_text(
+        text_options(item, kind, campaign.templates if campaign else ()),
+        previous_key=previous_key,
+        previous_text=previous_text,
+        render=render,
+        avoid=avoid,
+    )

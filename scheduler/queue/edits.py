@@ -92,7 +92,7 @@ def swap(
 def _give_item(
     session: Session, config: Config, entry: QueueEntry, item_id: int, *, now: datetime, pinned: bool
 ) -> None:
-    rendered = render_for_entry(session, config, item_id, entry.channel, entry.campaign)
+    rendered = render_for_entry(session, config, item_id, entry.channel, entry.campaign, at=entry.at, ignore=entry.id)
     changes: dict[str, object] = {"item_id": item_id, "text": rendered.text, "variant_id": rendered.variant_id}
     if pinned:
         changes |= {"pinned": True, "origin": Origin.PERSON.value}
@@ -141,7 +141,7 @@ def insert(
     _refuse_if(
         _problems(session, rules, channel, campaign, candidate), f"inserting item {item_id} on {channel}", force=force
     )
-    rendered = render_for_entry(session, config, item_id, channel, campaign)
+    rendered = render_for_entry(session, config, item_id, channel, campaign, at=at)
     fields = {
         "channel": channel,
         "campaign": campaign,

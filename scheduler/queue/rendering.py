@@ -1,18 +1,23 @@
-"""Text for entries a person makes or changes (insert, swap, shuffle): the item's variants for the channel's
-kind first, else the campaign's templates, else ``{title} {url}`` — and never the text the item last had on
-that channel, so a platform never sees a duplicate."""
+"""Wording for entries a person makes or changes (insert, swap, shuffle, edit) and for the daemon's re-wording
+after a duplicate: the planner's own chooser (:func:`scheduler.planning.variants.word`), given the item's
+previous post on the channel from the database, so a platform never sees the same text twice in a row."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from content_library.rendering import render_post
+from content_library.errors import EvertideError
 from content_library.snapshot import snapshot_of
 from content_library.store import get_item, variants_of
 from scheduler.config import Config
-from scheduler.queue.tables import Publication
+from scheduler.planning.variants import word
+from scheduler.queue.entries import ACTIVE_STATES
+from scheduler.queue.tables import Publication, QueueEntry
 
-FALLBACK_TEMPLATE = "{title} {url}"
+
+class NoWording(EvertideError):
+    """Every way to word the item is too long for the platform, broken, or the text it had last time."""
 
 
 @dataclass(frozen=True)
@@ -22,27 +27,59 @@ class Rendered:
 
 
 def render_for_entry(
-    session: Session, config: Config, item_id: int, channel: str, campaign: str | None, *, avoid: str | None = None
+    session: Session,
+    config: Config,
+    item_id: int,
+    channel: str,
+    campaign: str | None,
+    *,
+    at: datetime,
+    avoid: str | None = None,
+    ignore: int | None = None,
 ) -> Rendered:
-    """The first rendering that differs from the item's last text on the channel (and from ``avoid``, the text
-    a platform just refused as a duplicate); the first one if none does."""
+    """The wording of ``item_id`` for a post on ``channel`` at ``at``, after the item's previous post there
+    (published or queued, except entry ``ignore``: the one being re-worded); never ``avoid``, the text a
+    platform just refused as a duplicate. :class:`NoWording` if nothing fits."""
     item = snapshot_of(get_item(session, item_id), variants_of(session, item_id))
-    kind = config.channels[channel].kind
-    settings = config.campaigns.get(campaign) if campaign else None
-    hashtags = settings.hashtags if settings else ()
-    utm = settings.utm if settings else {}
-    context = {"channel": channel, "campaign": campaign or "manual", "post_id": str(item_id)}
-    options: list[tuple[str, int | None]] = [(v.text, v.id) for v in item.variants_for(kind)]
-    options += [(t, None) for t in (settings.templates if settings else ())]
-    options.append((FALLBACK_TEMPLATE, None))
-    previous = session.exec(
-        select(Publication.text)
-        .where(Publication.channel == channel, Publication.item_id == item_id)
+    previous = _previous(session, item_id, channel, at, ignore)
+    chosen = word(
+        item,
+        channel=channel,
+        kind=config.channels[channel].kind,
+        campaign_name=campaign,
+        campaign=config.campaigns.get(campaign) if campaign else None,
+        at=at,
+        previous_key=("variant", previous[1]) if previous and previous[1] is not None else None,
+        previous_text=previous[0] if previous else None,
+        avoid=(avoid,) if avoid else (),
+    )
+    if chosen is None:
+        raise NoWording(
+            f"item {item_id} has no wording that fits {channel} and differs from its last post there",
+            hint=f"Add a shorter variant with `evertide library edit {item_id}`, or check its templates.",
+        )
+    return Rendered(chosen.text, chosen.option.variant_id)
+
+
+def _previous(
+    session: Session, item_id: int, channel: str, at: datetime, ignore: int | None
+) -> tuple[str, int | None] | None:
+    """The text and variant of the item's latest post on the channel before ``at``, published or queued."""
+    published = session.exec(
+        select(Publication.text, Publication.variant_id, Publication.published_at)
+        .where(Publication.channel == channel, Publication.item_id == item_id, col(Publication.published_at) < at)
         .order_by(col(Publication.published_at).desc())
     ).first()
-    rendered = [
-        Rendered(render_post(item, template, channel_kind=kind, hashtags=hashtags, utm=utm, utm_context=context), vid)
-        for template, vid in options
-    ]
-    unwanted = {previous, avoid}
-    return next((r for r in rendered if r.text not in unwanted), rendered[0])
+    queued = session.exec(
+        select(QueueEntry.text, QueueEntry.variant_id, QueueEntry.at)
+        .where(
+            QueueEntry.channel == channel,
+            QueueEntry.item_id == item_id,
+            col(QueueEntry.state).in_(ACTIVE_STATES),
+            col(QueueEntry.at) < at,
+            col(QueueEntry.id) != (ignore or 0),
+        )
+        .order_by(col(QueueEntry.at).desc())
+    ).first()
+    latest = max((row for row in (published, queued) if row is not None), key=lambda row: row[2], default=None)
+    return (latest[0], latest[1]) if latest is not None else None
