@@ -208,6 +208,8 @@ def _longest_fitting(forms: Sequence[str], fits_with: Callable[[str], bool]) -> 
 
 def _overflow(text: str, channel_kind: str) -> str:
     length, limit = post_length(text, channel_kind), CHANNEL_LIMITS[channel_kind]
+    if limit is not None and length <= limit and channel_kind == "x":
+        return "it contains U+FFFE, U+FEFF or U+FFFF, which X refuses at any length"
     if limit is not None and length <= limit:
         return f"{len(text.encode('utf-8'))} bytes, over the platform's {BLUESKY_MAX_BYTES}-byte cap"
     return f"it counts {length} where {channel_kind} allows {limit}"
