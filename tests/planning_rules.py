@@ -202,11 +202,19 @@ def check_weekly_slots_filled(setup: Setup, plan: Plan, name: str) -> None:
                 assert planned_here or taken_that_day or explained, f"{name} on {channel}: slot {at} empty, unexplained"
 
 
-def check_shares(config: Config, plan: Plan) -> None:
-    """Rule 3: each segment's count within 1 of its weighted share, per campaign and channel."""
+def check_shares(config: Config, plan: Plan, now: datetime, days: int) -> None:
+    """Rule 3: each segment's count within 1 of its weighted share, per campaign and channel, over the whole
+    days of the plan (a first or last date that the horizon cuts goes to the segments it still holds)."""
     for name, campaign in config.campaigns.items():
         for channel in campaign.channels if campaign.posts_per_day else ():
-            posts = [p for p in plan.posts if p.channel == channel and p.campaign == name]
+            whole = set(full_days(config, channel, now, days))
+            posts = [
+                p
+                for p in plan.posts
+                if p.channel == channel
+                and p.campaign == name
+                and any(window_day(s, p.at) in whole for s in segments_for(config, p))
+            ]
             weights: Counter[str] = Counter()
             for segment in config.audience_of(channel):
                 weights[segment.zone] += segment.weight  # type: ignore[assignment]

@@ -47,6 +47,13 @@ def test_preview_changes_nothing() -> None:
     assert counter.counts == [0, 1]
 
 
-def test_weights_must_be_positive() -> None:
-    with pytest.raises(ValueError, match="positive"):
-        Apportioner([1, 0])
+def test_weights_must_not_be_negative_and_one_must_be_positive() -> None:
+    for weights in ([1, -1], [0, 0], []):
+        with pytest.raises(ValueError, match="positive"):
+            Apportioner(weights)
+
+
+def test_a_share_of_weight_zero_is_never_due_but_ranks_last_for_room() -> None:
+    counter = Apportioner([0, 1, 3])
+    assert counter.preview(8).count(0) == 0
+    assert counter.ranking()[-1] == 0

@@ -6,12 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from content_library.snapshot import ItemSnapshot
 from scheduler.config import Config
 from scheduler.planning import InMemoryCandidates, UnknownTarget, plan
 from tests.planning_rules import check_gaps_and_caps, check_local_times
-from tests.strategies import Setup, setups
+from tests.strategies import Setup, plentiful_library, setups
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
@@ -90,8 +91,8 @@ def test_too_few_items_for_repeat_after_leaves_slots_empty_and_says_how_many_are
     result = plan(config, InMemoryCandidates(items(4)), now=NOW, days=5)
     assert sorted(p.item_id for p in result.posts) == [1, 2, 3, 4]
     (warning,) = result.warnings
-    assert warning.startswith("campaign support on x-main: 11 post(s) left empty, the first at 2026-12-02T")
-    assert "only 4 eligible item(s) for repeat_after 30d at 3 post(s)/day, which needs about 90" in warning
+    assert warning.startswith("campaign support on x-main: 11 posts left empty, the first at 2026-12-02T")
+    assert "only 4 eligible items for repeat_after 30d at 3 posts a day, which needs about 90" in warning
 
 
 def test_no_eligible_item_at_all_is_a_warning_not_an_error() -> None:
@@ -100,7 +101,7 @@ def test_no_eligible_item_at_all_is_a_warning_not_an_error() -> None:
     assert result.posts == ()
     (warning,) = result.warnings
     assert re.fullmatch(
-        r"campaign support on x-main: 4 post\(s\) left empty, the first at 2026-12-01T\d\d:\d\dZ: "
+        r"campaign support on x-main: 4 posts left empty, the first at 2026-12-01T\d\d:\d\dZ: "
         r"no eligible items \(categories faq\)",
         warning,
     )
@@ -153,3 +154,49 @@ def test_a_mix_whose_categories_are_all_filtered_out_plans_nothing_and_says_so()
     config = config_with({"posts_per_day": 1, "categories": ["faq"], "mix": {"tips": 1}})
     result = plan(config, InMemoryCandidates(items(5)), now=NOW, days=1)
     assert result.posts == () and "no eligible items" in result.warnings[0]
+
+
+SOUTH = {
+    "channels": {"c": {"kind": "mastodon", "audience": "south"}},
+    "audiences": {
+        "south": [
+            {"zone": "Pacific/Auckland", "weight": 25, "windows": ["07:00-09:00", "19:00-22:00"]},
+            {"zone": "Pacific/Fiji", "weight": 10, "windows": ["12:00-13:00"]},
+            {"zone": "Pacific/Chatham", "weight": 5, "windows": ["20:00-23:00"]},
+            {"zone": "Africa/Johannesburg", "weight": 30, "windows": ["07:00-09:00", "17:00-20:00"]},
+            {"zone": "America/Sao_Paulo", "weight": 30, "windows": ["08:00-10:00", "22:00-01:00"]},
+        ]
+    },
+    "campaigns": {"k": {"channels": ["c"], "posts_per_day": 6, "min_gap": "20m", "repeat_after": "2d"}},
+}
+
+
+@settings(max_examples=40, deadline=None)
+@given(start=st.integers(0, 365 * 24 * 60 - 1), days=st.sampled_from([1, 2, 3, 7, 21]))
+def test_a_plan_of_n_days_holds_n_days_of_posts_from_any_instant(start: int, days: int) -> None:
+    """Found: 6 posts a day for 21 days on five southern-hemisphere zones gave 121, the first day 3 and the
+    second 5: a date the horizon cut was abandoned at the first segment it cut."""
+    config = Config.model_validate(SOUTH)
+    now = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=start)
+    result = plan(config, InMemoryCandidates(plentiful_library(200)), now=now, days=days)
+    assert abs(len(result.posts) - 6 * days) <= 1, result.warnings
+    first_day = [p for p in result.posts if p.at < now + timedelta(days=1)]
+    assert abs(len(first_day) - 6) <= 2
+    assert not result.warnings
+
+
+def test_a_weekly_campaign_short_of_items_is_described_in_posts_a_week() -> None:
+    """Found: "0.285714 post(s)/day" in the warning of a campaign with two weekly slots."""
+    config = Config.model_validate(
+        {
+            "channels": {"c": {"kind": "mastodon"}},
+            "campaigns": {
+                "k": {"channels": ["c"], "slots": ["tue,thu 12:00 UTC"], "repeat_after": "30d", "min_gap": "1h"}
+            },
+        }
+    )
+    items = [ItemSnapshot(id=1, title="Only one", url="https://e.org/1")]
+    result = plan(config, InMemoryCandidates(items), now=datetime(2026, 12, 1, tzinfo=UTC), days=21)
+    [warning] = result.warnings
+    assert "only 1 eligible item for repeat_after 30d at 2 posts a week, which needs about 9" in warning
+    assert "(s)" not in warning and "0.28" not in warning

@@ -45,7 +45,7 @@ def test_a_day_that_falls_short_is_always_explained(setup: Setup) -> None:
 @given(setups(feasible=True, with_past=False, plentiful=True))
 def test_each_segment_gets_its_weighted_share_within_one(setup: Setup) -> None:
     result = setup.plan()
-    check_shares(setup.config, result)
+    check_shares(setup.config, result, setup.now, setup.days)
     assert not [w for w in result.warnings if "fewer posts than its share" in w]
 
 

@@ -14,6 +14,7 @@ A count can start from posts that already exist (history, pinned posts): shares 
 deadlines in the past and are served first until the counts are back within their quota.
 """
 
+import math
 from collections.abc import Sequence
 from fractions import Fraction
 
@@ -22,21 +23,27 @@ class Apportioner:
     """Running counts over shares with fixed weights; :meth:`ranking` says who is due, :meth:`add` records."""
 
     def __init__(self, weights: Sequence[float]) -> None:
-        if not weights or any(weight <= 0 for weight in weights):
-            raise ValueError(f"apportionment needs positive weights, got {list(weights)}")
+        if not weights or any(weight < 0 for weight in weights) or not any(weights):
+            raise ValueError(f"apportionment needs weights of 0 or more, one of them positive, got {list(weights)}")
         exact = [Fraction(weight) for weight in weights]
         total = sum(exact)
         self.shares = tuple(weight / total for weight in exact)
-        # 1/share as an integer ratio, so that releases and deadlines are integer arithmetic.
-        self._inverse = tuple(((1 / share).numerator, (1 / share).denominator) for share in self.shares)
+        # 1/share as an integer ratio, so that releases and deadlines are integer arithmetic; a share of 0 is
+        # never due (it is ranked last, for when every other share has no room).
+        self._inverse = tuple(
+            ((1 / share).numerator, (1 / share).denominator) if share else None for share in self.shares
+        )
         self.counts = [0] * len(weights)
 
     @property
     def total(self) -> int:
         return sum(self.counts)
 
-    def _due(self, index: int, step: int) -> tuple[bool, int, Fraction, int]:
-        numerator, denominator = self._inverse[index]
+    def _due(self, index: int, step: int) -> tuple[bool, float, Fraction, int]:
+        inverse = self._inverse[index]
+        if inverse is None:
+            return (True, math.inf, Fraction(0), index)
+        numerator, denominator = inverse
         job = self.counts[index] + 1
         release = (job - 1) * numerator // denominator + 1  # floor((job - 1) / share) + 1
         deadline = -(-job * numerator // denominator)  # ceil(job / share)

@@ -86,15 +86,20 @@ class ChannelRecord:
     reach: Counter[str] = field(default_factory=Counter)  # shares per segment zone
     last: int | None = None
     last_repeat: int = 0  # the repeat_after (seconds) of the last share's campaign
+    longest: tuple[int, int] | None = None  # the share whose own repeat_after reaches furthest: (at, repeat_after)
     upcoming: list[tuple[int, int]] = field(default_factory=list)  # pinned shares ahead: (at, repeat_after)
     last_text: str | None = None
     last_option: tuple[str, object] | None = None  # which variant/template the last text came from
     version: int = 0
 
     def share_times(self) -> list[tuple[int, int]]:
-        """The shares that repeat_after must keep clear of: the last one and the pinned ones ahead (earlier
-        shares are at least their own repeat_after before the last one, so they cannot bind any more)."""
-        return ([(self.last, self.last_repeat)] if self.last is not None else []) + self.upcoming
+        """The shares that repeat_after must keep clear of, as ``(at, repeat_after)``: the last one, the one
+        whose own repeat_after reaches furthest, and the pinned ones ahead. From the last share on, no other
+        past share can bind: each reaches at most ``at + max(r, its repeat_after)``, and those two cover both."""
+        past = [(self.last, self.last_repeat)] if self.last is not None else []
+        if self.longest is not None and self.longest not in past:
+            past.append(self.longest)
+        return past + self.upcoming
 
 
 class ChannelShares:
@@ -119,8 +124,12 @@ class ChannelShares:
         if (at, repeat_after) in record.upcoming:
             record.upcoming.remove((at, repeat_after))
         record.reach[zone] += 1
-        if record.last is None or at >= record.last:
+        if record.last is None or at > record.last:
             record.last, record.last_repeat = at, repeat_after
+        elif at == record.last:
+            record.last_repeat = max(record.last_repeat, repeat_after)
+        if record.longest is None or at + repeat_after > sum(record.longest):
+            record.longest = (at, repeat_after)
         record.last_text, record.last_option = text, option
         self.announce(record)
 

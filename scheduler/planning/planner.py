@@ -30,7 +30,7 @@ from scheduler.planning.candidates import CandidateSource, ChannelShares, Pool
 from scheduler.planning.eligibility import campaign_filters, permanent_block
 from scheduler.planning.model import PastShare, Plan, PlannedPost
 from scheduler.planning.slots import format_duration, format_instant, to_datetime, to_seconds
-from scheduler.planning.timing import ChannelTiming, Existing, Slot, Warnings
+from scheduler.planning.timing import ChannelTiming, Existing, Slot, Warnings, counted
 from scheduler.planning.variants import ChosenText, word
 from scheduler.rules import RuleBook
 from scheduler.rules.timeline import DAY as DAY_SECONDS
@@ -265,18 +265,27 @@ class _ContentWriter:
             for item_id in pool.members
             if not permanent_block(self.shares[channel].records[item_id].item, first, self.usage[item_id])
         }
-        head = f"campaign {name} on {channel}: {len(instants)} post(s) left empty, the first at {format_instant(first)}"
+        head = f"campaign {name} on {channel}: {counted(len(instants), 'post')} left empty, the first at "
+        head += format_instant(first)
         if not usable and all(pool.fresh_exhausted for pool in pools):
             return f"{head}: no eligible items ({_describe_filter(name, campaign.categories, campaign.kinds)})"
         waits = sorted(again for pool in pools for again in pool.cooling(first))
-        per_day = campaign.posts_per_day or sum(len(slot.days) for slot in campaign.slots) / 7
-        repeat_after = campaign.repeat_after.total_seconds()
-        needed = math.ceil(per_day * repeat_after / DAY_SECONDS)
-        detail = f"only {len(usable)} eligible item(s) for repeat_after {format_duration(repeat_after)}"
-        detail += f" at {per_day:g} post(s)/day, which needs about {needed}"
-        if waits:
-            detail += f"; the next one is free again at {format_instant(waits[0])}"
-        return f"{head}: {detail}. Add items, or shorten repeat_after"
+        if campaign.posts_per_day:
+            per_day: float = campaign.posts_per_day
+            rate = f"{counted(campaign.posts_per_day, 'post')} a day"
+        else:
+            weekly = sum(len(slot.days) for slot in campaign.slots)
+            per_day, rate = weekly / 7, f"{counted(weekly, 'post')} a week"
+        repeat_after = format_duration(campaign.repeat_after.total_seconds())
+        needed = math.ceil(per_day * campaign.repeat_after.total_seconds() / DAY_SECONDS)
+        free_again = f"; the next one is free again at {format_instant(waits[0])}" if waits else ""
+        if len(usable) < needed:
+            detail = f"only {counted(len(usable), 'eligible item')} for repeat_after {repeat_after} at {rate}, "
+            return f"{head}: {detail}which needs about {needed}{free_again}. Add items, or shorten repeat_after"
+        return (
+            f"{head}: none of its {counted(len(usable), 'eligible item')} was free then (repeat_after "
+            f"{repeat_after}, counting the shares of every campaign on {channel}){free_again}"
+        )
 
 
 def _describe_filter(name: str, categories: Sequence[str], kinds: Sequence[str]) -> str:

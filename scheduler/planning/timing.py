@@ -21,7 +21,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date
 
 from scheduler.config import CampaignConfig, Config, Segment
 from scheduler.planning.apportion import Apportioner
@@ -30,7 +30,6 @@ from scheduler.planning.slots import (
     Interval,
     clip,
     describe_windows,
-    first_instant_at,
     format_duration,
     local_dates,
     local_wall,
@@ -90,6 +89,16 @@ class Warnings:
             more = f" and {len(unique) - 1} more day{'s' if len(unique) > 2 else ''}" if len(unique) > 1 else ""
             found.append(f"{what} on {unique[0]}{more} ({detail})")
         return found + self._notes
+
+
+def counted(count: int, noun: str) -> str:
+    """``1 post``, ``3 posts``: how a person writes a count."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _rounded(value: float) -> int:
+    """Half up, never to even: the running totals of posts due must round the same way every time."""
+    return int(value + 0.5)
 
 
 def unit_hash(*parts: object) -> float:
@@ -185,9 +194,14 @@ class ChannelTiming:
     # posts_per_day ----------------------------------------------------------------------------------------
 
     def _place_daily(self, names: Sequence[str]) -> None:
+        """Each local date gets the campaign's posts_per_day times the share of that date's audience time
+        that lies inside the horizon, rounded so that the running total never drifts: a plan of N days from
+        any instant holds N × posts_per_day posts (give or take one where a DST change makes a day longer or
+        shorter), its first and last, partial, dates included. Existing posts count against their date."""
         weights = [segment.weight for segment in self.segments]
         shares = {name: Apportioner(weights) for name in names}
-        used: Counter[tuple[str, date]] = Counter()
+        used: Counter[tuple[str, date]] = Counter()  # existing posts per (campaign, window date)
+        used_inside: Counter[tuple[str, date]] = Counter()  # …of them, those inside the horizon
         lookback = self.start - (self.end - self.start)
         for post in self.existing:
             index = self._segment_of(post.zone)
@@ -195,30 +209,57 @@ class ChannelTiming:
                 continue
             if lookback <= post.at < self.end:
                 shares[post.campaign].add(index)
-            used[(post.campaign, window_date(self.segments[index], post.at))] += 1
+            day = window_date(self.segments[index], post.at)
+            used[(post.campaign, day)] += 1
+            used_inside[(post.campaign, day)] += self.start <= post.at < self.end
         days = sorted({day for s in self.segments for day in local_dates(s.zone, self.start, self.end)})
+        owed = {name: 0.0 for name in names}  # posts due so far, unrounded
         for day in days:
+            inside = self._inside_share(day)
             for name in names:
                 campaign = self.config.campaigns[name]
                 assert campaign.posts_per_day is not None
-                wanted = campaign.posts_per_day - used[(name, day)]
-                if wanted > 0 and campaign_runs_on(campaign, day):
-                    self._place_day(name, campaign, day, shares[name], wanted)
+                if not campaign_runs_on(campaign, day) or inside == 0:
+                    continue
+                before = _rounded(owed[name])
+                owed[name] += campaign.posts_per_day * inside
+                due = _rounded(owed[name]) - before
+                wanted = min(due - used_inside[(name, day)], campaign.posts_per_day - used[(name, day)])
+                if wanted > 0:
+                    # A date the horizon cuts gives its posts to the segments whose windows it still holds
+                    # (by weight and by how much of their windows is left), outside the running shares:
+                    # those stay exact over the whole days, where every segment has its full windows.
+                    whole = all(fraction in (None, 1.0) for fraction in self._inside_fractions(day))
+                    apportioner = shares[name] if whole else self._edge_shares(day)
+                    self._place_day(name, campaign, day, apportioner, wanted)
 
-    def _is_cut(self, segment: Segment, day: date, windows: tuple[Interval, ...]) -> bool:
-        """Whether the horizon cuts into this segment's day (then a missing post is the next plan's job)."""
-        if windows:
-            return clip(windows, self.start, self.end) != windows
-        span_end = day + timedelta(days=2 if any(w.crosses_midnight for w in segment.windows) else 1)
-        return not (
-            self.start <= first_instant_at(segment.zone, day, time(0))
-            and first_instant_at(segment.zone, span_end, time(0)) <= self.end
-        )
+    def _inside_fractions(self, day: date) -> list[float | None]:
+        """Per segment, the part of its windows on ``day`` that lies inside the horizon (None: no window)."""
+        fractions: list[float | None] = []
+        for segment in self.segments:
+            windows = segment_intervals(segment, day)
+            length = sum(high - low for low, high in windows)
+            room = clip(windows, self.start, self.end)
+            fractions.append(sum(high - low for low, high in room) / length if length else None)
+        return fractions
+
+    def _inside_share(self, day: date) -> float:
+        """How much of ``day``'s audience time lies inside the horizon, each segment counted by its weight:
+        1.0 for a date wholly inside, 0.0 for one wholly outside."""
+        pairs = [
+            (s.weight, f) for s, f in zip(self.segments, self._inside_fractions(day), strict=True) if f is not None
+        ]
+        total = sum(weight for weight, _ in pairs)
+        return sum(weight * fraction for weight, fraction in pairs) / total if total else 0.0
+
+    def _edge_shares(self, day: date) -> Apportioner:
+        """Shares for a date the horizon cuts: each segment's weight times the part of its windows left."""
+        fractions = self._inside_fractions(day)
+        return Apportioner([s.weight * (f or 0.0) for s, f in zip(self.segments, fractions, strict=True)])
 
     def _place_day(self, name: str, campaign: CampaignConfig, day: date, shares: Apportioner, wanted: int) -> None:
         windows = [segment_intervals(segment, day) for segment in self.segments]
         room = [clip(w, self.start, self.end) for w in windows]
-        cut = [self._is_cut(s, day, w) for s, w in zip(self.segments, windows, strict=True)]
         turns = shares.preview(wanted)
         placed = {
             index: self._place_segment(name, campaign, index, day, room[index], count)
@@ -229,18 +270,12 @@ class ChannelTiming:
         for index in turns:
             if placed[index]:
                 self._commit(name, index, day, placed[index].pop(), shares)
-            elif cut[index]:
-                # Beyond the horizon: stop so that the counts stay an exact prefix of the apportionment; the
-                # next plan, which reaches further, places the rest of this day.
-                for rest in placed.values():
-                    for at in rest:
-                        self.timeline.remove(self._post(at, name))
-                return
             else:
                 short.add(index)
                 missing += 1
         if short:
-            self._fill_elsewhere(name, campaign, day, shares, room, cut, short, missing)
+            cut = {index for index in short if room[index] != windows[index]}  # the horizon took its room
+            self._fill_elsewhere(name, campaign, day, shares, room, cut, short, wanted, missing)
 
     def _commit(self, name: str, index: int, day: date, at: int, shares: Apportioner) -> None:
         shares.add(index)
@@ -253,15 +288,17 @@ class ChannelTiming:
         day: date,
         shares: Apportioner,
         room: list[tuple[Interval, ...]],
-        cut: list[bool],
+        cut: set[int],
         short: set[int],
+        wanted: int,
         missing: int,
     ) -> None:
-        """Posts that fit nowhere in their due segment go to the next most due one with room, else warn."""
+        """Posts that fit nowhere in their due segment go to the next most due one with room, else warn.
+        A segment whose room the horizon took is no news (the next plan reaches it): only crowding is."""
         full, moved_to = set(short), set()
         while missing > 0:
             for index in shares.ranking():
-                if index in full or cut[index]:
+                if index in full:
                     continue
                 got = self._place_segment(name, campaign, index, day, room[index], 1, turn=shares.counts[index])
                 if got:
@@ -273,8 +310,8 @@ class ChannelTiming:
             else:
                 break
         limits = f"min_gap {format_duration(self.gap(name))}{self._cap_words()}"
-        if moved_to:
-            crowded = sorted(short, key=lambda index: self.segments[index].zone)
+        crowded = sorted(short - cut, key=lambda index: self.segments[index].zone)
+        if moved_to and crowded:
             self.warnings.add(
                 f"campaign {name} on {self.channel}: "
                 + ", ".join(self.segments[index].zone for index in crowded)
@@ -284,18 +321,18 @@ class ChannelTiming:
             )
         if missing > 0:
             assert campaign.posts_per_day is not None
-            fitted = campaign.posts_per_day - missing
             details = (
                 "; ".join(
                     describe_windows(segment, day).text for segment, r in zip(self.segments, room, strict=True) if r
                 )
                 or "no window of the audience is open that day"
             )
-            self.warnings.add(
-                f"campaign {name} on {self.channel}: {fitted} of {campaign.posts_per_day} posts/day fit",
-                day,
-                f"{details}, {limits}",
+            fitted = (
+                f"{wanted - missing} of {wanted} posts/day fit"
+                if wanted == campaign.posts_per_day
+                else f"{wanted - missing} of the {wanted} posts still due that day fit"
             )
+            self.warnings.add(f"campaign {name} on {self.channel}: {fitted}", day, f"{details}, {limits}")
 
     def _cap_words(self) -> str:
         settings = self.config.channels[self.channel]
