@@ -147,3 +147,22 @@ def test_a_whole_plan_across_a_transition_day(zone_name: str, day: date, window:
     assert len(on_day) == fits
     if fits < 4:
         assert any(f"{fits} of 4 posts/day fit on {day}" in w for w in result.warnings), result.warnings
+
+
+@pytest.mark.parametrize("channel", [f"c{n}" for n in range(12)])
+def test_a_jittered_weekly_slot_never_lands_on_the_second_pass_of_a_fall_back(channel: str) -> None:
+    """Found by the jitter property: Santiago's clocks go back from 00:00 to 23:00 on 2026-04-05, and a
+    ``sun 00:15`` slot jittered by up to 50 minutes could land on the repeated hour's second pass."""
+    config = Config.model_validate(
+        {
+            "channels": {channel: {"kind": "mastodon"}},
+            "campaigns": {
+                "k": {"channels": [channel], "slots": ["sun 00:15 America/Santiago"], "jitter": "50m", "min_gap": "1m"}
+            },
+        }
+    )
+    library = InMemoryCandidates([ItemSnapshot(id=1, title="Item 1", url="https://e.org/1")])
+    result = plan(config, library, now=datetime(2026, 4, 4, tzinfo=UTC), days=2)
+    assert result.posts
+    for post in result.posts:
+        assert post.at.astimezone(zone("America/Santiago")).fold == 0

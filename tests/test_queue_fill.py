@@ -12,8 +12,9 @@ from scheduler.config import Config
 from scheduler.queue import edits
 from scheduler.queue.entries import active_entries, get_entry
 from scheduler.queue.fill import fill
-from scheduler.queue.rules import Post, violations
 from scheduler.queue.tables import QueueEntry
+from scheduler.queue.timelines import entry_post
+from scheduler.rules import RuleBook, Timeline
 from tests.queue_helpers import T0, add_items, config_in
 
 
@@ -60,9 +61,10 @@ def test_a_moved_entry_survives_a_refill_and_the_plan_keeps_its_rules_around_it(
     assert (moved.at, moved.item_id, moved.pinned) == (new_time, target.item_id, True)
     queued = entries(sqlite_engine)
     assert len(queued) == 10  # the moved post still counts as one of its day's two
+    rules = RuleBook.from_config(config)
     for entry in queued:
-        others = [Post(e.channel, e.item_id, e.at, e.campaign, e.id) for e in queued if e.id != entry.id]
-        assert violations(Post(entry.channel, entry.item_id, entry.at, entry.campaign, entry.id), others, config) == []
+        others = Timeline("outbox", rules.caps_of("outbox"), [entry_post(rules, e) for e in queued if e.id != entry.id])
+        assert others.violations(entry_post(rules, entry)) == []
 
 
 def test_skipped_and_inserted_entries_are_respected_by_a_refill(sqlite_engine: Engine, config: Config) -> None:

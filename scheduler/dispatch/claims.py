@@ -17,9 +17,11 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from scheduler.config import Config
-from scheduler.queue.entries import ConcurrentEdit, save
+from scheduler.queue import states
+from scheduler.queue.entries import ConcurrentEdit
 from scheduler.queue.holds import active_holds, is_held
-from scheduler.queue.outcomes import grace_for, is_missed, record_missed
+from scheduler.queue.outcomes import grace_for, is_missed
+from scheduler.queue.states import Outcome
 from scheduler.queue.tables import EntryState, QueueEntry
 from scheduler.queue.timelines import pace
 from scheduler.rules import RuleBook
@@ -108,27 +110,14 @@ def _judge(session: Session, config: Config, rules: RuleBook, entry: QueueEntry,
     grace = grace_for(config, entry.campaign)
     if is_missed(entry.at, now, grace):
         reason = f"{int((now - entry.at).total_seconds() // 60)} min late, beyond grace ({grace})"
-        return Skipped(record_missed(session, entry, reason=reason, now=now), "missed", reason)
+        return Skipped(states.miss(session, entry, reason=reason, now=now), Outcome.MISSED, reason)
     paced = pace(session, rules, entry, now)
     if paced is not None:
         free_at, held = paced
         reason = f"deferred until {free_at:%Y-%m-%d %H:%MZ}: {'; '.join(held)}"
-        deferred = save(session, entry, now=now, next_attempt_at=free_at, last_error=reason)
-        return Skipped(deferred, "deferred", reason)
+        deferred = states.defer(session, entry, until=free_at, reason=reason, now=now)
+        return Skipped(deferred, Outcome.DEFERRED, reason)
     return None
-
-
-def claim(session: Session, entry: QueueEntry, *, now: datetime, worker: str) -> QueueEntry:
-    """Take ``entry`` (planned, or a claim being settled) for ``worker``; ConcurrentEdit if it changed since read."""
-    return save(
-        session,
-        entry,
-        now=now,
-        state=EntryState.CLAIMED.value,
-        claimed_by=worker,
-        lease_until=now + LEASE,
-        attempts=entry.attempts + 1,
-    )
 
 
 def claim_next(
@@ -136,7 +125,7 @@ def claim_next(
 ) -> tuple[list[QueueEntry], list[Skipped]]:
     """Claim the oldest takeable due entry of every channel at once (what a worker that then died left)."""
     candidates, skipped = due_by_channel(session, config, now=now)
-    return [claim(session, entry, now=now, worker=worker) for entry in candidates], skipped
+    return [states.claim(session, entry, worker=worker, now=now, lease=LEASE) for entry in candidates], skipped
 
 
 def expired_claims(session: Session, now: datetime, *, every_claim: bool = False) -> list[QueueEntry]:

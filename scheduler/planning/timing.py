@@ -178,8 +178,16 @@ class ChannelTiming:
                     served[(slot.zone, day)] -= 1  # a published or pinned post already took this slot
                     continue
                 offset = round((2 * unit_hash(self.channel, name, day, str(slot)) - 1) * jitter / MINUTE) * MINUTE
+                # Jitter never lands on the second pass through a repeated hour (a slot just after a fall-back).
                 choice = next(
-                    (t for t in (at + offset, at) if self.start <= t < self.end and self.timeline.fits(t, gap)), None
+                    (
+                        t
+                        for t in (at + offset, at)
+                        if self.start <= t < self.end
+                        and local_wall(slot.zone, t).fold == 0
+                        and self.timeline.fits(t, gap)
+                    ),
+                    None,
                 )
                 if choice is None:
                     self.warnings.add(

@@ -12,13 +12,14 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from content_library.errors import EvertideError
 from content_library.store import get_item
 from scheduler.config import Config
 from scheduler.planning.slots import local_dates, segment_intervals, to_datetime, to_seconds
-from scheduler.queue.entries import active_entries, get_entry, insert_entry, save
+from scheduler.queue import states
+from scheduler.queue.entries import active_entries, get_entry, insert_entry
 from scheduler.queue.rendering import render_for_entry
 from scheduler.queue.shuffling import Assignment, NoAssignment, assign
+from scheduler.queue.states import EditRefused, Transition
 from scheduler.queue.tables import EntryState, Origin, QueueEntry
 from scheduler.queue.timelines import channel_timeline, entry_post, reach
 from scheduler.rules import Post, RuleBook, Timeline
@@ -28,16 +29,10 @@ from scheduler.zones import zone as zone_of
 NEXT_SEARCH = timedelta(days=30)  # how far ahead `insert --next` looks for a free time
 
 
-class EditRefused(EvertideError):
-    """The edit would break a rule, or does not apply to the entry's state."""
-
-
 def _editable(entry: QueueEntry) -> None:
-    if entry.state != EntryState.PLANNED.value:
-        raise EditRefused(
-            f"queue entry {entry.id} is {entry.state}; only planned entries can be changed",
-            hint=f"See it with `evertide queue show {entry.id}`.",
-        )
+    """Refuse, before checking any rule, an edit of an entry the state machine would not let change."""
+    if not states.can(entry, Transition.EDIT):
+        raise states.IllegalTransition(entry, Transition.EDIT)
 
 
 def _problems(
@@ -69,7 +64,7 @@ def move(
     rules = RuleBook.from_config(config)
     problems = _problems(session, rules, entry.channel, entry.campaign, entry_post(rules, entry, at=to), [entry_id])
     _refuse_if(problems, f"moving entry {entry_id}", force=force)
-    return save(session, entry, now=now, at=to, pinned=True, origin=Origin.PERSON.value)
+    return states.edit(session, entry, now=now, at=to, pinned=True, origin=Origin.PERSON.value)
 
 
 def swap(
@@ -96,20 +91,16 @@ def _give_item(
     changes: dict[str, object] = {"item_id": item_id, "text": rendered.text, "variant_id": rendered.variant_id}
     if pinned:
         changes |= {"pinned": True, "origin": Origin.PERSON.value}
-    save(session, entry, now=now, **changes)
+    states.edit(session, entry, now=now, **changes)
 
 
 def skip(session: Session, entry_id: int, *, now: datetime) -> QueueEntry:
     """Drop this occurrence only; the item returns to the pool and may be planned again later."""
-    entry = get_entry(session, entry_id)
-    _editable(entry)
-    return save(session, entry, now=now, state=EntryState.SKIPPED.value)
+    return states.skip(session, get_entry(session, entry_id), now=now)
 
 
 def set_pinned(session: Session, entry_id: int, pinned: bool, *, now: datetime) -> QueueEntry:
-    entry = get_entry(session, entry_id)
-    _editable(entry)
-    return save(session, entry, now=now, pinned=pinned)
+    return states.edit(session, get_entry(session, entry_id), now=now, pinned=pinned)
 
 
 def _known_channel(config: Config, channel: str) -> None:
@@ -269,27 +260,14 @@ def clear(session: Session, *, now: datetime, channel: str | None = None, campai
             and entry.at >= now
             and (campaign is None or entry.campaign == campaign)
         ):
-            save(session, entry, now=now, state=EntryState.CANCELLED.value)
+            states.cancel(session, entry, now=now)
             cleared += 1
     return cleared
 
 
 def resolve(session: Session, entry_id: int, *, published: bool, now: datetime) -> QueueEntry:
     """A person's verdict on an entry in doubt: it did go out (record it), or it did not (try again now)."""
-    from scheduler.queue.outcomes import record_published
-
     entry = get_entry(session, entry_id)
-    if entry.state != EntryState.IN_DOUBT.value:
-        raise EditRefused(f"queue entry {entry_id} is {entry.state}, not in_doubt")
     if published:
-        return record_published(session, entry, remote_id=None, remote_url=None, now=now)
-    return save(
-        session,
-        entry,
-        now=now,
-        state=EntryState.PLANNED.value,
-        at=max(entry.at, now),
-        claimed_by=None,
-        lease_until=None,
-        next_attempt_at=None,
-    )
+        return states.resolve_published(session, entry, now=now)
+    return states.resolve_retry(session, entry, now=now)

@@ -1,7 +1,7 @@
 """Reading and writing queue entries, with the optimistic version check every change goes through."""
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
@@ -9,7 +9,6 @@ from sqlmodel import Session, col, select
 
 from content_library.errors import EvertideError, ItemNotFound
 from scheduler.planning.model import PastShare
-from scheduler.queue.rules import Post
 from scheduler.queue.tables import EntryState, Publication, QueueEntry
 
 ACTIVE_STATES = (EntryState.PLANNED.value, EntryState.CLAIMED.value, EntryState.IN_DOUBT.value)
@@ -84,30 +83,6 @@ def as_share(row: QueueEntry | Publication) -> PastShare:
 def history_shares(session: Session) -> list[PastShare]:
     """Every publication, as the planner reads history."""
     return [as_share(p) for p in publications(session)]
-
-
-def rule_posts(session: Session, channel: str, around: datetime, span: timedelta) -> list[Post]:
-    """Queued and published posts of ``channel`` within ``span`` of ``around``, for the edit rules."""
-    low, high = around - span, around + span
-    entries = session.exec(
-        select(QueueEntry).where(
-            QueueEntry.channel == channel,
-            col(QueueEntry.state).in_((*ACTIVE_STATES, EntryState.PUBLISHED.value)),
-            col(QueueEntry.at) > low,
-            col(QueueEntry.at) < high,
-        )
-    ).all()
-    published = session.exec(
-        select(Publication).where(
-            Publication.channel == channel,
-            col(Publication.published_at) > low,
-            col(Publication.published_at) < high,
-            col(Publication.entry_id).is_(None),
-        )
-    ).all()
-    posts = [Post(e.channel, e.item_id, e.at, e.campaign, e.id) for e in entries]
-    posts += [Post(p.channel, p.item_id, p.published_at, p.campaign) for p in published]
-    return posts
 
 
 def insert_entry(session: Session, fields: dict[str, Any], *, now: datetime) -> QueueEntry:

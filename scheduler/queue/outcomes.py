@@ -35,21 +35,3 @@ def mark_missed_entries(session: Session, config: Config, entries: list[QueueEnt
             states.miss(session, entry, reason=f"{int(late.total_seconds() // 60)} min late (grace {grace})", now=now)
             missed += 1
     return missed
-
-
-# Kept until `queue/edits.py` and `dispatch/claims.py` call the moves of `scheduler.queue.states` themselves.
-
-
-def record_missed(session: Session, entry: QueueEntry, *, reason: str, now: datetime) -> QueueEntry:
-    """Deprecated: :func:`scheduler.queue.states.miss`."""
-    return states.miss(session, entry, reason=reason, now=now)
-
-
-def record_published(
-    session: Session, entry: QueueEntry, *, remote_id: str | None, remote_url: str | None, now: datetime
-) -> QueueEntry:
-    """Deprecated: :func:`scheduler.queue.states.publish` for a claimed entry,
-    :func:`scheduler.queue.states.resolve_published` for one in doubt."""
-    if entry.state == EntryState.IN_DOUBT.value:
-        return states.resolve_published(session, entry, now=now)
-    return states.publish(session, entry, remote_id=remote_id, remote_url=remote_url, now=now)

@@ -86,7 +86,11 @@ class Outcome(StrEnum):
     LOST_CLAIM = "lost_claim"  # another worker took the entry over and recorded the outcome
 
 
-class IllegalTransition(EvertideError):
+class EditRefused(EvertideError):
+    """A change the queue refuses: it would break a rule, or the entry's state does not allow it."""
+
+
+class IllegalTransition(EditRefused):
     """A move the table does not allow from the entry's state (e.g. skipping a published entry)."""
 
     def __init__(self, entry: QueueEntry, transition: Transition) -> None:
