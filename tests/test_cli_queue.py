@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from content_library.database import make_engine, transaction
 from scheduler.queue.entries import get_entry, save
 from tests.cli import Cli
-from tests.queue_helpers import add_items, queue
+from tests.queue_helpers import T0, add_items, queue
 
 
 @pytest.fixture
@@ -160,3 +160,34 @@ def test_share_now_direct_leaves_the_post_to_a_running_daemon(cli: Cli, db: Engi
     assert "the running daemon" in out and "will publish it" in out
     assert not (cli.directory / "outbox.jsonl").exists()
     assert [e["item_id"] for e in cli.json("queue", "list")] == [item]
+
+
+def test_queue_edit_replaces_the_words_pins_the_entry_and_refuses_what_does_not_fit(cli: Cli, db: Engine) -> None:
+    [item] = add_items(db, 1)
+    entry = queue(db, item, T0 + timedelta(days=400))
+    result = cli("queue", "edit", str(entry.id), "--text", "  Our own words https://help.example.com/guide-1  ")
+    assert "now reads: Our own words https://help.example.com/guide-1" in result.output
+    shown = cli.json("queue", "list", "--state", "all", "--days", "500")
+    [row] = [r for r in shown if r["id"] == entry.id]
+    assert (row["text"], row["pinned"], row["variant_id"]) == (
+        "Our own words https://help.example.com/guide-1",
+        True,
+        None,
+    )
+    assert cli("queue", "edit", str(entry.id), ok=False).exit_code != 0  # neither --text nor --editor
+
+
+def test_queue_edit_with_the_editor_starts_from_the_current_text(cli: Cli, db: Engine, tmp_path: Path) -> None:
+    import os
+    import sys
+
+    [item] = add_items(db, 1)
+    entry = queue(db, item, T0 + timedelta(days=400))
+    script = tmp_path / "fake_editor.py"  # a real editor process: appends a line to the file it is given
+    script.write_text("import sys\nwith open(sys.argv[1], 'a') as f:\n    f.write('and more\\n')\n")
+    os.environ["EDITOR"] = f"{sys.executable} {script}"
+    try:
+        result = cli("queue", "edit", str(entry.id), "--editor")
+    finally:
+        del os.environ["EDITOR"]
+    assert f"now reads: Guide {item} https://help.example.com/guide-{item}\nand more" in result.output

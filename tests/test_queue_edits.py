@@ -331,3 +331,17 @@ def test_the_planner_and_an_edit_word_an_item_alike_after_its_last_post(sqlite_e
         inserted = edits.insert(session, config, item, "x-main", planned.at, now=T0)
     assert planned.text == inserted.text == "Lost? https://help.example.com/guide-1"
     assert planned.variant_id == inserted.variant_id
+
+
+def test_edit_text_refuses_words_that_do_not_fit_the_platform_and_changes_nothing(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    config = config_in(tmp_path, X_CONFIG)
+    [item] = add_items(sqlite_engine, 1)
+    entry = queue(sqlite_engine, item, T0 + timedelta(days=1), channel="x-main")
+    with pytest.raises(EditRefused, match=r"x counts it 300, the limit is 280"), transaction(sqlite_engine) as session:
+        edits.edit_text(session, config, entry.id or 0, "日example.com" * 12, now=T0)
+    with transaction(sqlite_engine) as session:
+        assert get_entry(session, entry.id or 0).text == entry.text
+        edited = edits.edit_text(session, config, entry.id or 0, "Short and sweet https://e.org/1", now=T0)
+    assert (edited.text, edited.pinned, edited.origin) == ("Short and sweet https://e.org/1", True, "person")

@@ -200,6 +200,39 @@ def skip(ctx: typer.Context, entry_id: int = typer.Argument(..., help="The entry
     say(f"Skipped entry {entry.id}; item {entry.item_id} may be planned again later.")
 
 
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    entry_id: int = typer.Argument(..., help="The entry's id."),
+    text: str | None = typer.Option(None, "--text", help="The words to post instead."),
+    editor: bool = typer.Option(False, "--editor", help="Write them in $EDITOR, starting from the current text."),
+) -> None:
+    """Replace the words of one planned post; it becomes pinned. Refused if they do not fit the platform.
+
+    Example: evertide queue edit 17 --text "Still stuck on exports? This guide has the answer: https://…"
+    """
+    from content_library.database import transaction
+    from scheduler.queue.edits import edit_text
+    from scheduler.queue.entries import get_entry
+
+    if (text is None) == (not editor):
+        raise typer.BadParameter("give either --text TEXT or --editor")
+    config = load(ctx)
+    engine = open_database(config)
+    if editor:
+        with transaction(engine) as session:
+            current = get_entry(session, entry_id).text
+        import click
+
+        text = click.edit(current + "\n", require_save=True)
+        if text is None:
+            say(f"Entry {entry_id} unchanged (the editor was closed without saving).")
+            return
+    with transaction(engine) as session:
+        entry = edit_text(session, config, entry_id, text or "", now=now())
+    say(f"Entry {entry.id} now reads: {entry.text}")
+
+
 @app.command("pin")
 def pin(ctx: typer.Context, entry_id: int = typer.Argument(..., help="The entry's id.")) -> None:
     """Keep an entry exactly as it is through every refill. Example: evertide queue pin 17"""

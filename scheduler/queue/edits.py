@@ -94,6 +94,29 @@ def _give_item(
     states.edit(session, entry, now=now, **changes)
 
 
+def edit_text(session: Session, config: Config, entry_id: int, text: str, *, now: datetime) -> QueueEntry:
+    """Replace the words of one planned entry with a person's own; it becomes pinned (a refill keeps it). The
+    text must fit the channel's platform as it is: a person's words are never cut."""
+    from content_library.text_length import CHANNEL_LIMITS, fits, post_length
+
+    entry = get_entry(session, entry_id)
+    _editable(entry)
+    text = text.strip()
+    if not text:
+        raise EditRefused(f"the new text of entry {entry_id} is empty", hint="Give the words to post with --text.")
+    if entry.channel not in config.channels:
+        _known_channel(config, entry.channel)
+    kind = config.channels[entry.channel].kind
+    if not fits(text, kind):
+        limit = CHANNEL_LIMITS.get(kind)
+        raise EditRefused(
+            f"the new text of entry {entry_id} does not fit {entry.channel}: {kind} counts it "
+            f"{post_length(text, kind)}, the limit is {limit}",
+            hint="Shorten it (every link counts 23 on x and mastodon), then try again.",
+        )
+    return states.edit(session, entry, now=now, text=text, variant_id=None, pinned=True, origin=Origin.PERSON.value)
+
+
 def skip(session: Session, entry_id: int, *, now: datetime) -> QueueEntry:
     """Drop this occurrence only; the item returns to the pool and may be planned again later."""
     return states.skip(session, get_entry(session, entry_id), now=now)
