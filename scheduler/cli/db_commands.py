@@ -1,12 +1,8 @@
-"""``evertide db upgrade|status``: the schema version of the database.
-
-The app imports this module at start-up, so importing :mod:`scheduler.migrations` here puts the scheduler's
-folder of versions into the history before any command upgrades or checks the schema (it is a light import).
-"""
+"""``evertide db upgrade|status``: the schema version of the database (the library's migrations and the
+scheduler's, which importing :mod:`scheduler` registers)."""
 
 import typer
 
-import scheduler.migrations  # noqa: F401  (registers the queue's migrations for every command)
 from scheduler.cli.common import load, open_database
 from scheduler.cli.output import say
 

@@ -2,8 +2,8 @@
 
 They continue the library's history in the same database (``0003`` follows the library's ``0002``), in this
 folder so that the scheduler owns its schema and the library never needs to know about it. Importing this
-module registers the folder with :mod:`content_library.migrations`; the CLI and the queue's table module both
-import it, so every upgrade and schema check evertide makes sees the whole history.
+module registers the folder with :mod:`content_library.migrations`; ``scheduler/__init__.py`` imports it, so
+every upgrade and schema check made by anything that uses the scheduler sees the whole history.
 """
 
 from pathlib import Path

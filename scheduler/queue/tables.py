@@ -1,8 +1,8 @@
 """The queue, the publication history and channel/campaign holds.
 
 No ``from __future__ import annotations`` here (it breaks SQLModel). The schema is owned by the scheduler's
-migrations (``scheduler/migrations/versions``: ``0003_queue``, ``0004_stable_queue_ids``), which importing
-this module registers; ``tests/test_migrations.py`` checks these classes match them.
+migrations (``scheduler/migrations/versions``: ``0003_queue``, ``0004_stable_queue_ids``);
+``tests/test_migrations.py`` checks these classes match them.
 
 A queue entry is one upcoming post. ``version`` is bumped by every change, and every change says which version
 it read (optimistic locking), so two edits of the same entry at once never corrupt it: the second is refused.
@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import Column, Identity, Index, Integer
 from sqlmodel import Field, SQLModel
 
-import scheduler.migrations  # noqa: F401  (registers the migrations that own these tables)
 from content_library.timestamps import UTCDateTime
 
 
