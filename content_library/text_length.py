@@ -30,8 +30,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 import regex
-from twitter_text import extract_urls_with_indices, parse_tweet
-from twitter_text.config import config as twitter_text_configs
+
+from content_library.twitter_text_port import extract_urls_with_indices, parse_tweet, twitter_text_configs
 
 CHANNEL_LIMITS: Mapping[str, int | None] = MappingProxyType(
     {"x": 280, "mastodon": 500, "bluesky": 300, "webhook": None, "file": None}
