@@ -22,7 +22,7 @@ from content_library.candidates import DatabaseCandidates
 from content_library.database import make_engine, transaction, upgrade
 from content_library.snapshot import load_items
 from scheduler.config import Config
-from scheduler.planning import InMemoryCandidates, Plan, plan
+from scheduler.planning import InMemoryCandidates, Plan, PlanInputs, plan
 
 NOW = datetime(2026, 11, 23, 6, tzinfo=UTC)
 DAYS = 28
@@ -111,7 +111,7 @@ def timed_plan(path: Path) -> tuple[float, Plan]:
     try:
         with transaction(engine) as session:
             started = time.perf_counter()
-            result = plan(CONFIG, DatabaseCandidates(session), now=NOW, days=DAYS)
+            result = plan(PlanInputs.of(CONFIG), DatabaseCandidates(session), now=NOW, days=DAYS)
             return time.perf_counter() - started, result
     finally:
         engine.dispose()
@@ -123,7 +123,7 @@ def timed_memory_plan(path: Path) -> float:
         library = InMemoryCandidates(load_items(session))
     engine.dispose()
     started = time.perf_counter()
-    plan(CONFIG, library, now=NOW, days=DAYS)
+    plan(PlanInputs.of(CONFIG), library, now=NOW, days=DAYS)
     return time.perf_counter() - started
 
 

@@ -30,6 +30,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
+from scheduler.planning.inputs import PlanInputs
 from scheduler.zones import zone
 
 FOLLOWERS = 10_000
@@ -124,7 +125,7 @@ def evertide(days: int, items: int) -> list[tuple[datetime, int]]:
                     session, {"title": f"Evergreen guide {n + 1}", "url": f"https://example.com/{n + 1}"}, now=START
                 )
         with transaction(engine) as session:
-            result = plan(config, DatabaseCandidates(session), now=START, days=days)
+            result = plan(PlanInputs.of(config), DatabaseCandidates(session), now=START, days=days)
         engine.dispose()
     return [(post.at, post.item_id) for post in result.posts]
 

@@ -22,6 +22,7 @@ from content_library.snapshot import ItemSnapshot, VariantSnapshot
 from scheduler.config import Config, Segment
 from scheduler.config.values import Window
 from scheduler.planning.candidates import InMemoryCandidates
+from scheduler.planning.inputs import PlanInputs
 from scheduler.planning.model import PastShare, Plan
 from scheduler.planning.planner import plan
 from scheduler.planning.slots import format_duration
@@ -261,7 +262,7 @@ class Setup:
     def plan(self) -> Plan:
         """The plan of this example, from an in-memory library."""
         return plan(
-            self.config,
+            PlanInputs.of(self.config),
             InMemoryCandidates(self.items),
             now=self.now,
             days=self.days,

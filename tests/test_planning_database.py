@@ -15,7 +15,7 @@ from content_library.database import transaction
 from content_library.models import Item, Variant
 from content_library.snapshot import load_items
 from scheduler.config import Config
-from scheduler.planning import InMemoryCandidates, PastShare, plan
+from scheduler.planning import InMemoryCandidates, PastShare, PlanInputs, plan
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 FILTERS: list[dict[str, Any]] = [
@@ -102,8 +102,8 @@ def test_a_plan_from_the_database_equals_the_plan_from_memory(library: Engine) -
     history = [PastShare("toot", 5, NOW - timedelta(days=1), "UTC", campaign="all", text="earlier")]
     with transaction(library) as session:
         memory = InMemoryCandidates(load_items(session, active_only=False))
-        expected = plan(config, memory, now=NOW, days=6, history=history)
-        assert plan(config, DatabaseCandidates(session), now=NOW, days=6, history=history) == expected
+        expected = plan(PlanInputs.of(config), memory, now=NOW, days=6, history=history)
+        assert plan(PlanInputs.of(config), DatabaseCandidates(session), now=NOW, days=6, history=history) == expected
     assert len(expected.posts) == 6 * 8
 
 
@@ -122,7 +122,7 @@ def test_planning_reads_only_the_rows_it_uses(sqlite_engine: Engine) -> None:
         }
     )
     with transaction(sqlite_engine) as session:
-        result = plan(config, DatabaseCandidates(session), now=NOW, days=2)
+        result = plan(PlanInputs.of(config), DatabaseCandidates(session), now=NOW, days=2)
     assert len(result.posts) == 4
     pages = [parameters for statement, parameters in statements if "LIMIT" in statement and "FROM item" in statement]
     assert len(statements) <= 8, [s for s, _ in statements]

@@ -8,7 +8,7 @@ import pytest
 from content_library.snapshot import ItemSnapshot
 from scheduler.config import Config
 from scheduler.config.values import parse_weekly_slot, parse_window
-from scheduler.planning import InMemoryCandidates, plan
+from scheduler.planning import InMemoryCandidates, PlanInputs, plan
 from scheduler.planning.slots import first_instant_at, slot_instant, to_datetime, window_intervals
 from scheduler.zones import zone
 from tests.planning_rules import check_local_times, window_day
@@ -106,8 +106,8 @@ def test_zones_whose_rules_changed_in_2026_are_planned_with_the_current_rules() 
         }
     )
     library = InMemoryCandidates([ItemSnapshot(id=n, title=f"Item {n}", url=f"https://e.org/{n}") for n in (1, 2)])
-    vancouver = plan(config, library, now=datetime(2026, 11, 2, tzinfo=UTC), days=1)
-    casablanca = plan(config, library, now=datetime(2026, 9, 21, tzinfo=UTC), days=1)
+    vancouver = plan(PlanInputs.of(config), library, now=datetime(2026, 11, 2, tzinfo=UTC), days=1)
+    casablanca = plan(PlanInputs.of(config), library, now=datetime(2026, 9, 21, tzinfo=UTC), days=1)
     assert [(p.zone, p.at) for p in vancouver.posts if p.zone == "America/Vancouver"] == [
         ("America/Vancouver", datetime(2026, 11, 2, 16, tzinfo=UTC))  # 09:00 at -07:00
     ]
@@ -140,7 +140,7 @@ def test_a_whole_plan_across_a_transition_day(zone_name: str, day: date, window:
     )
     library = InMemoryCandidates([ItemSnapshot(id=n, title=f"Item {n}", url=f"https://e.org/{n}") for n in range(9)])
     start = datetime.combine(day - timedelta(days=1), time(12), zone(zone_name)).astimezone(UTC)
-    result = plan(config, library, now=start, days=3)
+    result = plan(PlanInputs.of(config), library, now=start, days=3)
     check_local_times(config, result)
     (segment,) = config.audience_of("c")
     on_day = [post for post in result.posts if window_day(segment, post.at) == day]
@@ -162,7 +162,7 @@ def test_a_jittered_weekly_slot_never_lands_on_the_second_pass_of_a_fall_back(ch
         }
     )
     library = InMemoryCandidates([ItemSnapshot(id=1, title="Item 1", url="https://e.org/1")])
-    result = plan(config, library, now=datetime(2026, 4, 4, tzinfo=UTC), days=2)
+    result = plan(PlanInputs.of(config), library, now=datetime(2026, 4, 4, tzinfo=UTC), days=2)
     assert result.posts
     for post in result.posts:
         assert post.at.astimezone(zone("America/Santiago")).fold == 0

@@ -8,7 +8,7 @@ import pytest
 from content_library.errors import ItemNotFound
 from content_library.snapshot import ItemSnapshot
 from scheduler.config import Config
-from scheduler.planning import InMemoryCandidates, PastShare, explain_item
+from scheduler.planning import InMemoryCandidates, PastShare, PlanInputs, explain_item
 
 NOW = datetime(2026, 11, 10, tzinfo=UTC)
 CONFIG = Config.model_validate(
@@ -35,7 +35,7 @@ def item(item_id: int, **fields: Any) -> ItemSnapshot:
 
 
 def explain(items: list[ItemSnapshot], item_id: int, **kwargs: Any) -> list[str]:
-    return explain_item(CONFIG, InMemoryCandidates(items), item_id, now=NOW, **kwargs)
+    return explain_item(PlanInputs.of(CONFIG), InMemoryCandidates(items), item_id, now=NOW, **kwargs)
 
 
 def test_a_fresh_item_is_eligible_and_shows_its_planned_posts() -> None:
@@ -77,7 +77,7 @@ def test_an_item_that_matches_no_filter_says_which_filter_refuses_it() -> None:
             "campaigns": {"all": CONFIG.campaigns["support"].model_copy(update={"categories": (), "kinds": ("faq",)})}
         }
     )
-    lines = explain_item(config, InMemoryCandidates([item(1)]), 1, now=NOW)
+    lines = explain_item(PlanInputs.of(config), InMemoryCandidates([item(1)]), 1, now=NOW)
     assert lines[-1] == "not in campaign all: kind 'article' is not one of faq"
 
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from content_library.snapshot import ItemSnapshot
 from scheduler.config import Config
-from scheduler.planning import InMemoryCandidates, UnknownTarget, plan
+from scheduler.planning import InMemoryCandidates, PlanInputs, UnknownTarget, plan
 from tests.planning_rules import check_gaps_and_caps, check_local_times
 from tests.strategies import Setup, plentiful_library, setups
 
@@ -45,7 +45,12 @@ def test_the_same_inputs_give_the_same_plan_whatever_their_order(setup: Setup) -
     for listing in (library, history, fixed):
         shuffled.shuffle(listing)
     again = plan(
-        setup.config, InMemoryCandidates(library), now=setup.now, days=setup.days, history=history, fixed=fixed
+        PlanInputs.of(setup.config),
+        InMemoryCandidates(library),
+        now=setup.now,
+        days=setup.days,
+        history=history,
+        fixed=fixed,
     )
     assert again == first
 
@@ -62,7 +67,7 @@ def test_jitter_keeps_posts_in_their_windows_and_apart(setup: Setup) -> None:
         }
     )
     result = plan(
-        jittered,
+        PlanInputs.of(jittered),
         InMemoryCandidates(setup.items),
         now=setup.now,
         days=setup.days,
@@ -78,7 +83,7 @@ def test_a_window_too_short_for_posts_per_day_gives_what_fits_and_says_why() -> 
         {"posts_per_day": 3, "min_gap": "1h", "repeat_after": "1d"},
         audience=[{"zone": "Europe/London", "weight": 1, "windows": ["07:30-09:30"]}],
     )
-    result = plan(config, InMemoryCandidates(items(20)), now=NOW, days=3)
+    result = plan(PlanInputs.of(config), InMemoryCandidates(items(20)), now=NOW, days=3)
     assert len(result.posts) == 6
     assert result.warnings == (
         "campaign support on x-main: 2 of 3 posts/day fit on 2026-12-01 and 2 more days"
@@ -88,7 +93,7 @@ def test_a_window_too_short_for_posts_per_day_gives_what_fits_and_says_why() -> 
 
 def test_too_few_items_for_repeat_after_leaves_slots_empty_and_says_how_many_are_needed() -> None:
     config = config_with({"posts_per_day": 3, "min_gap": "1h", "repeat_after": "30d"})
-    result = plan(config, InMemoryCandidates(items(4)), now=NOW, days=5)
+    result = plan(PlanInputs.of(config), InMemoryCandidates(items(4)), now=NOW, days=5)
     assert sorted(p.item_id for p in result.posts) == [1, 2, 3, 4]
     (warning,) = result.warnings
     assert warning.startswith("campaign support on x-main: 11 posts left empty, the first at 2026-12-02T")
@@ -97,7 +102,7 @@ def test_too_few_items_for_repeat_after_leaves_slots_empty_and_says_how_many_are
 
 def test_no_eligible_item_at_all_is_a_warning_not_an_error() -> None:
     config = config_with({"posts_per_day": 2, "categories": ["faq"]})
-    result = plan(config, InMemoryCandidates(items(5)), now=NOW, days=2)
+    result = plan(PlanInputs.of(config), InMemoryCandidates(items(5)), now=NOW, days=2)
     assert result.posts == ()
     (warning,) = result.warnings
     assert re.fullmatch(
@@ -109,14 +114,14 @@ def test_no_eligible_item_at_all_is_a_warning_not_an_error() -> None:
 
 def test_a_daily_cap_below_posts_per_day_is_reported() -> None:
     config = config_with({"posts_per_day": 5, "min_gap": "30m"}, channel={"daily_cap": 3})
-    result = plan(config, InMemoryCandidates(items(50)), now=NOW, days=3)
+    result = plan(PlanInputs.of(config), InMemoryCandidates(items(50)), now=NOW, days=3)
     assert len(result.posts) == 9
     assert "3 of 5 posts/day fit" in result.warnings[0] and "daily_cap 3 per 24h" in result.warnings[0]
 
 
 def test_a_monthly_cap_is_never_exceeded_and_is_reported() -> None:
     config = config_with({"posts_per_day": 3, "min_gap": "30m"}, channel={"monthly_cap": 20})
-    result = plan(config, InMemoryCandidates(items(200)), now=NOW, days=45)
+    result = plan(PlanInputs.of(config), InMemoryCandidates(items(200)), now=NOW, days=45)
     times = sorted(post.at for post in result.posts)
     busiest = max(sum(1 for t in times if start <= t < start + timedelta(days=30)) for start in times)
     assert busiest == 20
@@ -132,27 +137,27 @@ def test_a_huge_infeasible_setup_still_finishes() -> None:
         ],
         channel={"daily_cap": 2},
     )
-    result = plan(config, InMemoryCandidates(items(3)), now=datetime(2026, 4, 3, tzinfo=UTC), days=30)
+    result = plan(PlanInputs.of(config), InMemoryCandidates(items(3)), now=datetime(2026, 4, 3, tzinfo=UTC), days=30)
     assert result.posts == () and result.warnings
 
 
 def test_unknown_channel_or_campaign_names_are_refused_by_name() -> None:
     config = config_with({"posts_per_day": 1})
     with pytest.raises(UnknownTarget, match="no channel called nope") as caught:
-        plan(config, InMemoryCandidates([]), now=NOW, days=1, channels=["nope"])
+        plan(PlanInputs.of(config), InMemoryCandidates([]), now=NOW, days=1, channels=["nope"])
     assert "x-main" in caught.value.hint
     with pytest.raises(UnknownTarget, match="no campaign called other"):
-        plan(config, InMemoryCandidates([]), now=NOW, days=1, campaigns=["other"])
+        plan(PlanInputs.of(config), InMemoryCandidates([]), now=NOW, days=1, campaigns=["other"])
 
 
 def test_a_naive_now_is_refused() -> None:
     with pytest.raises(ValueError, match="aware"):
-        plan(config_with({"posts_per_day": 1}), InMemoryCandidates([]), now=datetime(2026, 1, 1), days=1)  # noqa: DTZ001
+        plan(PlanInputs.of(config_with({"posts_per_day": 1})), InMemoryCandidates([]), now=datetime(2026, 1, 1), days=1)  # noqa: DTZ001
 
 
 def test_a_mix_whose_categories_are_all_filtered_out_plans_nothing_and_says_so() -> None:
     config = config_with({"posts_per_day": 1, "categories": ["faq"], "mix": {"tips": 1}})
-    result = plan(config, InMemoryCandidates(items(5)), now=NOW, days=1)
+    result = plan(PlanInputs.of(config), InMemoryCandidates(items(5)), now=NOW, days=1)
     assert result.posts == () and "no eligible items" in result.warnings[0]
 
 
@@ -178,7 +183,7 @@ def test_a_plan_of_n_days_holds_n_days_of_posts_from_any_instant(start: int, day
     second 5: a date the horizon cut was abandoned at the first segment it cut."""
     config = Config.model_validate(SOUTH)
     now = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=start)
-    result = plan(config, InMemoryCandidates(plentiful_library(200)), now=now, days=days)
+    result = plan(PlanInputs.of(config), InMemoryCandidates(plentiful_library(200)), now=now, days=days)
     assert abs(len(result.posts) - 6 * days) <= 1, result.warnings
     first_day = [p for p in result.posts if p.at < now + timedelta(days=1)]
     assert abs(len(first_day) - 6) <= 2
@@ -196,7 +201,7 @@ def test_a_weekly_campaign_short_of_items_is_described_in_posts_a_week() -> None
         }
     )
     items = [ItemSnapshot(id=1, title="Only one", url="https://e.org/1")]
-    result = plan(config, InMemoryCandidates(items), now=datetime(2026, 12, 1, tzinfo=UTC), days=21)
+    result = plan(PlanInputs.of(config), InMemoryCandidates(items), now=datetime(2026, 12, 1, tzinfo=UTC), days=21)
     [warning] = result.warnings
     assert "only 1 eligible item for repeat_after 30d at 2 posts a week, which needs about 9" in warning
     assert "(s)" not in warning and "0.28" not in warning

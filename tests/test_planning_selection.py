@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from content_library.snapshot import ItemSnapshot
 from scheduler.config import Config
-from scheduler.planning import InMemoryCandidates, PastShare, plan
+from scheduler.planning import InMemoryCandidates, PastShare, PlanInputs, plan
 from scheduler.zones import zone
 from tests.planning_rules import check_choices
 from tests.strategies import Setup, setups
@@ -77,7 +77,7 @@ def test_every_item_visits_every_segment_at_changing_local_hours(
     case: tuple[Config, list[ItemSnapshot], datetime, int],
 ) -> None:
     config, items, start, days = case
-    result = plan(config, InMemoryCandidates(items), now=start, days=days)
+    result = plan(PlanInputs.of(config), InMemoryCandidates(items), now=start, days=days)
     segments = {segment.zone for segment in config.audience_of("c")}
     visited: defaultdict[int, set[str]] = defaultdict(set)
     hours: defaultdict[tuple[int, str], list[str]] = defaultdict(list)
@@ -121,7 +121,7 @@ def test_a_category_that_runs_dry_leaves_its_turns_to_the_others() -> None:
     items = [ItemSnapshot(id=1, title="Only FAQ", url="https://example.org/1", category="faq")] + [
         ItemSnapshot(id=n, title=f"Tip {n}", url=f"https://example.org/{n}", category="tips") for n in range(2, 30)
     ]
-    result = plan(config, InMemoryCandidates(items), now=datetime(2026, 5, 1, tzinfo=UTC), days=3)
+    result = plan(PlanInputs.of(config), InMemoryCandidates(items), now=datetime(2026, 5, 1, tzinfo=UTC), days=3)
     assert len(result.posts) == 12
     assert Counter(p.item_id == 1 for p in result.posts) == {False: 11, True: 1}
 
@@ -148,7 +148,7 @@ def test_paused_retired_expired_and_used_up_items_are_never_planned() -> None:
         *(ItemSnapshot(id=n, title=f"Plain {n}", url=f"https://example.org/{n}") for n in range(5, 15)),
     ]
     history = [PastShare("elsewhere", 4, now - timedelta(days=3), "UTC")]
-    result = plan(config, InMemoryCandidates(items), now=now, days=5, history=history)
+    result = plan(PlanInputs.of(config), InMemoryCandidates(items), now=now, days=5, history=history)
     used = Counter(p.item_id for p in result.posts)
     assert not used[1] and not used[2]
     assert used[4] == 1  # one share left: max_shares counts shares on every channel

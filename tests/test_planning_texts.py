@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from content_library.snapshot import ItemSnapshot, VariantSnapshot
 from content_library.text_length import fits
 from scheduler.config import Config
-from scheduler.planning import InMemoryCandidates, PastShare, plan
+from scheduler.planning import InMemoryCandidates, PastShare, PlanInputs, plan
 from tests.planning_rules import check_texts
 from tests.strategies import Setup, setups
 
@@ -42,7 +42,7 @@ def test_variants_for_the_channel_kind_then_templates_take_turns() -> None:
             VariantSnapshot(13, "Forgot it again? {url}", channel_kind="x"),
         ),
     )
-    result = plan(one_item_config(), InMemoryCandidates([item]), now=NOW, days=4)
+    result = plan(PlanInputs.of(one_item_config()), InMemoryCandidates([item]), now=NOW, days=4)
     assert [p.variant_id for p in result.posts] == [11, 13, None, 11]
     assert [p.text for p in result.posts][:3] == [
         "Locked out? https://help.example/reset",
@@ -53,7 +53,9 @@ def test_variants_for_the_channel_kind_then_templates_take_turns() -> None:
 
 def test_a_lone_template_alternates_with_a_built_in_fallback() -> None:
     item = ItemSnapshot(id=1, title="Reset your password", url="https://help.example/reset", summary="Three steps.")
-    result = plan(one_item_config(templates=["{title} {url}"]), InMemoryCandidates([item]), now=NOW, days=4)
+    result = plan(
+        PlanInputs.of(one_item_config(templates=["{title} {url}"])), InMemoryCandidates([item]), now=NOW, days=4
+    )
     texts = [p.text for p in result.posts]
     assert (
         texts
@@ -82,7 +84,7 @@ def test_rotation_continues_from_the_history_and_never_repeats_the_last_publishe
             text="Locked out? https://help.example/reset",
         )
     ]
-    result = plan(one_item_config(), InMemoryCandidates([item]), now=NOW, days=1, history=history)
+    result = plan(PlanInputs.of(one_item_config()), InMemoryCandidates([item]), now=NOW, days=1, history=history)
     assert [p.variant_id for p in result.posts] == [12]
 
 
@@ -93,7 +95,7 @@ def test_long_items_are_shortened_to_fit_and_utm_and_hashtags_are_applied() -> N
         utm={"source": "{channel}", "content": "{post_id}"},
         templates=["{title} — {summary} {url} {hashtags}"],
     )
-    result = plan(config, InMemoryCandidates([item]), now=NOW, days=1)
+    result = plan(PlanInputs.of(config), InMemoryCandidates([item]), now=NOW, days=1)
     (post,) = result.posts
     assert fits(post.text, "x") and "#evergreen" in post.text
     assert f"utm_source=x-main&utm_content=x-main-7-{post.at:%Y%m%d%H%M}" in post.text

@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import given, settings
 
 from scheduler.config import Config
-from scheduler.planning import InMemoryCandidates, PastShare, plan
+from scheduler.planning import InMemoryCandidates, PastShare, PlanInputs, plan
 from scheduler.zones import zone
 from tests.planning_rules import check_daily_counts, check_gaps_and_caps, check_local_times, check_shares, window_day
 from tests.strategies import Setup, plentiful_library, setups
@@ -69,7 +69,7 @@ def test_pinned_posts_count_for_the_day_and_the_segment_shares_and_stay_where_th
         PastShare("x-main", 1, datetime(2026, 12, 1, 9, tzinfo=UTC), "Europe/London", campaign="support"),
         PastShare("x-main", 2, datetime(2026, 12, 1, 10, tzinfo=UTC), "Europe/London", campaign="support"),
     ]
-    result = plan(config, InMemoryCandidates(plentiful_library()), now=NOW, days=4, fixed=pinned)
+    result = plan(PlanInputs.of(config), InMemoryCandidates(plentiful_library()), now=NOW, days=4, fixed=pinned)
     by_day = Counter(window_day(SEGMENTS[p.zone], p.at) for p in result.posts)
     assert by_day[date(2026, 12, 1)] == 0  # both of the first day's posts are the pinned ones
     zones = Counter([p.zone for p in result.posts] + [p.zone for p in pinned])
@@ -83,7 +83,7 @@ def test_history_in_the_lookback_evens_out_the_segment_shares() -> None:
         PastShare("x-main", n, datetime(2026, 11, 30, 9 + n, tzinfo=UTC), "Europe/London", campaign="support")
         for n in range(1, 5)
     ]
-    result = plan(config, InMemoryCandidates(plentiful_library()), now=NOW, days=3, history=history)
+    result = plan(PlanInputs.of(config), InMemoryCandidates(plentiful_library()), now=NOW, days=3, history=history)
     assert [p.zone for p in result.posts[:4]] == ["America/New_York"] * 4
 
 
@@ -95,8 +95,12 @@ def test_only_the_channels_and_campaigns_asked_for_are_planned() -> None:
         }
     )
     library = InMemoryCandidates(plentiful_library())
-    assert {p.channel for p in plan(config, library, now=NOW, days=2, channels=["quiet"]).posts} == {"quiet"}
-    assert {p.campaign for p in plan(config, library, now=NOW, days=2, campaigns=["support"]).posts} == {"support"}
+    assert {p.channel for p in plan(PlanInputs.of(config), library, now=NOW, days=2, channels=["quiet"]).posts} == {
+        "quiet"
+    }
+    assert {p.campaign for p in plan(PlanInputs.of(config), library, now=NOW, days=2, campaigns=["support"]).posts} == {
+        "support"
+    }
 
 
 def test_a_channel_in_no_campaign_gets_nothing_and_one_without_audience_uses_the_display_zone() -> None:
@@ -107,7 +111,7 @@ def test_a_channel_in_no_campaign_gets_nothing_and_one_without_audience_uses_the
             "campaigns": {"quiet": {"channels": ["quiet"], "posts_per_day": 3, "min_gap": "2h"}},
         }
     )
-    result = plan(config, InMemoryCandidates(plentiful_library()), now=NOW, days=2)
+    result = plan(PlanInputs.of(config), InMemoryCandidates(plentiful_library()), now=NOW, days=2)
     assert {p.channel for p in result.posts} == {"quiet"} and len(result.posts) == 6
     for post in result.posts:
         local = post.at.astimezone(zone("Asia/Kathmandu"))
@@ -122,7 +126,9 @@ def test_a_window_across_midnight_belongs_to_the_day_it_starts_on() -> None:
             "campaigns": {"k": {"channels": ["c"], "posts_per_day": 2, "min_gap": "1h", "days": ["sat"]}},
         }
     )
-    result = plan(config, InMemoryCandidates(plentiful_library()), now=datetime(2026, 9, 5, tzinfo=UTC), days=2)
+    result = plan(
+        PlanInputs.of(config), InMemoryCandidates(plentiful_library()), now=datetime(2026, 9, 5, tzinfo=UTC), days=2
+    )
     local = [p.at.astimezone(zone("America/Santiago")) for p in result.posts]
     assert len(local) == 2  # Saturday 2026-09-05's window; its midnight never happens (clocks jump to 01:00)
     assert all(t.date() == date(2026, 9, 5) and t.time() >= time(22) for t in local)

@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 
 from content_library.database import transaction
 from scheduler.config import Config
+from scheduler.planning.inputs import PlanInputs
 from scheduler.queue import edits, holds
 from scheduler.queue.edits import EditRefused
 from scheduler.queue.entries import ConcurrentEdit, get_entry, save
@@ -326,7 +327,12 @@ def test_the_planner_and_an_edit_word_an_item_alike_after_its_last_post(sqlite_e
         )
     with transaction(sqlite_engine) as session:
         planned = plan(
-            config, DatabaseCandidates(session), now=T0, days=1, history=history_shares(session), channels=["x-main"]
+            PlanInputs.of(config),
+            DatabaseCandidates(session),
+            now=T0,
+            days=1,
+            history=history_shares(session),
+            channels=["x-main"],
         ).posts[0]
         inserted = edits.insert(session, config, item, "x-main", planned.at, now=T0)
     assert planned.text == inserted.text == "Lost? https://help.example.com/guide-1"

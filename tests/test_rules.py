@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scheduler.planning.candidates import InMemoryCandidates
+from scheduler.planning.inputs import PlanInputs
 from scheduler.planning.model import PastShare
 from scheduler.planning.planner import plan
 from scheduler.rules import Caps, Post, Rule, RuleBook, Spacing, Timeline
@@ -41,7 +42,7 @@ def test_a_post_without_a_campaign_keeps_the_widest_spacing_of_its_channel(tmp_p
     # a hand-made post with no campaign at 13:00 London; the planner keeps 2h from it, as an edit would
     fixed = [PastShare("outbox", 999, datetime(2026, 12, 2, 13, 0, tzinfo=UTC), "Europe/London", campaign=None)]
     now = datetime(2026, 12, 2, 7, 0, tzinfo=UTC)
-    result = plan(config, InMemoryCandidates(plentiful_library(30)), now=now, days=3, fixed=fixed)
+    result = plan(PlanInputs.of(config), InMemoryCandidates(plentiful_library(30)), now=now, days=3, fixed=fixed)
     assert result.posts
     assert all(abs(post.at - fixed[0].at) >= timedelta(hours=2) for post in result.posts)
 

@@ -9,6 +9,7 @@ import typer
 from scheduler.cli.common import load, now, open_database
 from scheduler.cli.output import print_json, print_table, say, warn
 from scheduler.cli.timefmt import iso_local, iso_utc, short_local
+from scheduler.planning.inputs import PlanInputs
 
 if TYPE_CHECKING:
     from scheduler.config import Config
@@ -58,12 +59,13 @@ def plan(
         history = history_shares(session)
         fixed = [as_share(e) for e in active_entries(session) if not replaceable(e, start)]
         library = DatabaseCandidates(session)
+        inputs = PlanInputs.of(config)
         if explain is not None:
-            for line in explain_item(config, library, explain, now=start, history=history, fixed=fixed):
+            for line in explain_item(inputs, library, explain, now=start, history=history, fixed=fixed):
                 say(line)
             return
         result = make_plan(
-            config,
+            inputs,
             library,
             now=start,
             days=days,

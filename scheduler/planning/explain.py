@@ -10,17 +10,17 @@ from datetime import datetime
 
 from content_library.errors import ItemNotFound
 from content_library.snapshot import ItemSnapshot
-from scheduler.config import Config
 from scheduler.planning.candidates import CandidateSource
 from scheduler.planning.eligibility import campaign_filters, permanent_block
+from scheduler.planning.inputs import PlanInputs
 from scheduler.planning.model import PastShare
 from scheduler.planning.planner import plan
 from scheduler.planning.slots import format_duration, format_instant, to_seconds
-from scheduler.rules import RuleBook, repeat_clear_from
+from scheduler.rules import repeat_clear_from
 
 
 def explain_item(
-    config: Config,
+    config: PlanInputs,
     library: CandidateSource,
     item_id: int,
     *,
@@ -50,7 +50,7 @@ def explain_item(
     campaigns = _campaigns_taking(config, item)
     if not campaigns:
         return [*lines, *_why_no_campaign(config, item)]
-    rules = RuleBook.from_config(config)
+    rules = config.rules
     for name in campaigns:
         for channel in config.campaigns[name].channels:
             past = [
@@ -77,7 +77,7 @@ def _describe(item: ItemSnapshot) -> str:
     )
 
 
-def _campaigns_taking(config: Config, item: ItemSnapshot) -> list[str]:
+def _campaigns_taking(config: PlanInputs, item: ItemSnapshot) -> list[str]:
     return sorted(
         name
         for name, campaign in config.campaigns.items()
@@ -85,7 +85,7 @@ def _campaigns_taking(config: Config, item: ItemSnapshot) -> list[str]:
     )
 
 
-def _why_no_campaign(config: Config, item: ItemSnapshot) -> list[str]:
+def _why_no_campaign(config: PlanInputs, item: ItemSnapshot) -> list[str]:
     if not config.campaigns:
         return ["no campaign is configured, so nothing is planned"]
     named = {c for campaign in config.campaigns.values() for c in (*campaign.categories, *campaign.mix)}
@@ -101,7 +101,7 @@ def _why_no_campaign(config: Config, item: ItemSnapshot) -> list[str]:
 
 
 def _planned(
-    config: Config,
+    config: PlanInputs,
     library: CandidateSource,
     item: ItemSnapshot,
     now: datetime,

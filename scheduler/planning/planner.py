@@ -24,10 +24,10 @@ from datetime import datetime
 
 from content_library.errors import EvertideError
 from content_library.snapshot import ItemSnapshot
-from scheduler.config import Config
 from scheduler.planning.apportion import Apportioner
 from scheduler.planning.candidates import CandidateSource, ChannelShares, Pool
 from scheduler.planning.eligibility import campaign_filters, permanent_block
+from scheduler.planning.inputs import PlanInputs
 from scheduler.planning.model import PastShare, Plan, PlannedPost
 from scheduler.planning.slots import format_duration, format_instant, to_datetime, to_seconds
 from scheduler.planning.timing import ChannelTiming, Existing, Slot, Warnings, counted
@@ -48,7 +48,7 @@ class UnknownTarget(EvertideError, LookupError):
 
 
 def plan(
-    config: Config,
+    config: PlanInputs,
     library: CandidateSource,
     *,
     now: datetime,
@@ -77,7 +77,7 @@ def plan(
     for share in sorted((*history, *fixed), key=_share_order):
         if (at := to_seconds(share.at)) >= relevant_from:
             existing[share.channel].append(Existing(at, share.campaign, share.zone))
-    rules = RuleBook.from_config(config)
+    rules = config.rules
     slots: list[Slot] = []
     for channel in chosen_channels:
         names = [name for name in chosen_campaigns if channel in config.campaigns[name].channels]
@@ -111,7 +111,7 @@ class _ContentWriter:
 
     def __init__(
         self,
-        config: Config,
+        config: PlanInputs,
         rules: RuleBook,
         library: CandidateSource,
         history: Sequence[PastShare],
@@ -147,7 +147,7 @@ class _ContentWriter:
         self.pools: dict[tuple[str, str], dict[str | None, Pool]] = {}
         self.mixes: dict[tuple[str, str], Apportioner] = {}
         for channel in channels:
-            zones = {segment.zone for segment in config.audience_of(channel)}
+            zones = {segment.zone for segment in config.channels[channel].segments}
             for name in campaigns:
                 campaign = config.campaigns[name]
                 if channel not in campaign.channels:

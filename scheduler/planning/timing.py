@@ -23,8 +23,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from scheduler.config import CampaignConfig, Config, Segment
+from scheduler.config import CampaignConfig, Segment
 from scheduler.planning.apportion import Apportioner
+from scheduler.planning.inputs import PlanInputs
 from scheduler.planning.intervals import nearest, point_at
 from scheduler.planning.slots import (
     Interval,
@@ -122,7 +123,7 @@ class ChannelTiming:
 
     def __init__(
         self,
-        config: Config,
+        config: PlanInputs,
         rules: RuleBook,
         channel: str,
         *,
@@ -134,7 +135,7 @@ class ChannelTiming:
         self.config, self.rules, self.channel, self.start, self.end = config, rules, channel, start, end
         self.warnings = warnings
         self.timeline = Timeline(channel, rules.caps_of(channel))
-        self.segments: tuple[Segment, ...] = config.audience_of(channel)
+        self.segments: tuple[Segment, ...] = config.channels[channel].segments
         self.existing = existing
         for post in existing:
             self.timeline.add(self._post(post.at, post.campaign))
@@ -343,9 +344,9 @@ class ChannelTiming:
             self.warnings.add(f"campaign {name} on {self.channel}: {fitted}", day, f"{details}, {limits}")
 
     def _cap_words(self) -> str:
-        settings = self.config.channels[self.channel]
-        words = [f", daily_cap {settings.daily_cap} per 24h"] if settings.daily_cap else []
-        words += [f", monthly_cap {settings.monthly_cap} per 30d"] if settings.monthly_cap else []
+        caps = self.rules.caps_of(self.channel)
+        words = [f", daily_cap {caps.daily} per 24h"] if caps.daily else []
+        words += [f", monthly_cap {caps.monthly} per 30d"] if caps.monthly else []
         return "".join(words)
 
     def _place_segment(

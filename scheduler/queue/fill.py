@@ -21,6 +21,7 @@ from sqlmodel import Session, col
 
 from content_library.candidates import DatabaseCandidates
 from scheduler.config import Config
+from scheduler.planning.inputs import PlanInputs
 from scheduler.planning.model import PlannedPost
 from scheduler.planning.planner import plan
 from scheduler.queue import states
@@ -77,7 +78,14 @@ def fill(session: Session, config: Config, *, now: datetime, days: int) -> FillR
     for entry in entries:
         if replaceable(entry, now):
             old[_identity(entry.channel, entry.item_id, entry.at)].append(entry)
-    result = plan(config, DatabaseCandidates(session), now=now, days=days, history=history_shares(session), fixed=fixed)
+    result = plan(
+        PlanInputs.of(config),
+        DatabaseCandidates(session),
+        now=now,
+        days=days,
+        history=history_shares(session),
+        fixed=fixed,
+    )
     added = reworded = 0
     kept = sum(1 for e in entries if e.origin == Origin.PLANNER.value and not e.pinned and not replaceable(e, now))
     for post in result.posts:
