@@ -8,20 +8,7 @@ from pydantic import ValidationError
 
 from content_library.errors import EvertideError
 from scheduler.config import ConfigError, MastodonChannel, XChannel, config_path, load_config
-
-ROOT = Path(__file__).parent.parent
-
-
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "config.yaml"
-    path.write_text(text)
-    return path
-
-
-def error_of(path: Path) -> str:
-    with pytest.raises(ConfigError) as caught:
-        load_config(path)
-    return str(caught.value)
+from tests.config_helpers import ROOT, error_of, write
 
 
 def test_the_sample_configs_are_valid() -> None:

@@ -8,7 +8,6 @@ import pytest
 
 from scheduler.config import (
     BlueskyChannel,
-    ConfigError,
     FileChannel,
     MastodonChannel,
     WebhookChannel,
@@ -18,20 +17,8 @@ from scheduler.config import (
 from scheduler.publishers import ChannelMisconfigured, PermanentError
 from scheduler.publishers.base import OutgoingPost
 from scheduler.publishers.registry import build_publisher
+from tests.config_helpers import error_of, write
 from tests.emulators.webhook_sink import WebhookSink
-
-
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "config.yaml"
-    path.write_text(text)
-    return path
-
-
-def error_of(path: Path) -> str:
-    with pytest.raises(ConfigError) as caught:
-        load_config(path)
-    return str(caught.value)
-
 
 ALL_KINDS = """\
 channels:

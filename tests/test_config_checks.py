@@ -1,26 +1,13 @@
 """What ``config check`` catches beyond the types: keys defined twice, ``mix`` keys outside the categories,
 unknown template placeholders, missing optional extras and unset variables, each with file, line and key."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from scheduler.config import ConfigError, check_environment, load_config
+from scheduler.config import check_environment, load_config
 from tests.cli import Cli
-
-
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "config.yaml"
-    path.write_text(text)
-    return path
-
-
-def error_of(path: Path) -> str:
-    with pytest.raises(ConfigError) as caught:
-        load_config(path)
-    return str(caught.value)
+from tests.config_helpers import error_of, run_without, write
 
 
 def test_a_channel_defined_twice_names_the_second_line(tmp_path: Path) -> None:
@@ -160,19 +147,7 @@ def test_config_check_lists_every_error_and_fails(tmp_path: Path) -> None:
     assert f"{cli.config}:9: campaigns.c.mix.tutorials:" in result.output
 
 
-BLOCK_MASTODON = """\
-import sys
-from importlib.abc import MetaPathFinder
-
-
-class Blocker(MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):
-        if name == "mastodon" or name.startswith("mastodon."):
-            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-        return None
-
-
-sys.meta_path.insert(0, Blocker())
+RUN_CLI = """
 from scheduler.cli.app import app
 
 app(sys.argv[1:], prog_name="evertide")
@@ -181,13 +156,7 @@ app(sys.argv[1:], prog_name="evertide")
 
 def test_config_check_without_mastodon_installed_fails_with_the_remedy(tmp_path: Path) -> None:
     path = write(tmp_path, EXTRAS.split("  sky:")[0])
-    result = subprocess.run(
-        [sys.executable, "-c", BLOCK_MASTODON, "--config", str(path), "config", "check"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=Path(__file__).parent.parent,
-    )
+    result = run_without("mastodon", RUN_CLI, "--config", str(path), "config", "check")
     assert result.returncode == 1, result.stdout + result.stderr
     assert (
         f"{path}:4: channels.toots.kind: mastodon support is not installed (no module mastodon); "

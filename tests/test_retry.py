@@ -1,7 +1,5 @@
 """The retry decisions: a channel whose credentials or settings are wrong is held, never retried to death."""
 
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,6 +13,7 @@ from scheduler.dispatch.retry import Fail, HoldChannel, RetryLater, decide
 from scheduler.publishers import AuthFailed, ChannelMisconfigured, Publisher, PublishError, Rejected, Unavailable
 from scheduler.publishers.registry import build_publisher
 from scheduler.queue.holds import active_holds
+from tests.config_helpers import run_without
 from tests.queue_helpers import T0, add_items, config_in, queue
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -50,20 +49,8 @@ def test_an_unset_variable_holds_the_channel_instead_of_retrying(
     assert isinstance(decision, HoldChannel) and "EVT_RETRY_HOOK_URL" in decision.reason
 
 
-BLOCK_MASTODON = """\
-import sys
-from importlib.abc import MetaPathFinder
+BUILD_AND_DECIDE = """
 from pathlib import Path
-
-
-class Blocker(MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):
-        if name == "mastodon" or name.startswith("mastodon."):
-            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-        return None
-
-
-sys.meta_path.insert(0, Blocker())
 from datetime import UTC, datetime, timedelta
 
 from scheduler.config import load_config
@@ -86,13 +73,7 @@ def test_a_missing_extra_holds_the_channel(tmp_path: Path) -> None:
     path.write_text(
         "channels:\n  toots: {kind: mastodon, base_url: 'https://m.example', credentials: {access_token: '${T}'}}\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", BLOCK_MASTODON, str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=Path(__file__).parent.parent,
-    )
+    result = run_without("mastodon", BUILD_AND_DECIDE, str(path))
     assert result.stdout.strip() == (
         "ChannelMisconfigured HoldChannel Install it with `pip install 'evertide[mastodon]'`."
     ), result.stderr

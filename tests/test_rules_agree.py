@@ -6,6 +6,7 @@ there (history, pinned posts) or against its own other posts.
 """
 
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -13,9 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from content_library.database import make_engine, transaction, upgrade
 from content_library.store import add_item
 from scheduler.planning.slots import to_seconds
-from scheduler.queue import edits
-from scheduler.queue.entries import get_entry, insert_entry, save
-from scheduler.queue.tables import EntryState, Publication
+from scheduler.queue import edits, states
+from scheduler.queue.entries import get_entry, insert_entry
 from scheduler.queue.timelines import pace
 from scheduler.rules import Post, RuleBook, Timeline
 from tests.strategies import Setup, setups
@@ -71,17 +71,6 @@ def test_edits_accept_the_plan_and_the_claim_check_publishes_it_on_time(setup: S
             with transaction(engine) as session:
                 current = get_entry(session, entry.id or 0)
                 assert pace(session, rules, current, current.at) is None, current
-                session.add(
-                    Publication(
-                        entry_id=current.id,
-                        channel=current.channel,
-                        campaign=current.campaign,
-                        zone=current.zone,
-                        item_id=current.item_id,
-                        text=current.text,
-                        scheduled_at=current.at,
-                        published_at=current.at,
-                    )
-                )
-                save(session, current, now=current.at, state=EntryState.PUBLISHED.value)
+                claimed = states.claim(session, current, worker="test", now=current.at, lease=timedelta(minutes=1))
+                states.publish(session, claimed, remote_id=None, remote_url=None, now=current.at)
         engine.dispose()
