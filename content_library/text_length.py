@@ -33,8 +33,9 @@ import regex
 
 from content_library.twitter_text_port import extract_urls_with_indices, parse_tweet, twitter_text_configs
 
+X_LIMIT = 280
 CHANNEL_LIMITS: Mapping[str, int | None] = MappingProxyType(
-    {"x": 280, "mastodon": 500, "bluesky": 300, "webhook": None, "file": None}
+    {"x": X_LIMIT, "mastodon": 500, "bluesky": 300, "webhook": None, "file": None}
 )
 BLUESKY_MAX_BYTES = 3000
 URL_LENGTH = 23
@@ -78,6 +79,15 @@ def link_spans(text: str, channel_kind: str) -> list[tuple[int, int]]:
     return [match.span() for match in _URL.finditer(text)]
 
 
+def _x_length(text: str) -> int:
+    """X's weighted length. An ASCII text needs none of the port's emoji search (nearly all of its cost: no
+    emoji sequence is ASCII), and every ASCII character weighs 1 and is valid: only its links count 23."""
+    if text.isascii():
+        links = extract_urls_with_indices(text)
+        return len(text) + sum(URL_LENGTH - (found["indices"][1] - found["indices"][0]) for found in links)
+    return int(parse_tweet(text, _X_RULES).weightedLength)
+
+
 def post_length(text: str, channel_kind: str) -> int:
     """The length of ``text`` as a ``channel_kind`` platform counts it (see the module docstring).
 
@@ -85,7 +95,7 @@ def post_length(text: str, channel_kind: str) -> int:
     """
     _check_kind(channel_kind)
     if channel_kind == "x":
-        return int(parse_tweet(text, _X_RULES).weightedLength)
+        return _x_length(text)
     if channel_kind == "mastodon":
         return grapheme_count(_URL.sub("x" * URL_LENGTH, text))
     if channel_kind == "bluesky":
@@ -103,6 +113,8 @@ def fits(text: str, channel_kind: str) -> bool:
     """
     _check_kind(channel_kind)
     if channel_kind == "x":
+        if text.isascii():
+            return _x_length(text) <= X_LIMIT
         return not text or bool(parse_tweet(text, _X_RULES).valid)
     limit = CHANNEL_LIMITS[channel_kind]
     if limit is None:

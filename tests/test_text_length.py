@@ -3,7 +3,7 @@
 import string
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from content_library.text_length import CHANNEL_LIMITS, fits, link_spans, post_length
@@ -123,3 +123,21 @@ def test_every_emoji_sequence_counts_two_on_x_and_one_elsewhere(emoji: list[str]
     text = "".join(emoji)
     assert post_length(text, "x") == 2 * len(emoji)
     assert post_length(text, "mastodon") == post_length(text, "bluesky") == len(emoji)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(st.characters(min_codepoint=0, max_codepoint=127), max_size=40),
+            st.sampled_from(["https://example.com/a?b=c", "example.org", "http://t.co/x", " Booking.com ", "#tag"]),
+        ),
+        max_size=12,
+    ).map("".join)
+)
+def test_the_ascii_fast_path_counts_exactly_what_the_port_counts(text: str) -> None:
+    from content_library.twitter_text_port import parse_tweet, twitter_text_configs
+
+    parsed = parse_tweet(text, twitter_text_configs["version3"])
+    assert post_length(text, "x") == parsed.weightedLength
+    assert fits(text, "x") == (not text or parsed.valid)
