@@ -1,22 +1,35 @@
-"""Webhook: one signed JSON POST per post, for anything evertide has no publisher for.
+"""Webhook: one JSON POST per post, signed per the Standard Webhooks spec (standardwebhooks.com), for
+anything evertide has no publisher for. Svix's, Zapier's and the ``standardwebhooks`` libraries verify it.
 
 The request::
 
     POST <url>
     Content-Type: application/json
-    Idempotency-Key: <the entry's idempotency key, the same on every retry>
-    X-Evertide-Signature: sha256=<hex HMAC-SHA256 of the exact body bytes, keyed with the channel secret>
+    webhook-id: <the entry's idempotency key: the same on every retry, also after a restart>
+    webhook-timestamp: <integer Unix seconds when this call was made>
+    webhook-signature: v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}">  (with a secret)
+    Idempotency-Key: <the same value as webhook-id>
 
     {"entry_id": 17, "channel": "hook", "text": "...", "url": "https://...", "item_id": 4}
 
-The receiver's side of the contract: answer 2xx (optionally ``{"id": "..."}``) when it took the post,
-409 when it already took this ``Idempotency-Key`` (or the same 2xx again), 429 with ``Retry-After`` to
-slow us down, 5xx when it is failing and 4xx when it refuses the post. Because receivers deduplicate by
-the key, a retry after a crash is safe, and :meth:`WebhookPublisher.find_published` has nothing to ask.
+The HMAC key: a secret starting ``whsec_`` is base64 after the prefix, as the spec says; any other secret
+is used as its UTF-8 bytes. (The ``standardwebhooks`` library base64-decodes every *string* secret, so a
+receiver with a plain secret hands it the secret's UTF-8 bytes instead.) Because the timestamp is signed,
+a receiver that refuses stale timestamps (the libraries allow 5 minutes) cannot be sent a captured request
+again later. The signature of 0.1's ``X-Evertide-Signature: sha256=…`` header covered the body only, so it
+is no longer sent.
 
-Messages name only the URL's origin: webhook paths often embed a token.
+The receiver's side of the contract: answer 2xx (optionally ``{"id": "..."}``) when it took the post,
+409 when it already took this ``webhook-id`` (or the same 2xx again), 429 with ``Retry-After`` to slow us
+down, 5xx when it is failing and 4xx when it refuses the post. Delivery is at-least-once: a call whose
+answer was lost (a timeout, a crash) is sent again with the same id and a new timestamp and signature,
+so receivers deduplicate on ``webhook-id``; :meth:`WebhookPublisher.find_published` has nothing to ask.
+
+Messages name only the URL's origin: webhook paths often embed a token; they never hold the secret.
 """
 
+import base64
+import binascii
 import hashlib
 import hmac
 import json
@@ -29,16 +42,45 @@ import httpx
 
 from scheduler.config import WebhookChannel
 from scheduler.publishers.base import OutgoingPost, Published
-from scheduler.publishers.errors import AuthFailed, PublishError, RateLimited, Rejected, Unavailable
+from scheduler.publishers.errors import (
+    AuthFailed,
+    ChannelMisconfigured,
+    PublishError,
+    RateLimited,
+    Rejected,
+    Unavailable,
+)
 from scheduler.publishers.resets import from_retry_after
 from scheduler.publishers.transport import origin
 
-SIGNATURE_HEADER = "X-Evertide-Signature"
+ID_HEADER = "webhook-id"
+TIMESTAMP_HEADER = "webhook-timestamp"
+SIGNATURE_HEADER = "webhook-signature"
+WHSEC_PREFIX = "whsec_"
 
 
-def signature(secret: str, body: bytes) -> str:
-    """The ``X-Evertide-Signature`` value a receiver recomputes to check the body came from us."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def signing_key(secret: str) -> bytes:
+    """The HMAC key for ``secret``: base64-decoded after a ``whsec_`` prefix (unpadded base64 too, as the
+    ``standardwebhooks`` library accepts it), else the secret's UTF-8 bytes. Raises ``ValueError`` for a
+    ``whsec_`` secret that is empty or not base64; the message never holds the secret."""
+    if not secret.startswith(WHSEC_PREFIX):
+        return secret.encode()
+    encoded = secret.removeprefix(WHSEC_PREFIX)
+    try:
+        # Strict, unlike the library (which skips characters outside the alphabet): a mistyped secret
+        # must stop the channel, not sign with a key the receiver may derive differently.
+        key = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
+    except binascii.Error:
+        raise ValueError("a secret starting with whsec_ must be base64 after the prefix") from None
+    if not key:
+        raise ValueError("a secret starting with whsec_ must have a base64 key after the prefix")
+    return key
+
+
+def signature(key: bytes, message_id: str, timestamp: int, body: bytes) -> str:
+    """The ``webhook-signature`` value: ``v1,`` and the base64 HMAC-SHA256 of ``id.timestamp.body``."""
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
 
 
 def utc_now() -> datetime:
@@ -46,7 +88,8 @@ def utc_now() -> datetime:
 
 
 class WebhookPublisher:
-    """POSTs to ``url`` with an httpx client; signs when the channel has a ``secret``."""
+    """POSTs to ``url`` with an httpx client; signs when the channel has a ``secret``. Raises
+    :class:`ChannelMisconfigured` for a ``whsec_`` secret that is not base64."""
 
     kind: ClassVar[str] = "webhook"
 
@@ -61,8 +104,12 @@ class WebhookPublisher:
     ) -> None:
         self._channel = channel
         self._url = url
-        self._secret = secret
-        self._clock = clock  # only for a Retry-After in seconds from a server that sends no Date header
+        try:
+            self._key = signing_key(secret) if secret is not None else None
+        except ValueError as error:
+            raise ChannelMisconfigured(channel, f"the webhook secret is unusable: {error}") from None
+        # Stamps each call (webhook-timestamp) and dates a Retry-After in seconds when the server sends no Date.
+        self._clock = clock
         self._http = httpx.Client(timeout=timeout)
 
     def __repr__(self) -> str:
@@ -79,9 +126,16 @@ class WebhookPublisher:
             },
             ensure_ascii=False,
         ).encode()
-        headers = {"Content-Type": "application/json", "Idempotency-Key": post.idempotency_key}
-        if self._secret is not None:
-            headers[SIGNATURE_HEADER] = signature(self._secret, body)
+        message_id = post.idempotency_key
+        timestamp = int(self._clock().timestamp())  # read at each call, so a retry is signed afresh
+        headers = {
+            "Content-Type": "application/json",
+            ID_HEADER: message_id,
+            TIMESTAMP_HEADER: str(timestamp),
+            "Idempotency-Key": message_id,
+        }
+        if self._key is not None:
+            headers[SIGNATURE_HEADER] = signature(self._key, message_id, timestamp, body)
         response = self._send("POST", content=body, headers=headers)
         if response.status_code == 409:
             return Published(post.idempotency_key, already_existed=True)
@@ -90,7 +144,7 @@ class WebhookPublisher:
         raise self._refusal(response)
 
     def find_published(self, post: OutgoingPost) -> Published | None:
-        """Always ``None``: the receiver deduplicates the retry by ``Idempotency-Key``."""
+        """Always ``None``: the receiver deduplicates the retry on ``webhook-id``."""
         return None
 
     def check(self) -> str:
@@ -123,7 +177,10 @@ class WebhookPublisher:
             return AuthFailed(
                 self._channel,
                 f"{where} refused the request ({status})",
-                hint="Check that the receiver uses the same secret as the channel's secret: variable.",
+                hint=(
+                    "Check that the receiver verifies Standard Webhooks signatures (webhook-signature) with the "
+                    "same secret as the channel's secret: variable, and that both machines' clocks are right."
+                ),
             )
         return Rejected(self._channel, f"{where} refused the post ({status}): {response.text[:200]}")
 

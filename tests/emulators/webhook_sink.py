@@ -1,13 +1,16 @@
-"""A webhook receiver on loopback that keeps its side of evertide's webhook contract.
+"""A webhook receiver on loopback that keeps its side of evertide's webhook contract (Standard Webhooks).
 
-It recomputes ``X-Evertide-Signature`` over the exact body bytes with its own copy of the secret and
-answers 401 on a mismatch, answers 409 to an ``Idempotency-Key`` it already accepted, and 201 with
-``{"id": ...}`` otherwise. :attr:`WebhookSink.deliveries` holds the accepted JSON bodies.
+It verifies ``webhook-id``, ``webhook-timestamp`` and ``webhook-signature`` with the PyPI
+``standardwebhooks`` library and its own copy of the secret, as a real receiver would, and answers 401
+when they do not verify (a wrong secret, a changed byte, a timestamp outside the library's 5-minute
+tolerance). It deduplicates on ``webhook-id``, as the README tells receivers to: 409 for an id it already
+accepted, else 201 with ``{"id": ...}``. :attr:`WebhookSink.deliveries` holds the accepted JSON bodies.
 """
 
-import hashlib
-import hmac
 from typing import Any
+
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 from . import Emulator, Received, Reply
 
@@ -24,18 +27,25 @@ class WebhookSink(Emulator):
     def __init__(self, *, secret: str | None) -> None:
         super().__init__()
         self.deliveries: list[dict[str, Any]] = []
-        self._secret = secret
-        self._keys: dict[str, str] = {}
+        # The library base64-decodes every str secret, "whsec_" or not; evertide uses any other secret as
+        # its UTF-8 bytes, which the library takes when given bytes.
+        self._verifier = None
+        if secret is not None:
+            self._verifier = Webhook(secret if secret.startswith("whsec_") else secret.encode())
+        self._ids: dict[str, str] = {}
 
     @property
     def url(self) -> str:
         return f"{self.base_url}/hooks/evertide"
 
     def signature_is_valid(self, request: Received) -> bool:
-        if self._secret is None:
+        if self._verifier is None:
             return True
-        expected = "sha256=" + hmac.new(self._secret.encode(), request.body, hashlib.sha256).hexdigest()
-        return hmac.compare_digest(expected, request.headers.get("x-evertide-signature", ""))
+        try:
+            self._verifier.verify(request.body, request.headers, json_parse=False)
+        except (WebhookVerificationError, ValueError):  # ValueError: a malformed signature header
+            return False
+        return True
 
     def answer(self, request: Received) -> Reply:
         if request.method == "OPTIONS":
@@ -44,10 +54,10 @@ class WebhookSink(Emulator):
             return Reply(404, {"error": "no such hook"})
         if not self.signature_is_valid(request):
             return Reply(401, {"error": "bad signature"})
-        key = request.headers.get("idempotency-key", "")
-        if key in self._keys:
-            return Reply(409, {"error": "already received", "id": self._keys[key]})
+        message_id = request.headers.get("webhook-id", "")
+        if message_id in self._ids:
+            return Reply(409, {"error": "already received", "id": self._ids[message_id]})
         delivery_id = f"dlv-{len(self.deliveries) + 1}"
-        self._keys[key] = delivery_id
+        self._ids[message_id] = delivery_id
         self.deliveries.append(request.json())
         return Reply(201, {"id": delivery_id})
