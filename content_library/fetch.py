@@ -1,11 +1,24 @@
-"""Downloading a feed over HTTP, politely and defensively.
+"""Downloading a feed over HTTP, politely and defensively: a feed is untrusted input.
 
-:func:`fetch_feed` sends a conditional GET (``If-None-Match`` / ``If-Modified-Since`` from the previous poll),
-follows up to :data:`MAX_REDIRECTS` redirects and streams the body so that an oversized response is cut off
-at ``max_bytes`` (counted after gzip decoding, so a small compressed bomb is caught too) instead of filling
-memory. Anything that is not a usable feed response raises :class:`~content_library.errors.FeedError` naming
-the URL and the problem: an HTTP error status, a timeout, a refused connection, too many redirects, a body
-that is too big, or a body of the wrong type.
+:func:`fetch_feed` sends a conditional GET (``If-None-Match`` / ``If-Modified-Since`` from the previous poll)
+and guards against a feed that misbehaves:
+
+- **A total deadline** (``deadline``, 30 s): resolving, connecting, sending, every redirect and the whole body
+  together. httpx's own timeouts bound each read, not the call, so a server dripping a byte every few seconds
+  would hold a caller for ever. The download runs on a worker thread that the caller waits for at most
+  ``deadline``; then the caller gets its FeedError at once, and the worker, whose every wait is also capped by
+  what is left of the deadline and which checks between chunks, stops soon after and closes its connection.
+- **A size limit** (``max_bytes``, 10 MB), counted after gzip/deflate decoding, which evertide does itself with
+  zlib's ``max_length`` so that a small compressed bomb inflates no further than the limit (httpx would inflate
+  each network chunk whole). Only ``gzip`` and ``deflate`` are asked for and accepted.
+- **Redirects** are followed by hand, at most :data:`MAX_REDIRECTS`, each checked by
+  :mod:`content_library.addresses`: a hop to a loopback, private or link-local address is refused unless the
+  configured URL is itself on such an address. ``resolve`` (default :func:`socket.getaddrinfo`) is the resolver
+  that judges names; the connection itself uses the system's.
+
+Anything that is not a usable feed response raises :class:`~content_library.errors.FeedError` naming the URL
+and the problem: an HTTP error status, a timeout, a refused connection, too many or refused redirects, a body
+that is too big or takes too long, or a body of the wrong type.
 
 Content types: XML, RSS, Atom and RDF types are accepted as they are. Generic types (``text/plain``,
 ``application/octet-stream``, none at all) and ``text/html`` are accepted only when the start of the body
@@ -19,15 +32,23 @@ caller then recognises the format by content.
 """
 
 import re
+import socket
+import threading
+import time
+import zlib
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import Literal
 
 import httpx
 
+from content_library.addresses import Resolver, refusal
 from content_library.errors import FeedError
 
 MAX_REDIRECTS = 5
+DEFAULT_DEADLINE = 30.0
+DEFAULT_MAX_BYTES = 10_000_000
+ACCEPT_ENCODING = "gzip, deflate"
 SNIFF_BYTES = 4096
 FEED_TYPE_MARKERS = ("xml", "rss", "atom", "rdf")
 BINARY_TYPES = ("image/", "audio/", "video/", "font/", "application/pdf", "application/zip", "application/gzip")
@@ -80,24 +101,128 @@ def _check_declared_type(url: str, media_type: str, feeds_only: bool) -> None:
     raise FeedError(url, f"the server sent {media_type}, not {wanted}")
 
 
-def _read_body(url: str, response: httpx.Response, max_bytes: int) -> bytes:
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise FeedError(url, f"the feed is {int(declared):,} bytes, more than the limit of {max_bytes:,}")
-    chunks: list[bytes] = []
-    received = 0
-    for chunk in response.iter_bytes():
-        received += len(chunk)
-        if received > max_bytes:
-            raise FeedError(url, f"the feed is more than the limit of {max_bytes:,} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+class _Inflater:
+    """gzip or deflate decoding that never produces more than it is asked for: zlib's ``max_length`` keeps a
+    bomb's output at the limit instead of inflating a whole network chunk first."""
+
+    def __init__(self, encoding: str) -> None:
+        self._may_be_raw = encoding == "deflate"  # "deflate" is zlib-wrapped by the RFC, raw from some servers
+        self._unpacker = zlib.decompressobj(16 + zlib.MAX_WBITS if encoding == "gzip" else zlib.MAX_WBITS)
+        self._started = False
+
+    def decode(self, data: bytes, at_most: int) -> bytes:
+        """At most ``at_most`` (> 0) decoded bytes; the input is wholly used unless the output hit that."""
+        try:
+            out = self._unpacker.decompress(data, at_most)
+        except zlib.error:
+            if self._started or not self._may_be_raw:
+                raise
+            self._unpacker = zlib.decompressobj(-zlib.MAX_WBITS)
+            out = self._unpacker.decompress(data, at_most)
+        self._started = True
+        return out
 
 
-def _get(
-    client: httpx.Client, url: str, headers: dict[str, str], *, timeout: float, max_bytes: int, feeds_only: bool
-) -> FetchResult:
-    with client.stream("GET", url, headers=headers, timeout=timeout, follow_redirects=True) as response:
+def _inflater(url: str, response: httpx.Response) -> _Inflater | None:
+    codings = [c.strip().lower() for c in response.headers.get("content-encoding", "").split(",")]
+    codings = [c for c in codings if c not in ("", "identity")]
+    if not codings:
+        return None
+    if len(codings) == 1 and codings[0] in ("gzip", "x-gzip", "deflate"):
+        return _Inflater("deflate" if codings[0] == "deflate" else "gzip")
+    described = ", ".join(codings)
+    raise FeedError(url, f"the server sent a body encoded as {described}, which evertide does not decode")
+
+
+class _Download:
+    """One fetch, run on a worker thread against a deadline (see the module docstring)."""
+
+    def __init__(
+        self,
+        url: str,
+        headers: dict[str, str],
+        *,
+        timeout: float,
+        deadline: float,
+        max_bytes: int,
+        client: httpx.Client | None,
+        feeds_only: bool,
+        resolve: Resolver,
+    ) -> None:
+        self.url = url
+        self.headers = headers
+        self.timeout = timeout
+        self.deadline = deadline
+        self.ends_at = time.monotonic() + deadline
+        self.max_bytes = max_bytes
+        self.client = client
+        self.feeds_only = feeds_only
+        self.resolve = resolve
+        self.abandoned = threading.Event()
+        self.result: FetchResult | None = None
+        self.error: BaseException | None = None
+
+    def too_slow(self) -> FeedError:
+        return FeedError(
+            self.url, f"took longer than {self.deadline:g} s (connecting, redirects and the whole body together)"
+        )
+
+    def run(self) -> None:
+        try:
+            self.result = self._fetch()
+        except BaseException as error:  # handed over to the caller's thread
+            self.error = error
+
+    def _left(self) -> float:
+        """Seconds left before the deadline; FeedError once there are none (or the caller gave up)."""
+        left = self.ends_at - time.monotonic()
+        if left <= 0 or self.abandoned.is_set():
+            raise self.too_slow()
+        return left
+
+    def _fetch(self) -> FetchResult:
+        own_client = self.client is None
+        http = self.client if self.client is not None else httpx.Client()
+        try:
+            return self._follow(http)
+        except httpx.TimeoutException as error:
+            if self.ends_at - time.monotonic() < self.timeout:  # the wait was cut to what was left of the deadline
+                raise self.too_slow() from error
+            raise FeedError(self.url, f"no answer within {self.timeout:g} s ({type(error).__name__})") from error
+        except (httpx.HTTPError, httpx.InvalidURL) as error:
+            raise FeedError(self.url, f"could not be fetched: {error or type(error).__name__}") from error
+        finally:
+            if own_client:
+                http.close()
+
+    def _follow(self, http: httpx.Client) -> FetchResult:
+        request = http.build_request("GET", self.url, headers=self.headers)
+        for _ in range(MAX_REDIRECTS + 1):
+            wait = min(self.timeout, self._left())
+            request.extensions = {**request.extensions, "timeout": httpx.Timeout(wait).as_dict()}
+            response = http.send(request, stream=True, follow_redirects=False)
+            try:
+                if response.next_request is None:
+                    return self._answer(response)
+                request = response.next_request
+            finally:
+                response.close()
+            self._check_redirect(str(request.url))
+        raise FeedError(self.url, f"too many redirects (more than {MAX_REDIRECTS})")
+
+    def _check_redirect(self, target: str) -> None:
+        try:
+            reason = refusal(self.url, target, resolve=self.resolve)
+        except (OSError, UnicodeError) as error:
+            raise FeedError(self.url, f"could not resolve the redirect target {target} ({error})") from error
+        if reason is not None:
+            raise FeedError(
+                self.url,
+                f"refused the redirect to {target} ({reason}): only a feed configured on a loopback, private or "
+                "link-local address may redirect to one",
+            )
+
+    def _answer(self, response: httpx.Response) -> FetchResult:
         final_url = str(response.url)
         etag = response.headers.get("etag")
         last_modified = response.headers.get("last-modified")
@@ -106,14 +231,34 @@ def _get(
             return FetchResult("not_modified", b"", final_url, etag, last_modified, content_type)
         if response.status_code != 200:
             reason = response.reason_phrase or "error"
-            raise FeedError(url, f"the server answered HTTP {response.status_code} {reason}")
+            raise FeedError(self.url, f"the server answered HTTP {response.status_code} {reason}")
         media_type = _media_type(content_type)
-        _check_declared_type(url, media_type, feeds_only)
-        body = _read_body(url, response, max_bytes)
-    if feeds_only and media_type in SNIFFED_TYPES and not looks_like_feed(body):
-        described = media_type or "a body without a content type"
-        raise FeedError(url, f"the server sent {described} that is not an RSS or Atom feed")
-    return FetchResult("ok", body, final_url, etag, last_modified, content_type)
+        _check_declared_type(self.url, media_type, self.feeds_only)
+        body = self._read_body(response)
+        if self.feeds_only and media_type in SNIFFED_TYPES and not looks_like_feed(body):
+            described = media_type or "a body without a content type"
+            raise FeedError(self.url, f"the server sent {described} that is not an RSS or Atom feed")
+        return FetchResult("ok", body, final_url, etag, last_modified, content_type)
+
+    def _read_body(self, response: httpx.Response) -> bytes:
+        """The decoded body, reading no more than ``max_bytes`` of it (and a chunk) and stopping there."""
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            raise FeedError(self.url, f"the feed is {int(declared):,} bytes, more than the limit of {self.max_bytes:,}")
+        inflater = _inflater(self.url, response)
+        chunks: list[bytes] = []
+        received = 0
+        for raw in response.iter_raw():
+            self._left()
+            try:
+                chunk = inflater.decode(raw, self.max_bytes - received + 1) if inflater else raw
+            except zlib.error as error:
+                raise FeedError(self.url, f"the compressed body is corrupt ({error})") from error
+            received += len(chunk)
+            if received > self.max_bytes:
+                raise FeedError(self.url, f"the feed is more than the limit of {self.max_bytes:,} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
 
 
 def fetch_feed(
@@ -122,27 +267,42 @@ def fetch_feed(
     etag: str | None = None,
     last_modified: str | None = None,
     timeout: float = 10.0,
-    max_bytes: int = 10_000_000,
+    deadline: float = DEFAULT_DEADLINE,
+    max_bytes: int = DEFAULT_MAX_BYTES,
     client: httpx.Client | None = None,
     feeds_only: bool = True,
+    resolve: Resolver = socket.getaddrinfo,
 ) -> FetchResult:
-    """GET ``url`` as a feed, or as any text with ``feeds_only=False`` (see the module docstring). A given
-    ``client`` is used and left open."""
-    headers = {"User-Agent": USER_AGENT, "Accept": ACCEPT}
+    """GET ``url`` as a feed, or as any text with ``feeds_only=False``, within ``deadline`` seconds in all
+    (``timeout`` bounds each connect, read and write), reading at most ``max_bytes`` decoded bytes, following
+    only the redirects :mod:`content_library.addresses` allows (names judged through ``resolve``). See the
+    module docstring. A given ``client`` is used (from a worker thread) and left open."""
+    headers = {"User-Agent": USER_AGENT, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    own_client = client is None
-    http = client if client is not None else httpx.Client(max_redirects=MAX_REDIRECTS)
+    download = _Download(
+        url,
+        headers,
+        timeout=timeout,
+        deadline=deadline,
+        max_bytes=max_bytes,
+        client=client,
+        feeds_only=feeds_only,
+        resolve=resolve,
+    )
+    # A daemon thread: a download the caller gave up on never holds up the interpreter's exit (SIGTERM).
+    worker = threading.Thread(target=download.run, name="evertide fetch", daemon=True)
+    worker.start()
     try:
-        return _get(http, url, headers, timeout=timeout, max_bytes=max_bytes, feeds_only=feeds_only)
-    except httpx.TooManyRedirects as error:
-        raise FeedError(url, f"too many redirects (more than {http.max_redirects})") from error
-    except httpx.TimeoutException as error:
-        raise FeedError(url, f"no answer within {timeout:g} s ({type(error).__name__})") from error
-    except (httpx.HTTPError, httpx.InvalidURL) as error:
-        raise FeedError(url, f"could not be fetched: {error or type(error).__name__}") from error
-    finally:
-        if own_client:
-            http.close()
+        worker.join(deadline)
+    finally:  # past the deadline, or the caller was interrupted (Ctrl-C)
+        if worker.is_alive():
+            download.abandoned.set()  # the worker stops at its next chunk or capped wait, closing the connection
+    if worker.is_alive():
+        raise download.too_slow()
+    if download.error is not None:
+        raise download.error
+    assert download.result is not None
+    return download.result

@@ -10,8 +10,11 @@ served in turn (the last one repeats)::
 
 Unknown paths answer 404. ``Reply.delay`` answers late (to run into a client timeout) and is cut short when
 the server stops, so a test never waits for it. ``Reply.content_length=False`` sends the body without a
-Content-Length header (the body then ends when the connection closes), for streaming-limit tests. Every
-request is recorded in :attr:`LoopbackServer.requests`, headers lower-cased.
+Content-Length header (the body then ends when the connection closes), for streaming-limit tests.
+``Reply.drip=0.3`` sends the headers, then the body one byte every 0.3 s and spaces after it, for ever: until
+the client hangs up or the server stops (a slow-loris feed that no per-read timeout catches). Every request is
+recorded in :attr:`LoopbackServer.requests`, headers lower-cased. ``LoopbackServer(host="127.0.0.2")`` listens
+on another loopback address.
 
 Import it as ``from tests.http_server import LoopbackServer, Reply``.
 """
@@ -39,6 +42,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     content_length: bool = True
+    drip: float = 0.0
 
 
 Route = Reply | Callable[[Request], Reply] | list[Reply]
@@ -48,8 +52,8 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = False
     block_on_close = True  # server_close() joins the handler threads: nothing outlives the test
 
-    def __init__(self, owner: "LoopbackServer") -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, owner: "LoopbackServer", host: str) -> None:
+        super().__init__((host, 0), _Handler)
         self.owner = owner
 
     def handle_error(self, request: object, client_address: object) -> None:
@@ -78,26 +82,41 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(reply.status)
             for name, value in reply.headers.items():
                 self.send_header(name, value)
-            if reply.content_length and "content-length" not in {name.lower() for name in reply.headers}:
+            sized = reply.content_length and not reply.drip
+            if sized and "content-length" not in {name.lower() for name in reply.headers}:
                 self.send_header("Content-Length", str(len(reply.body)))
             self.end_headers()
-            if self.command != "HEAD":
+            if self.command == "HEAD":
+                return
+            if reply.drip:
+                self._drip(reply)
+            else:
                 self.wfile.write(reply.body)
         except ConnectionError:
             pass  # the client gave up (timeout, size limit)
+
+    def _drip(self, reply: Reply) -> None:
+        self.wfile.flush()
+        sent = 0
+        while not self.server.owner.stopping.wait(reply.drip):
+            self.wfile.write(reply.body[sent : sent + 1] or b" ")
+            self.wfile.flush()
+            sent += 1
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _answer
 
 
 class LoopbackServer:
-    """A threaded HTTP/1.0 server on 127.0.0.1 and a free port, answering from :meth:`route`."""
+    """A threaded HTTP/1.0 server on ``host`` (127.0.0.1 unless told) and a free port, answering from
+    :meth:`route`."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
         self.requests: list[Request] = []
         self.stopping = threading.Event()
         self._routes: dict[str, Route] = {}
         self._lock = threading.Lock()
-        self._server = _Server(self)
+        self._server = _Server(self, host)
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05})
 
     @property
@@ -105,7 +124,7 @@ class LoopbackServer:
         return int(self._server.server_address[1])
 
     def url(self, path: str = "/") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"http://{self.host}:{self.port}{path}"
 
     def route(self, path: str, reply: Route) -> None:
         """Answer requests for ``path`` (the query string included, if any) with ``reply``."""

@@ -1,7 +1,13 @@
 """fetch_feed against a real HTTP server on 127.0.0.1."""
 
 import gzip
+import socket
+import threading
+import time
+import tracemalloc
+import zlib
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -171,3 +177,126 @@ def test_item_lists_are_fetched_when_not_only_feeds_are_wanted(server: LoopbackS
     assert fetch_feed(server.url("/items.csv"), feeds_only=False).body.startswith(b"title,url")
     with pytest.raises(FeedError, match="sent image/png, not a feed or an item list"):
         fetch_feed(server.url("/logo.png"), feeds_only=False)
+
+
+def test_a_dripping_feed_is_given_up_at_the_deadline(server: LoopbackServer) -> None:
+    """One byte every 0.3 s never trips a per-read timeout; the total deadline ends it, and the download
+    behind it stops too (no thread is left reading)."""
+    server.route("/drip", Reply(body=b"<rss>", headers=RSS, drip=0.3))
+    started = time.monotonic()
+    with pytest.raises(FeedError, match=r"took longer than 1 s") as raised:
+        fetch_feed(server.url("/drip"), deadline=1.0)
+    assert 0.9 < time.monotonic() - started < 1.5
+    assert raised.value.feed == server.url("/drip")
+    for worker in [t for t in threading.enumerate() if t.name.startswith("evertide fetch")]:
+        worker.join(1.0)
+        assert not worker.is_alive()
+
+
+def test_a_server_that_never_answers_is_given_up_at_the_deadline(server: LoopbackServer) -> None:
+    server.route("/stuck", Reply(body=FEED, headers=RSS, delay=5.0))
+    started = time.monotonic()
+    with pytest.raises(FeedError, match=r"took longer than 0\.5 s"):
+        fetch_feed(server.url("/stuck"), timeout=10.0, deadline=0.5)
+    assert time.monotonic() - started < 1.0
+
+
+def test_the_deadline_spans_redirects(server: LoopbackServer) -> None:
+    """Each hop answers within the per-read timeout, together they do not within the deadline."""
+    server.route("/a", Reply(302, headers={"Location": "/b"}, delay=0.4))
+    server.route("/b", Reply(302, headers={"Location": "/c"}, delay=0.4))
+    server.route("/c", Reply(body=FEED, headers=RSS, delay=0.4))
+    with pytest.raises(FeedError, match=r"took longer than 1 s"):
+        fetch_feed(server.url("/a"), timeout=0.6, deadline=1.0)
+
+
+def _zeros_bomb(wbits: int, size: int) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    block = b" " * 1_000_000
+    packed = [packer.compress(b"<rss>"), *(packer.compress(block) for _ in range(size // len(block)))]
+    return b"".join(packed) + packer.flush()
+
+
+@pytest.mark.parametrize(("encoding", "wbits"), [("gzip", 16 + zlib.MAX_WBITS), ("deflate", zlib.MAX_WBITS)])
+def test_a_compression_bomb_stops_at_the_limit_without_inflating_in_memory(
+    server: LoopbackServer, encoding: str, wbits: int
+) -> None:
+    bomb = _zeros_bomb(wbits, 64_000_000)  # about 64 KB on the wire, 64 MB decoded
+    server.route("/bomb", Reply(body=bomb, headers={**RSS, "Content-Encoding": encoding}))
+    tracemalloc.start()
+    try:
+        with pytest.raises(FeedError, match="more than the limit of 100,000 bytes"):
+            fetch_feed(server.url("/bomb"), max_bytes=100_000)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4_000_000
+
+
+def test_deflate_with_and_without_the_zlib_wrapper_is_decoded(server: LoopbackServer) -> None:
+    raw = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    server.route("/zlib", Reply(body=zlib.compress(FEED), headers={**RSS, "Content-Encoding": "deflate"}))
+    server.route("/raw", Reply(body=raw.compress(FEED) + raw.flush(), headers={**RSS, "Content-Encoding": "deflate"}))
+    assert fetch_feed(server.url("/zlib")).body == FEED
+    assert fetch_feed(server.url("/raw")).body == FEED
+    assert server.requests[0].headers["accept-encoding"] == "gzip, deflate"
+
+
+def test_an_encoding_evertide_does_not_decode_is_refused(server: LoopbackServer) -> None:
+    server.route("/br", Reply(body=b"\x8b\x02\x80", headers={**RSS, "Content-Encoding": "br"}))
+    with pytest.raises(FeedError, match="encoded as br"):
+        fetch_feed(server.url("/br"))
+
+
+def resolving(table: dict[str, str]) -> Any:
+    """An injected resolver (socket.getaddrinfo's shape) that answers from ``table``."""
+
+    def resolve(host: str, port: int | None) -> list[tuple[Any, ...]]:
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (table[host], port or 0))]
+
+    return resolve
+
+
+# "localhost" connects to this test's server, but the injected resolver makes the configured URL look public.
+LOOKS_PUBLIC = resolving({"localhost": "93.184.216.34", "intranet.test": "10.0.0.7"})
+
+
+@pytest.mark.parametrize(
+    ("target", "named"),
+    [
+        ("http://127.0.0.2:{port}/feed", "127.0.0.2, a loopback address"),
+        ("http://[::1]:{port}/feed", "::1, a loopback address"),
+        ("http://[::ffff:127.0.0.1]:{port}/feed", "a loopback address"),
+        ("http://169.254.169.254/latest/meta-data/", "169.254.169.254, a link-local address"),
+        ("http://intranet.test:{port}/feed", "10.0.0.7, a private address"),
+    ],
+)
+def test_a_public_feed_redirecting_to_an_internal_address_is_refused(
+    server: LoopbackServer, target: str, named: str
+) -> None:
+    with LoopbackServer(host="127.0.0.2") as inside:
+        inside.route("/feed", Reply(body=FEED, headers=RSS))
+        location = target.format(port=inside.port)
+        server.route("/old", Reply(302, headers={"Location": location}))
+        configured = f"http://localhost:{server.port}/old"
+        with pytest.raises(FeedError, match="refused the redirect") as raised:
+            fetch_feed(configured, resolve=LOOKS_PUBLIC)
+    assert raised.value.feed == configured
+    assert location in str(raised.value) and named in str(raised.value)
+    assert inside.requests == [] and len(server.requests) == 1
+
+
+def test_a_feed_configured_on_loopback_may_redirect_to_loopback(server: LoopbackServer) -> None:
+    with LoopbackServer(host="127.0.0.2") as inside:
+        inside.route("/feed", Reply(body=FEED, headers=RSS))
+        server.route("/old", Reply(302, headers={"Location": inside.url("/feed")}))
+        result = fetch_feed(server.url("/old"), resolve=LOOKS_PUBLIC)
+    assert result.body == FEED and result.url == inside.url("/feed")
+
+
+def test_a_public_feed_may_redirect_to_a_public_name(server: LoopbackServer) -> None:
+    """The same public-looking name on both ends: followed (the resolver judges, the system connects)."""
+    server.route("/old", Reply(301, headers={"Location": "/feed"}))
+    server.route("/feed", Reply(body=FEED, headers=RSS))
+    result = fetch_feed(f"http://localhost:{server.port}/old", resolve=LOOKS_PUBLIC)
+    assert result.body == FEED and result.url == f"http://localhost:{server.port}/feed"
