@@ -4,11 +4,11 @@ A publisher turns an :class:`OutgoingPost` into a :class:`Published` or raises o
 :mod:`scheduler.publishers.errors`. It never retries by itself, never sleeps on a rate limit and never
 reads the queue: the daemon decides what an error means for the entry.
 
-Exactly-once rests on ``idempotency_key``, which is stable for a queue entry across retries and restarts.
-Each platform uses it as well as it can: Mastodon's ``Idempotency-Key`` header, a Bluesky record key
-derived from it, the webhook's ``Idempotency-Key`` header, the file outbox's own scan. X has no such
-mechanism; its refusal of duplicate text (:class:`~scheduler.publishers.errors.DuplicateContent`) and
-:meth:`Publisher.find_published` stand in for it.
+Delivery rests on ``idempotency_key``, which is stable for a queue entry across retries and restarts.
+Each platform uses it as well as it can: Mastodon's ``Idempotency-Key`` header and a Bluesky record key
+derived from it (exactly once), the file outbox's own scan (exactly once), the webhook's ``webhook-id``
+(at-least-once: the receiver deduplicates on it). X has no such mechanism; its refusal of duplicate text
+(:class:`~scheduler.publishers.errors.DuplicateContent`) and :meth:`Publisher.find_published` stand in.
 """
 
 from dataclasses import dataclass
