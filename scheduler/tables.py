@@ -1,5 +1,6 @@
 """Every table of the scheduler, imported in one place so SQLModel.metadata knows them all."""
 
+from scheduler.daemon.tables import Daemon
 from scheduler.queue.tables import Hold, Publication, QueueEntry
 
-__all__ = ["Hold", "Publication", "QueueEntry"]
+__all__ = ["Daemon", "Hold", "Publication", "QueueEntry"]
