@@ -5,6 +5,7 @@ outbox is a real file. Nothing of evertide's own is mocked: the clock is simply 
 """
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -397,3 +398,26 @@ def test_a_long_backlog_after_downtime_is_missed_in_one_pass_and_the_fresh_entry
     outcomes = run(sqlite_engine, config, Clock(T0))
     assert [o for _, _, o in outcomes].count("missed") == len(stale)
     assert ("outbox", fresh.id, "published") in outcomes
+
+
+def test_a_platform_that_drips_its_answer_costs_one_call_deadline_then_the_entry_waits_for_a_retry(
+    sqlite_engine: Engine, tmp_path: Path, hook: WebhookSink, x_api: XApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found: a receiver that sent one byte every 5 s held the publishing thread for 3 min 20 s (httpx and
+    requests time out per read, not per call). Every platform call now has a total deadline, per channel."""
+    monkeypatch.setenv("EVT_HOOK_SECRET", "hook-secret")
+    monkeypatch.setenv("EVT_X_BEARER", "x-bearer")
+    text = CONFIG.format(hook=hook.url, x=x_api.base_url).replace(
+        'secret: "${EVT_HOOK_SECRET}"}', 'secret: "${EVT_HOOK_SECRET}", timeout: 1s}'
+    )
+    config = config_in(tmp_path, text)
+    [item] = add_items(sqlite_engine, 1)
+    entry = queue(sqlite_engine, item, T0, channel="hook")
+    hook.script("POST", "/hooks/evertide", Reply(201, {"id": "late"}, drip=0.2))
+    started = time.monotonic()
+    [(channel, entry_id, outcome)] = run(sqlite_engine, config, Clock(T0))
+    assert time.monotonic() - started < 3
+    assert (channel, entry_id, outcome) == ("hook", entry.id, "retry")
+    with transaction(sqlite_engine) as session:
+        waiting = get_entry(session, entry.id or 0)
+    assert waiting.state == "planned" and "no answer within 1s" in (waiting.last_error or "")

@@ -12,11 +12,12 @@ Secrets are ``${VAR}`` references (:class:`~scheduler.config.values.Secret`); ev
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from scheduler.config.values import Secret, SecretRef, Text, TextRef
+from scheduler.config.values import Duration, Secret, SecretRef, Text, TextRef
 
 ChannelKind = Literal["x", "mastodon", "bluesky", "webhook", "file"]
 
@@ -47,6 +48,14 @@ class _Channel(Section):
     audience: str | None = None
     daily_cap: int | None = Field(default=None, gt=0)
     monthly_cap: int | None = Field(default=None, gt=0)
+    timeout: Duration = timedelta(seconds=30)  # one platform call, whole: connect, send and read together
+
+    @field_validator("timeout")
+    @classmethod
+    def _positive_timeout(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("timeout must be longer than 0s")
+        return value
 
     extra: ClassVar[Extra | None] = None
 

@@ -106,6 +106,7 @@ class Config(Section):
     display_timezone: ZoneName = "UTC"
     grace: Duration = timedelta(minutes=15)
     horizon: Duration = timedelta(days=14)
+    workers: int = Field(default=8, ge=1, le=256)  # channels the daemon publishes to at the same time
     secrets_file: str | None = None
     feeds: tuple[FeedConfig, ...] = ()
     channels: dict[str, ChannelConfig] = Field(default_factory=dict)

@@ -12,6 +12,7 @@ platform first, so the post exists once.
 """
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +28,7 @@ from content_library.store import mark_needs_variant
 from scheduler.config import Config
 from scheduler.dispatch.claims import LEASE, Skipped, due_by_channel, expired_claims
 from scheduler.dispatch.retry import CountAsPublished, Fail, HoldChannel, Miss, RetryLater, TryNextVariant, decide
+from scheduler.planning.slots import format_duration
 from scheduler.publishers.base import OutgoingPost, Published, Publisher
 from scheduler.publishers.errors import CannotTell, PublishError, Unavailable
 from scheduler.queue import states
@@ -71,6 +73,15 @@ class Dispatcher:
         for publisher in self._built.values():
             publisher.close()
         self._built.clear()
+
+    def _abandon(self, channel: str) -> None:
+        """Drop the channel's publisher after an overdue call; closing it ends the call's connection."""
+        publisher = self._built.pop(channel, None)
+        if publisher is not None:
+            try:
+                publisher.close()
+            except Exception:  # closing under a request in flight: whatever the client says, it is gone
+                log.debug("closing the %s publisher after an overdue call failed", channel, exc_info=True)
 
     # -- the two ways in ------------------------------------------------------------------------------------
 
@@ -139,10 +150,20 @@ class Dispatcher:
         return self._record_published(entry, published, now)
 
     def _call(self, channel: str, action: Callable[[], T]) -> T:
-        """Run a publisher call; an unexpected exception (a bug, a library surprise) is treated as an outage
-        of that channel, named by its type only, since its message might hold a secret."""
+        """Run a publisher call within the channel's ``timeout``, whole (HTTP clients time out per read, so a
+        receiver dripping one byte at a time would hold a call for ever). Past the deadline the call is
+        abandoned as an outage that may have reached the platform, and the channel's publisher is closed, which
+        cuts the abandoned request's connection; the next attempt builds a new one. An unexpected exception
+        (a bug, a library surprise) is an outage of that channel too, named by its type only, since its
+        message might hold a secret."""
+        settings = self._config.channels.get(channel)
+        deadline = settings.timeout.total_seconds() if settings is not None else None
         try:
-            return action()
+            return _within(deadline, action, name=f"evertide-call-{channel}")
+        except _Overdue:
+            self._abandon(channel)
+            shown = format_duration(deadline or 0)
+            raise Unavailable(channel, f"no answer within {shown} (the whole call, timeout: {shown})") from None
         except PublishError:
             raise
         except EvertideError as error:  # e.g. a credential variable that is not set
@@ -296,6 +317,35 @@ class Dispatcher:
             idempotency_key=entry.key,
             first_attempt_at=entry.at,
         )
+
+
+class _Overdue(Exception):
+    """A call that did not finish within its deadline."""
+
+
+def _within(deadline: float | None, action: Callable[[], T], *, name: str) -> T:
+    """``action()`` on a thread of its own, waited for at most ``deadline`` seconds (None: no limit). A
+    daemon thread: an abandoned call never keeps the process from exiting."""
+    if deadline is None:
+        return action()
+    outcome: list[tuple[bool, object]] = []
+    finished = threading.Event()
+
+    def run() -> None:
+        try:
+            outcome.append((True, action()))
+        except BaseException as error:  # handed to the caller, who decides what it means
+            outcome.append((False, error))
+        finally:
+            finished.set()
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    if not finished.wait(deadline):
+        raise _Overdue
+    succeeded, value = outcome[0]
+    if not succeeded:
+        raise value  # type: ignore[misc]
+    return value  # type: ignore[return-value]
 
 
 def _lost(entry: QueueEntry) -> Event:

@@ -38,6 +38,7 @@ class Reply:
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    drip: float = 0.0  # > 0: announce a large body, then send one byte every `drip` seconds until stopped
 
     def encoded(self) -> bytes:
         if self.body is None:
@@ -190,6 +191,16 @@ def _handler_for(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
             }
             for name, value in headers.items():
                 self.send_header(name, value)
+            if reply.drip:  # a receiver that answers one byte at a time, for ever: per-read timeouts never fire
+                self.send_header("Content-Length", str(10**9))
+                self.end_headers()
+                while not emulator._stopping.wait(reply.drip):
+                    try:
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
+                    except OSError:
+                        return
+                return
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
