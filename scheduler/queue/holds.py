@@ -4,6 +4,11 @@ A hold keeps every entry: paused entries are neither published nor lost. When a 
 passed by more than ``grace`` become *missed* (the daemon's missed-post policy) rather than going out in a burst.
 People make holds with ``queue pause``; the daemon makes them for rate limits (ending at the platform's reset
 instant) and for authentication errors (until a person resumes the channel).
+
+A hold has no column saying who made it: a person's hold carries :data:`PAUSED_BY_PERSON` as its reason (the
+default of :func:`pause`, which ``queue pause`` keeps) and the daemon always gives its own reason, so
+:func:`made_by_person` tells them apart (``evertide status`` shows ``paused`` against ``held``). Code that
+pauses for a person must keep the default reason.
 """
 
 from datetime import datetime
@@ -17,6 +22,7 @@ from scheduler.queue.outcomes import mark_missed_entries
 from scheduler.queue.tables import Hold, HoldScope
 
 SCOPES = tuple(HoldScope)
+PAUSED_BY_PERSON = "paused by a person"
 
 
 def _known(config: Config, scope: HoldScope | str, name: str) -> HoldScope:
@@ -37,7 +43,7 @@ def pause(
     *,
     now: datetime,
     until: datetime | None = None,
-    reason: str = "paused by a person",
+    reason: str = PAUSED_BY_PERSON,
 ) -> Hold:
     """Hold ``scope`` ``name`` until ``until`` (or until resumed); a second pause replaces the first."""
     scope = _known(config, scope, name)
@@ -65,6 +71,11 @@ def active_holds(session: Session, *, now: datetime) -> list[Hold]:
     """Holds in force at ``now`` (a hold whose ``until`` has passed no longer counts)."""
     holds = session.exec(select(Hold).order_by(col(Hold.scope), col(Hold.name))).all()
     return [h for h in holds if h.until is None or h.until > now]
+
+
+def made_by_person(hold: Hold) -> bool:
+    """A hold a person made with ``queue pause`` (not one the daemon made for a rate limit or a refusal)."""
+    return hold.reason == PAUSED_BY_PERSON
 
 
 def is_held(holds: list[Hold], channel: str, campaign: str | None) -> Hold | None:
