@@ -216,9 +216,9 @@ class ChannelTiming:
             index = self._segment_of(post.zone)
             if post.campaign not in shares or index is None:
                 continue
+            day = window_date(self.segments[index], post.at)
             if lookback <= post.at < self.end:
                 shares[post.campaign].add(index)
-            day = window_date(self.segments[index], post.at)
             used[(post.campaign, day)] += 1
             used_inside[(post.campaign, day)] += self.start <= post.at < self.end
         days = sorted({day for s in self.segments for day in local_dates(s.zone, self.start, self.end)})
@@ -236,11 +236,12 @@ class ChannelTiming:
                 wanted = min(due - used_inside[(name, day)], campaign.posts_per_day - used[(name, day)])
                 if wanted > 0:
                     # A date the horizon cuts gives its posts to the segments whose windows it still holds
-                    # (by weight and by how much of their windows is left), outside the running shares:
-                    # those stay exact over the whole days, where every segment has its full windows.
-                    whole = all(fraction in (None, 1.0) for fraction in self._inside_fractions(day))
-                    apportioner = shares[name] if whole else self._edge_shares(day)
-                    self._place_day(name, campaign, day, apportioner, wanted)
+                    # (by weight and by how much of their windows is left). They count in the running shares
+                    # like any post, so a refill that finds them queued plans the later days the same way.
+                    if self._cut(day):
+                        self._place_day(name, campaign, day, self._edge_shares(day), wanted, also=shares[name])
+                    else:
+                        self._place_day(name, campaign, day, shares[name], wanted)
 
     def _inside_fractions(self, day: date) -> list[float | None]:
         """Per segment, the part of its windows on ``day`` that lies inside the horizon (None: no window)."""
@@ -251,6 +252,11 @@ class ChannelTiming:
             room = clip(windows, self.start, self.end)
             fractions.append(sum(high - low for low, high in room) / length if length else None)
         return fractions
+
+    def _cut(self, day: date) -> bool:
+        """Whether the horizon cuts ``day``: some of its windows inside, some not."""
+        fractions = {fraction for fraction in self._inside_fractions(day) if fraction is not None}
+        return not (fractions <= {1.0} or fractions <= {0.0})
 
     def _inside_share(self, day: date) -> float:
         """How much of ``day``'s audience time lies inside the horizon, each segment counted by its weight:
@@ -266,7 +272,18 @@ class ChannelTiming:
         fractions = self._inside_fractions(day)
         return Apportioner([s.weight * (f or 0.0) for s, f in zip(self.segments, fractions, strict=True)])
 
-    def _place_day(self, name: str, campaign: CampaignConfig, day: date, shares: Apportioner, wanted: int) -> None:
+    def _place_day(
+        self,
+        name: str,
+        campaign: CampaignConfig,
+        day: date,
+        shares: Apportioner,
+        wanted: int,
+        *,
+        also: Apportioner | None = None,
+    ) -> None:
+        """``wanted`` posts of ``name`` on ``day``, in the segments ``shares`` makes due; each post placed is
+        counted in ``shares`` and in ``also`` (the running shares, when ``shares`` is a cut date's own)."""
         windows = [segment_intervals(segment, day) for segment in self.segments]
         room = [clip(w, self.start, self.end) for w in windows]
         turns = shares.preview(wanted)
@@ -278,16 +295,18 @@ class ChannelTiming:
         missing = 0
         for index in turns:
             if placed[index]:
-                self._commit(name, index, day, placed[index].pop(), shares)
+                self._commit(name, index, day, placed[index].pop(), shares, also)
             else:
                 short.add(index)
                 missing += 1
         if short:
             cut = {index for index in short if room[index] != windows[index]}  # the horizon took its room
-            self._fill_elsewhere(name, campaign, day, shares, room, cut, short, wanted, missing)
+            self._fill_elsewhere(name, campaign, day, shares, also, room, cut, short, wanted, missing)
 
-    def _commit(self, name: str, index: int, day: date, at: int, shares: Apportioner) -> None:
+    def _commit(self, name: str, index: int, day: date, at: int, shares: Apportioner, also: Apportioner | None) -> None:
         shares.add(index)
+        if also is not None:
+            also.add(index)
         self.slots.append(Slot(at, self.channel, name, self.segments[index].zone, day))
 
     def _fill_elsewhere(
@@ -296,6 +315,7 @@ class ChannelTiming:
         campaign: CampaignConfig,
         day: date,
         shares: Apportioner,
+        also: Apportioner | None,
         room: list[tuple[Interval, ...]],
         cut: set[int],
         short: set[int],
@@ -311,7 +331,7 @@ class ChannelTiming:
                     continue
                 got = self._place_segment(name, campaign, index, day, room[index], 1, turn=shares.counts[index])
                 if got:
-                    self._commit(name, index, day, got[0], shares)
+                    self._commit(name, index, day, got[0], shares, also)
                     moved_to.add(self.segments[index].zone)
                     missing -= 1
                     break
