@@ -49,6 +49,7 @@ _URL = regex.compile(
     rf"(?:[/?#](?:{_URL_BODY}*{_URL_END})?)?"
 )
 _GRAPHEME = regex.compile(r"\X")
+_LINE_ENDING = regex.compile(r"\r\n|\r")
 
 
 def grapheme_count(text: str) -> int:
@@ -83,6 +84,7 @@ def _x_length(text: str) -> int:
     """X's weighted length. An ASCII text needs none of the port's emoji search (nearly all of its cost: no
     emoji sequence is ASCII), and every ASCII character weighs 1 and is valid: only its links count 23."""
     if text.isascii():
+        text = _LINE_ENDING.sub("\n", text)  # X counts a CRLF as one line break, as the port does
         links = extract_urls_with_indices(text)
         return len(text) + sum(URL_LENGTH - (found["indices"][1] - found["indices"][0]) for found in links)
     return int(parse_tweet(text, _X_RULES).weightedLength)

@@ -191,3 +191,17 @@ def test_queue_edit_with_the_editor_starts_from_the_current_text(cli: Cli, db: E
     finally:
         del os.environ["EDITOR"]
     assert f"now reads: Guide {item} https://help.example.com/guide-{item}\nand more" in result.output
+
+
+def test_queue_edit_with_the_editor_needs_nothing_beyond_evertide_s_own_dependencies(cli: Cli, db: Engine) -> None:
+    """Found: --editor crashed with "No module named 'click'" on an install made the README's way (click came
+    only with the test extra)."""
+    from tests.config_helpers import run_without
+
+    [item] = add_items(db, 1)
+    entry = queue(db, item, T0 + timedelta(days=400))
+    script = "import os\nos.environ['EDITOR'] = 'true'\nfrom scheduler.cli.app import main\nmain()\n"
+    sys_argv = ["--config", str(cli.config), "queue", "edit", str(entry.id), "--editor"]
+    result = run_without("click", "sys.argv = ['evertide', *sys.argv[1:]]\n" + script, *sys_argv)
+    assert result.returncode == 0, result.stderr
+    assert f"Entry {entry.id} unchanged" in result.stdout

@@ -351,3 +351,58 @@ def test_edit_text_refuses_words_that_do_not_fit_the_platform_and_changes_nothin
         assert get_entry(session, entry.id or 0).text == entry.text
         edited = edits.edit_text(session, config, entry.id or 0, "Short and sweet https://e.org/1", now=T0)
     assert (edited.text, edited.pinned, edited.origin) == ("Short and sweet https://e.org/1", True, "person")
+
+
+def test_a_shuffle_survives_the_next_refill(sqlite_engine: Engine, config: Config) -> None:
+    """Found: a shuffle left its entries unpinned, so the daemon's hourly refill put the old items back."""
+    from scheduler.queue.fill import fill
+
+    add_items(sqlite_engine, 20)
+    with transaction(sqlite_engine) as session:
+        fill(session, config, now=T0, days=6)
+    with transaction(sqlite_engine) as session:
+        changed = edits.shuffle(session, config, now=T0, seed=5)
+        shuffled = {e.id: (e.at, e.item_id) for e in list_entries(session, now=T0) if e.pinned}
+    assert len(shuffled) == changed > 0
+    with transaction(sqlite_engine) as session:
+        fill(session, config, now=T0, days=6)
+        after = {e.id: (e.at, e.item_id) for e in list_entries(session, now=T0)}
+    assert {entry_id: after.get(entry_id) for entry_id in shuffled} == shuffled
+
+
+def test_a_manual_insert_takes_the_campaign_that_would_post_the_item(sqlite_engine: Engine, tmp_path: Path) -> None:
+    """Found: `queue insert` tagged a tip with the first campaign on the channel (its UTM and hashtags)."""
+    from content_library.store import add_item
+
+    text = X_CONFIG.replace("    templates:", "    categories: [guide]\n    templates:") + (
+        "  tips:\n    channels: [outbox]\n    categories: [tip]\n    posts_per_day: 1\n"
+    )
+    config = config_in(tmp_path, text)
+    with transaction(sqlite_engine) as session:
+        tip = add_item(session, {"title": "A tip", "category": "tip"}, now=T0).id or 0
+        entry = edits.insert(session, config, tip, "outbox", T0 + timedelta(hours=3), now=T0)
+    assert entry.campaign == "tips"
+
+
+def test_shuffle_of_an_unknown_channel_or_campaign_is_refused_with_the_known_names(
+    sqlite_engine: Engine, config: Config
+) -> None:
+    with pytest.raises(EditRefused, match=r'no channel "nosuch".*'), transaction(sqlite_engine) as session:
+        edits.shuffle(session, config, now=T0, seed=1, channel="nosuch")
+    with pytest.raises(EditRefused, match=r"Known campaigns: help"), transaction(sqlite_engine) as session:
+        try:
+            edits.shuffle(session, config, now=T0, seed=1, campaign="nosuch")
+        except EditRefused as refused:
+            raise EditRefused(refused.hint) from None
+
+
+@pytest.mark.parametrize("text", ["hello \x1b[31mRED\x1b[0m", "title \x1b]0;pwned\x07", "a\x01b", "\u202etxet"])
+def test_edit_text_refuses_control_and_direction_characters(sqlite_engine: Engine, config: Config, text: str) -> None:
+    """Found: `queue edit` stored escape sequences as given; `queue show` then let them drive the terminal."""
+    [item] = add_items(sqlite_engine, 1)
+    entry = queue(sqlite_engine, item, T0 + timedelta(days=1))
+    with pytest.raises(EditRefused, match="control or direction characters"), transaction(sqlite_engine) as session:
+        edits.edit_text(session, config, entry.id or 0, text, now=T0)
+    with transaction(sqlite_engine) as session:
+        kept = edits.edit_text(session, config, entry.id or 0, "two\nlines\tand a tab", now=T0)
+    assert kept.text == "two\nlines\tand a tab"

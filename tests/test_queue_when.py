@@ -74,3 +74,10 @@ def test_nonsense_is_refused_with_the_forms_that_work() -> None:
     with pytest.raises(BadTime) as caught:
         parse_when("next blue moon", zone_name=NY, now=datetime(2026, 1, 1, tzinfo=UTC))
     assert "tomorrow 09:30" in caught.value.hint
+
+
+@pytest.mark.parametrize("text", ["25:61", "mon 24:00", "tomorrow 9:99", "9999-12-31T23:59Z", "+99999999d", "+4000d"])
+def test_impossible_or_absurd_times_are_a_clear_refusal_not_a_traceback(text: str) -> None:
+    """Found: 25:61 and mon 24:00 raised a bare ValueError, 9999-12-31T23:59Z and +99999999d an OverflowError."""
+    with pytest.raises(BadTime):
+        parse_when(text, zone_name="Europe/London", now=datetime(2026, 12, 1, 12, tzinfo=UTC))

@@ -3,7 +3,7 @@
 import string
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from content_library.text_length import CHANNEL_LIMITS, fits, link_spans, post_length
@@ -135,6 +135,7 @@ def test_every_emoji_sequence_counts_two_on_x_and_one_elsewhere(emoji: list[str]
         max_size=12,
     ).map("".join)
 )
+@example("a\r\nb\rc")  # X counts a CRLF once
 def test_the_ascii_fast_path_counts_exactly_what_the_port_counts(text: str) -> None:
     from content_library.twitter_text_port import parse_tweet, twitter_text_configs
 

@@ -222,11 +222,11 @@ def edit(
     if editor:
         with transaction(engine) as session:
             current = get_entry(session, entry_id).text
-        import click
+        from scheduler.cli.editor import edit_text as in_editor
 
-        text = click.edit(current + "\n", require_save=True)
+        text = in_editor(current + "\n")
         if text is None:
-            say(f"Entry {entry_id} unchanged (the editor was closed without saving).")
+            say(f"Entry {entry_id} unchanged (the text was left as it was).")
             return
     with transaction(engine) as session:
         entry = edit_text(session, config, entry_id, text or "", now=now())

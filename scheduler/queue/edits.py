@@ -6,14 +6,17 @@ half-applying. A person's *time* wins over the audience windows; the spacing rul
 caps) are enforced unless ``force``.
 """
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from content_library.snapshot import ItemSnapshot, snapshot_of
 from content_library.store import get_item
 from scheduler.config import Config
+from scheduler.planning.eligibility import campaign_filters
 from scheduler.planning.slots import local_dates, segment_intervals, to_datetime, to_seconds
 from scheduler.queue import states
 from scheduler.queue.entries import active_entries, get_entry, insert_entry
@@ -104,6 +107,12 @@ def edit_text(session: Session, config: Config, entry_id: int, text: str, *, now
     text = text.strip()
     if not text:
         raise EditRefused(f"the new text of entry {entry_id} is empty", hint="Give the words to post with --text.")
+    hidden = sorted({f"U+{ord(c):04X}" for c in text if _invisible(c)})
+    if hidden:
+        raise EditRefused(
+            f"the new text of entry {entry_id} holds control or direction characters ({', '.join(hidden)})",
+            hint="Type the words again without them; line breaks and tabs are fine.",
+        )
     if entry.channel not in config.channels:
         _known_channel(config, entry.channel)
     kind = config.channels[entry.channel].kind
@@ -115,6 +124,16 @@ def edit_text(session: Session, config: Config, entry_id: int, text: str, *, now
             hint="Shorten it (every link counts 23 on x and mastodon), then try again.",
         )
     return states.edit(session, entry, now=now, text=text, variant_id=None, pinned=True, origin=Origin.PERSON.value)
+
+
+def _invisible(character: str) -> bool:
+    """A control character (other than line break and tab) or a bidi override: it changes what a reader
+    sees (or what the terminal does) without being seen itself, and no platform wants it in a post."""
+    return (
+        (unicodedata.category(character) == "Cc" and character not in "\n\t")
+        or "\u202a" <= character <= "\u202e"
+        or "\u2066" <= character <= "\u2069"
+    )
 
 
 def skip(session: Session, entry_id: int, *, now: datetime) -> QueueEntry:
@@ -146,10 +165,10 @@ def insert(
 ) -> QueueEntry:
     """A manual post of a library item, pinned at ``at``."""
     _known_channel(config, channel)
-    get_item(session, item_id)
+    item = snapshot_of(get_item(session, item_id), [])
     if zone is not None:
         zone_of(zone)  # refuse an unknown name before it is stored on the entry
-    campaign = campaign or _campaign_of(config, channel)
+    campaign = campaign or _campaign_of(config, channel, item)
     rules = RuleBook.from_config(config)
     candidate = Post(to_seconds(at), rules.spacing(channel, campaign), item_id)
     _refuse_if(
@@ -171,9 +190,15 @@ def insert(
     return insert_entry(session, fields, now=now)
 
 
-def _campaign_of(config: Config, channel: str) -> str | None:
-    """The first campaign (in config order) that posts to ``channel``: its templates and rules apply."""
-    return next((name for name, c in config.campaigns.items() if channel in c.channels), None)
+def _campaign_of(config: Config, channel: str, item: ItemSnapshot | None = None) -> str | None:
+    """The first campaign (in config order) that posts to ``channel`` and would pick ``item`` (its category,
+    kind and tags), else the first that posts to ``channel``: its templates and rules apply."""
+    posting = [name for name, c in config.campaigns.items() if channel in c.channels]
+    if item is not None:
+        for name in posting:
+            if any(pool.accepts(item) for pool in campaign_filters(config.campaigns[name]).values()):
+                return name
+    return posting[0] if posting else None
 
 
 @dataclass(frozen=True)
@@ -188,7 +213,7 @@ def next_free_instant(session: Session, config: Config, channel: str, item_id: i
     """The first whole minute from ``now`` on, inside a window of the channel's audience and within
     :data:`NEXT_SEARCH`, where a post of ``item_id`` keeps every rule: one read of the channel's timeline."""
     _known_channel(config, channel)
-    campaign = _campaign_of(config, channel)
+    campaign = _campaign_of(config, channel, snapshot_of(get_item(session, item_id), []))
     rules = RuleBook.from_config(config)
     start, end = to_seconds(now), to_seconds(now + NEXT_SEARCH)
     span = reach(rules, channel, campaign)
@@ -239,8 +264,14 @@ def shuffle(
 ) -> int:
     """Re-draw which item goes in which unpinned planned entry (the times stay), keeping every rule: a search
     for an assignment, seeded so the same seed gives the same queue. An item only moves between entries of
-    the same channel and campaign (so it stays in a pool that may post it). Returns how many entries changed;
+    the same channel and campaign (so it stays in a pool that may post it). The entries it changes become
+    pinned, like any edit of a person's, so the next refill keeps the shuffle. Returns how many changed;
     refuses, naming the rule, when no assignment exists."""
+    if channel is not None:
+        _known_channel(config, channel)
+    if campaign is not None and campaign not in config.campaigns:
+        known = ", ".join(sorted(config.campaigns)) or "none"
+        raise EditRefused(f'there is no campaign "{campaign}" in {config.path}', hint=f"Known campaigns: {known}.")
     entries = [
         e
         for e in active_entries(session, channel=channel)
@@ -268,7 +299,7 @@ def shuffle(
     changed = 0
     for entry, item_id in zip(entries, chosen, strict=True):
         if item_id != entry.item_id:
-            _give_item(session, config, entry, item_id, now=now, pinned=False)
+            _give_item(session, config, entry, item_id, now=now, pinned=True)
             changed += 1
     return changed
 

@@ -28,7 +28,9 @@ def new_key() -> str:
 def get_entry(session: Session, entry_id: int) -> QueueEntry:
     entry = session.get(QueueEntry, entry_id)
     if entry is None:
-        raise ItemNotFound("queue entry", entry_id)
+        missing = ItemNotFound("queue entry", entry_id)
+        missing.hint = "See the entries with `evertide queue list --state all`."
+        raise missing
     return entry
 
 

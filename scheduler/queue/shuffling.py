@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from scheduler.rules import Post, Rule, Timeline
+from scheduler.rules.timeline import repeat_kept
 
 SEARCH_BUDGET = 200_000  # dealing steps before the search gives up (far beyond any queue a person shuffles)
 SWAPS_PER_ENTRY = 20  # swaps tried per entry in the random walk: enough to forget the starting deal
@@ -83,10 +84,7 @@ class _Deal:
 
     def _fits(self, index: int, item: int) -> bool:
         entry = self.entries[index]
-        return all(
-            abs(entry.post.at - other.at) >= max(entry.post.spacing.repeat_after, other.spacing.repeat_after)
-            for other in self.placed.get((entry.channel, item), ())
-        )
+        return all(repeat_kept(entry.post, other) for other in self.placed.get((entry.channel, item), ()))
 
     def _choices(self, index: int) -> list[int]:
         """The items entry ``index`` may take now, those with the most copies left to deal first (they are

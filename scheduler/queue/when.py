@@ -27,8 +27,22 @@ def local_to_utc(day: date, at: time, zone_name: str) -> datetime:
     return instant
 
 
+FURTHEST = timedelta(days=3660)  # ten years: further than anyone plans a post, nearer than datetime's end
+
+
 def parse_when(text: str, *, zone_name: str, now: datetime) -> datetime:
-    """``text`` as an aware UTC instant; naive forms are wall times in ``zone_name``."""
+    """``text`` as an aware UTC instant; naive forms are wall times in ``zone_name``. More than ten years
+    from now either way is refused (it is a typo, and datetime arithmetic near year 9999 overflows)."""
+    try:
+        instant = _parse(text, zone_name, now)
+    except OverflowError:
+        instant = None
+    if instant is None or abs(instant - now) > FURTHEST:
+        raise BadTime(f'"{text.strip()}" is more than ten years from now')
+    return instant
+
+
+def _parse(text: str, zone_name: str, now: datetime) -> datetime:
     raw = text.strip()
     if raw.startswith("+"):
         try:
@@ -48,7 +62,10 @@ def _relative(raw: str, zone_name: str, now: datetime) -> datetime:
     match = re.fullmatch(r"(?:(\w+)\s+)?(\d{1,2}:\d{2})", raw.lower())
     if not match:
         raise BadTime(f'"{raw}" is not a time evertide understands')
-    word, clock = match[1], parse_clock(match[2])
+    try:
+        word, clock = match[1], parse_clock(match[2])
+    except ValueError as error:  # 25:61, 24:00
+        raise BadTime(f'"{raw}": {error}') from None
     today = now.astimezone(zone(zone_name)).date()
     if word in (None, "today"):
         candidates = [today, today + timedelta(days=1)] if word is None else [today]

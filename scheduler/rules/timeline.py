@@ -190,6 +190,11 @@ class Timeline:
         return None
 
 
+def repeat_kept(first: Post, second: Post) -> bool:
+    """Whether two posts of one item keep repeat_after: at least the wider of their two apart."""
+    return abs(first.at - second.at) >= max(first.spacing.repeat_after, second.spacing.repeat_after)
+
+
 def first_clear(blocks: Sequence[Interval], at: int) -> int:
     """The first instant at or after ``at`` outside every stretch of ``blocks`` (sorted by start)."""
     moved = True
