@@ -209,3 +209,18 @@ def test_loading_never_writes_to_the_environment(tmp_path: Path, monkeypatch: py
     assert toots.credentials.access_token.reveal() == "tok-Sekr1t"  # from the file
     assert toots.base_url.resolve() == "from-the-environment"  # the environment wins
     assert "tok-Sekr1t" not in repr(config)
+
+
+@pytest.mark.parametrize("url", ["notaurl", "ftp://hooks.example/x", "https://", "://?"])
+def test_a_webhook_url_that_cannot_be_posted_to_is_caught_where_it_is_known(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    """Found: `url: notaurl` (or ${HOOK_URL} set to it) passed config check, then every post was retried as an
+    outage ("could not reach ://?") until it was missed."""
+    written = write(tmp_path, f'channels:\n  hook: {{kind: webhook, url: "{url}"}}\n')
+    assert "channels.hook.url: the webhook url" in error_of(written)
+    monkeypatch.setenv("EVT_BAD_HOOK_URL", url)
+    config = load_config(write(tmp_path, 'channels:\n  hook: {kind: webhook, url: "${EVT_BAD_HOOK_URL}"}\n'))
+    with pytest.raises(ChannelMisconfigured, match=r"channels\.hook\.url \(\$\{EVT_BAD_HOOK_URL\}\)") as caught:
+        build_publisher("hook", config.channels["hook"])
+    assert url not in str(caught.value)  # the value a variable holds is never shown

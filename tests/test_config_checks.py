@@ -162,3 +162,29 @@ def test_config_check_without_mastodon_installed_fails_with_the_remedy(tmp_path:
         f"{path}:4: channels.toots.kind: mastodon support is not installed (no module mastodon); "
         "install it with pip install 'evertide[mastodon]'"
     ) in result.stdout + result.stderr
+
+
+def test_a_database_url_from_a_variable_is_filled_and_an_unset_one_never_becomes_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found: `database: ${DBURL}` was taken literally: `db upgrade` made a SQLite file named ${DBURL}, and two
+    hosts configured so would each have run their own queue."""
+    from scheduler.config import UnsetVariable
+
+    monkeypatch.delenv("EVT_TEST_DBURL", raising=False)
+    config = load_config(write(tmp_path, "database: ${EVT_TEST_DBURL}\n"))
+    with pytest.raises(UnsetVariable, match="EVT_TEST_DBURL is not set"):
+        config.database_url()
+    [finding] = check_environment(config)
+    assert str(finding).endswith(
+        "config.yaml:1: database: ${EVT_TEST_DBURL} is not set; no command can open the database"
+    )
+    monkeypatch.setenv("EVT_TEST_DBURL", "postgresql+psycopg://evertide:s3cret@127.0.0.1:5432/evertide")
+    assert config.database_url() == "postgresql+psycopg://evertide:s3cret@127.0.0.1:5432/evertide"
+    assert config.database_shown() == "${EVT_TEST_DBURL}"
+    assert check_environment(config) == []
+    cli = Cli(tmp_path, "database: ${EVT_TEST_DBURL}\n")
+    monkeypatch.delenv("EVT_TEST_DBURL")
+    result = cli("db", "upgrade", ok=False)
+    assert result.exit_code != 0 and "EVT_TEST_DBURL is not set" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.yaml"]

@@ -38,7 +38,7 @@ def init(
     from content_library.database import upgrade
 
     upgrade(open_database(config, check_schema=False))
-    say(f"Wrote {directory / 'config.yaml'} and created {config.database_url()}.")
+    say(f"Wrote {directory / 'config.yaml'} and created {config.database_shown()}.")
     say("Next: `evertide feeds poll` to fill the library, then `evertide plan`.")
 
 
@@ -60,7 +60,7 @@ def check(ctx: typer.Context, json: bool = typer.Option(False, "--json", help="M
     missing = sorted({ref.variable for _, ref in config.references() if config.variables.get(ref.variable) is None})
     summary = {
         "config": str(config.path),
-        "database": config.database_url(),
+        "database": config.database_shown(),
         "channels": sorted(config.channels),
         "audiences": sorted(config.audiences),
         "campaigns": sorted(config.campaigns),

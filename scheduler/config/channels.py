@@ -17,7 +17,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from scheduler.config.values import Duration, Secret, SecretRef, Text, TextRef
+from scheduler.config.values import Duration, Secret, SecretRef, Text, TextRef, web_url_problem
 
 ChannelKind = Literal["x", "mastodon", "bluesky", "webhook", "file"]
 
@@ -160,6 +160,15 @@ class WebhookChannel(_Channel):
     kind: Literal["webhook"] = "webhook"
     url: TextRef
     secret: SecretRef | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _web_url(cls, url: Text) -> Text:
+        """A URL written out is checked now; one made from ``${VAR}``s when the channel is built."""
+        problem = None if url.references else web_url_problem(url.written)
+        if problem:
+            raise ValueError(f"the webhook url {problem}")
+        return url
 
 
 class FileChannel(_Channel):

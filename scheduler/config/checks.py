@@ -39,7 +39,8 @@ def is_installed(module: str, find_spec: Finder = importlib.util.find_spec) -> b
 def check_environment(
     config: Config, *, find_spec: Finder = importlib.util.find_spec, environment: Mapping[str, str] | None = None
 ) -> list[Finding]:
-    """Findings per channel, in file order: its missing extra, then its unset variables. ``environment``
+    """Findings for the database URL's unset variables, then per channel, in file order: its missing extra,
+    then its unset variables. ``environment``
     stands in for ``os.environ`` (the secrets file's values still count)."""
     variables = Variables(config.variables.file_values, environment)
     findings: list[Finding] = []
@@ -49,6 +50,10 @@ def check_environment(
 
     by_channel: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     for keys, reference in config.references():
+        if keys[0] == "database":
+            if variables.get(reference.variable) is None:
+                add(keys, f"${{{reference.variable}}} is not set; no command can open the database", is_error=False)
+            continue
         by_channel.setdefault(keys[1], []).append((keys, reference.variable))
     for name, channel in config.channels.items():
         extra = channel.extra

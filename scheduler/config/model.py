@@ -26,6 +26,7 @@ from scheduler.config.source import Locator, read_yaml
 from scheduler.config.values import (
     WEEKDAYS,
     Duration,
+    Text,
     Variables,
     Weekdays,
     WeeklySlotSpec,
@@ -126,10 +127,21 @@ class Config(Section):
         return self._path.parent
 
     def database_url(self) -> str:
-        """``database:`` as a SQLAlchemy URL; a plain path is a SQLite file relative to the config file."""
-        if "://" in self.database:
+        """``database:`` as a SQLAlchemy URL; a plain path is a SQLite file relative to the config file.
+        ``${VAR}`` references are filled here (:class:`UnsetVariable` for one not set): a URL carries a
+        password, and an unfilled one must never quietly become a SQLite file named ``${DATABASE_URL}``."""
+        database = Text(self.database, self._variables).resolve()
+        if "://" in database:
+            return database
+        return f"sqlite:///{(self.base_dir / database).resolve()}"
+
+    def database_shown(self) -> str:
+        """The database as a person may see it: ``${VAR}`` references as written, a URL's password hidden."""
+        if Text(self.database).references:
             return self.database
-        return f"sqlite:///{(self.base_dir / self.database).resolve()}"
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.database_url()).render_as_string(hide_password=True)
 
     def resolve_path(self, value: str) -> Path:
         """A path written in the config, taken relative to the config file."""
@@ -147,9 +159,13 @@ class Config(Section):
         return self._variables
 
     def references(self) -> list[tuple[tuple[str, ...], Reference]]:
-        """Every ``${VAR}`` the channels use, with the key path of the setting (for `config check` and
-        `doctor`)."""
-        return [
+        """Every ``${VAR}`` the database URL and the channels use, with the key path of the setting (for
+        `config check` and `doctor`)."""
+        database = [
+            (("database",), Reference(("database",), variable, secret=True))
+            for variable in Text(self.database).references
+        ]
+        return database + [
             (("channels", name, *reference.keys), reference)
             for name, channel in self.channels.items()
             for reference in references(channel)

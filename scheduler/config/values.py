@@ -236,3 +236,19 @@ Weekdays = Annotated[tuple[str, ...], BeforeValidator(parse_weekdays)]
 WeeklySlotSpec = Annotated[WeeklySlot, BeforeValidator(parse_weekly_slot), PlainSerializer(_serialise)]
 SecretRef = Annotated[Secret, BeforeValidator(parse_secret), PlainSerializer(_serialise)]
 TextRef = Annotated[Text, BeforeValidator(parse_text), PlainSerializer(_serialise)]
+
+
+def web_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be posted to (not http(s), no host), or None. Says nothing of the URL itself, which
+    may carry a token."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return "is not a URL"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "must start with http:// or https://"
+    if not parts.hostname:
+        return "has no host"
+    return None

@@ -41,6 +41,7 @@ from typing import ClassVar
 import httpx
 
 from scheduler.config import WebhookChannel
+from scheduler.config.values import web_url_problem
 from scheduler.publishers.base import OutgoingPost, Published
 from scheduler.publishers.errors import (
     AuthFailed,
@@ -196,4 +197,8 @@ def _remote_id(response: httpx.Response) -> str | None:
 
 def build(channel_name: str, channel: WebhookChannel, *, timeout: float, base_dir: Path) -> WebhookPublisher:
     secret = channel.secret.reveal() if channel.secret is not None else None
-    return WebhookPublisher(channel_name, channel.url.resolve(), secret=secret, timeout=timeout)
+    url = channel.url.resolve()
+    problem = web_url_problem(url)
+    if problem:  # a url made from ${VAR}s: only now known; said without its value, which may hold a token
+        raise ChannelMisconfigured(channel_name, f"channels.{channel_name}.url ({channel.url}) {problem}")
+    return WebhookPublisher(channel_name, url, secret=secret, timeout=timeout)
