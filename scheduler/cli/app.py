@@ -19,6 +19,7 @@ from scheduler.cli import (
     plan_commands,
     queue_commands,
     run_commands,
+    status_commands,
 )
 from scheduler.cli.common import CliState
 
@@ -73,6 +74,7 @@ queue_commands.app.command("share-now")(run_commands.share_now)
 app.command("history")(queue_commands.history)
 app.command("run")(run_commands.run)
 app.command("doctor")(run_commands.doctor)
+app.command("status")(status_commands.status)
 
 
 def main() -> None:
