@@ -213,3 +213,52 @@ def test_a_paused_campaign_shows_in_the_text(cli: Cli, db: Engine) -> None:
         pause(session, load_config(cli.config), HoldScope.CAMPAIGN, "help", now=datetime.now(UTC))
     out = cli("status").stdout
     assert "campaign help" in out and "paused" in out
+
+
+# -- queue share-now without a daemon --------------------------------------------------------------------------
+
+
+def test_share_now_without_a_daemon_says_so_queues_nothing_and_suggests_direct_or_run(cli: Cli, db: Engine) -> None:
+    [item] = add_items(db, 1)
+    result = cli("queue", "share-now", str(item), "--channel", "quiet", ok=False)
+    assert result.exit_code == 1
+    assert "no evertide daemon is running" in result.output
+    assert f"evertide queue share-now {item} --channel quiet --direct" in result.output
+    assert "evertide run" in result.output
+    assert queued_items(db) == []
+
+
+def test_share_now_with_a_live_daemon_queues_for_it(cli: Cli, db: Engine) -> None:
+    """SQLite: the daemon's lock names the running daemon; PostgreSQL: a live daemon in the registry."""
+    from scheduler.daemon.lock import DaemonLock
+    from scheduler.daemon.runner import lock_path
+
+    [item] = add_items(db, 1)
+    lock_file = lock_path(load_config(cli.config))
+    lock = DaemonLock(lock_file) if lock_file else None
+    if lock:
+        lock.acquire(now=datetime.now(UTC))
+    else:
+        with transaction(db) as session:
+            register(session, worker="web-1:41", pid=41, host="web-1", now=datetime.now(UTC))
+    try:
+        out = cli("queue", "share-now", str(item), "--channel", "quiet").stdout
+    finally:
+        if lock:
+            lock.release()
+    assert "Queued entry" in out and "daemon" in out
+    assert queued_items(db) == [item]
+
+
+def test_share_now_on_postgresql_ignores_a_dead_daemon(tmp_path: Path, postgresql_url: str) -> None:
+    cli = Cli(tmp_path, CONFIG.format(url=postgresql_url))
+    engine = make_engine(postgresql_url)
+    upgrade(engine)
+    try:
+        [item] = add_items(engine, 1)
+        with transaction(engine) as session:
+            register(session, worker="web-2:7", pid=7, host="web-2", now=datetime.now(UTC) - timedelta(minutes=5))
+    finally:
+        engine.dispose()
+    result = cli("queue", "share-now", str(item), "--channel", "quiet", ok=False)
+    assert result.exit_code == 1 and "no evertide daemon is running" in result.output

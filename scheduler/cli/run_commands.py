@@ -2,12 +2,17 @@
 
 import os
 import socket
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from scheduler.cli.common import CliState, load, now, open_database
 from scheduler.cli.output import say
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from scheduler.config import Config
 
 
 def run(
@@ -38,32 +43,68 @@ def share_now(
     force: bool = typer.Option(False, "--force", help="Ignore min_gap, repeat_after and caps."),
 ) -> None:
     """Post an item as soon as possible: the running daemon picks it up within seconds; with --direct (and no
-    daemon running) this command publishes it itself.
+    daemon running) this command publishes it itself. Without --direct and with no daemon running, nothing
+    is queued: it says so.
 
     Example: evertide queue share-now 12 --channel outbox --direct
     """
-    from content_library.database import transaction
-    from scheduler.queue.edits import insert
-
     config = load(ctx)
     engine = open_database(config)
+    try:
+        _share_now(config, engine, item_id, channel, direct=direct, force=force)
+    finally:
+        engine.dispose()  # a server database's connection is closed, not left to the garbage collector
+
+
+def _share_now(config: "Config", engine: "Engine", item_id: int, channel: str, *, direct: bool, force: bool) -> None:
+    from content_library.database import transaction
+    from content_library.errors import EvertideError
+    from scheduler.queue.edits import insert
+
+    holder = _running_daemon(config, engine)
+    if holder is None and not direct:
+        raise EvertideError(
+            f"no evertide daemon is running on this database, so nothing would publish item {item_id} now;"
+            " nothing was queued",
+            hint=f"Publish it from here with `evertide queue share-now {item_id} --channel {channel} --direct`,"
+            f" or start the daemon (`evertide run`) and share it again; `evertide queue insert {item_id}"
+            f" --channel {channel} --next` leaves it for the next `evertide run --once`.",
+        )
     with transaction(engine) as session:
         entry = insert(session, config, item_id, channel, now(), now=now(), force=force)
     say(f"Queued entry {entry.id} for now on {channel}.")
-    if direct:
-        from scheduler.daemon.lock import running_daemon
-        from scheduler.daemon.runner import lock_path, run_daemon
+    if holder:
+        verb = "Not publishing from here: the" if direct else "The"
+        say(f"{verb} running daemon ({holder}) will publish it within seconds.")
+        return
+    from scheduler.daemon.runner import run_daemon
 
-        lock = lock_path(config)
-        holder = running_daemon(lock) if lock else None
-        if holder:
-            say(f"Not publishing from here: the running daemon ({holder}) will publish it within seconds.")
-            return
+    events: list[Any] = run_daemon(config, engine, once=True, worker=f"{socket.gethostname()}:{os.getpid()}:cli")
+    for event in events:
+        if event.entry_id == entry.id:
+            say(f"Entry {entry.id}: {event.outcome} {event.detail}".rstrip())
 
-        events: list[Any] = run_daemon(config, engine, once=True, worker=f"{socket.gethostname()}:{os.getpid()}:cli")
-        for event in events:
-            if event.entry_id == entry.id:
-                say(f"Entry {entry.id}: {event.outcome} {event.detail}".rstrip())
+
+def _running_daemon(config: "Config", engine: "Engine") -> str | None:
+    """Who runs the daemon on this database, or None. SQLite: the holder of the daemon's lock file (the
+    kernel drops it when the daemon dies). A server database: a live daemon of the registry (a heartbeat
+    less than a minute old)."""
+    from scheduler.daemon.lock import running_daemon
+    from scheduler.daemon.runner import lock_path
+
+    lock = lock_path(config)
+    if lock is not None:
+        return running_daemon(lock)
+    from content_library.database import transaction
+    from scheduler.daemon.registry import live_daemons
+
+    with transaction(engine) as session:
+        live = live_daemons(session, now=now())
+    if not live:
+        return None
+    first = live[0]
+    more = f", and {len(live) - 1} more" if len(live) > 1 else ""
+    return f"{first.id}: pid {first.pid} on {first.host}, since {first.started_at:%Y-%m-%d %H:%M:%SZ}{more}"
 
 
 def doctor(ctx: typer.Context) -> None:
