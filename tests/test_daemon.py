@@ -175,3 +175,36 @@ def _publications(engine: Engine) -> list:  # type: ignore[type-arg]
 
     with transaction(engine) as session:
         return list(session.exec(select(Publication)).all())
+
+
+def test_a_hanging_platform_delays_only_its_own_channel_and_sigterm_stays_bounded(tmp_path: Path) -> None:
+    """Found: one webhook receiver that dripped a byte every 5 s held the only publishing thread for minutes
+    (the file channel's posts went out 3 min late or were missed), and SIGTERM then took 62 s."""
+    from tests.emulators import Reply
+    from tests.emulators.webhook_sink import WebhookSink
+
+    with WebhookSink(secret=None) as hook:
+        hook.script("POST", "/hooks/evertide", *[Reply(201, {"id": "never"}, drip=0.5) for _ in range(50)])
+        (tmp_path / "config.yaml").write_text(CONFIG + f'  hook: {{kind: webhook, url: "{hook.url}", timeout: 3s}}\n')
+        engine = make_engine(f"sqlite:///{tmp_path / 'evertide.db'}")
+        upgrade(engine)
+        daemon = start_daemon(tmp_path)
+        try:
+            stuck, *files = add_items(engine, 4)
+            start = datetime.now(UTC) + timedelta(seconds=4)
+            queue(engine, stuck, start - timedelta(seconds=1), channel="hook", campaign=None, origin="person")
+            for n, item in enumerate(files):
+                queue(engine, item, start + timedelta(seconds=n), campaign=None, origin="person", pinned=True)
+            wait_for(lambda: len(outbox(tmp_path)) == 3 or daemon.poll() is not None, timeout=30)
+            assert daemon.poll() is None, (tmp_path / "daemon.log").read_text()
+            lateness = [(p.published_at - p.scheduled_at).total_seconds() for p in _publications(engine)]
+            assert len(lateness) == 3 and max(lateness) < 1.0, lateness
+            wait_for(lambda: len(hook.requests_to("POST", "/hooks/evertide")) >= 1, timeout=10)
+            stopping = time.monotonic()
+            daemon.send_signal(signal.SIGTERM)
+            assert daemon.wait(timeout=20) == 0
+            assert time.monotonic() - stopping < 12
+        finally:
+            daemon.kill()
+            daemon.wait()
+            engine.dispose()

@@ -310,7 +310,8 @@ def test_a_worker_whose_lease_ran_out_mid_call_cannot_record_or_post_again(
         if x_api.requests_to("POST", "/2/tweets"):
             break
         threading.Event().wait(0.01)
-    settled = dispatcher(sqlite_engine, config, "B").settle(Clock(deadline + timedelta(seconds=61)))
+    # the lease covers two calls of the channel's timeout (30 s) and a margin: 90 s
+    settled = dispatcher(sqlite_engine, config, "B").settle(Clock(deadline + timedelta(seconds=91)))
     worker_a.join(timeout=30)
     assert [(e.entry_id, e.outcome) for e in settled] == [(entry.id, "published")]
     assert len(x_api.tweets) == 1 and len(x_api.requests_to("POST", "/2/tweets")) == 2

@@ -3,16 +3,20 @@
 APScheduler keeps time; it holds no state. The queue lives in evertide's tables, so a restart loses nothing.
 Four code-defined jobs:
 
-- **publish** — publishes what is due every 5 s (so a CLI edit is seen within 5 s), and after each run
-  schedules a one-shot wake-up at the next due instant, so a post known ahead goes out within a second of
-  its instant without polling once a minute. Each wake-up has its own job id: APScheduler removes a finished
-  one-shot job *after* running it, so re-arming the same id from inside the job would race that removal;
+- **publish** — every 5 s (so a CLI edit is seen within 5 s), and at a one-shot wake-up at the next due
+  instant, so a post known ahead goes out within a second of its instant. It only claims: each claimed entry
+  goes to the channel workers (:mod:`.workers`), which publish channels side by side, one call in flight per
+  channel, each call bounded by its channel's ``timeout``; when a call ends, publish runs again at once for
+  whatever else is due. Each wake-up has its own job id: APScheduler removes a finished one-shot job *after*
+  running it, so re-arming the same id from inside the job would race that removal;
 - **settle** — settles claims whose lease expired (a daemon that died mid-publish);
 - **feeds** — polls the feeds whose interval has passed;
 - **refill** — keeps the queue planned up to the horizon.
 
-Publishing runs on its own single-thread executor, the rest on another, so a long refill never delays a post.
-SIGTERM and SIGINT let the publish in flight finish and be recorded, then exit 0.
+A job that keeps failing (a full disk, a locked or unreachable database) backs off up to 5 minutes and logs
+one line when it starts failing and one when it recovers (:mod:`.backoff`). SIGTERM and SIGINT stop the
+claiming, give the calls in flight :data:`SHUTDOWN_WAIT` to finish and be recorded, and exit 0; a call still
+in flight then is left claimed, for the next start to settle by asking the platform (the in-doubt rules).
 """
 
 import itertools
@@ -30,11 +34,15 @@ from sqlalchemy.engine import Engine
 
 from content_library.database import transaction
 from scheduler.config import Config
+from scheduler.daemon.backoff import Backoff
 from scheduler.daemon.lock import DaemonLock
+from scheduler.daemon.workers import ChannelWorkers
 from scheduler.dispatch.claims import next_wake
 from scheduler.dispatch.publishing import Dispatcher, Event
+from scheduler.queue.tables import QueueEntry
 
 POLL = timedelta(seconds=5)
+SHUTDOWN_WAIT = 10.0  # seconds for the calls in flight at SIGTERM; deploy/evertide.service allows 30
 SETTLE_EVERY = timedelta(seconds=15)
 FEEDS_EVERY = timedelta(minutes=1)
 REFILL_EVERY = timedelta(hours=1)
@@ -70,6 +78,8 @@ class Daemon:
         self._poll = poll
         self._stop = threading.Event()
         self._wakes = itertools.count()
+        self._backoff = {job: Backoff(job, log) for job in ("publish", "settle", "feeds", "refill")}
+        self._workers = ChannelWorkers(config.workers, self._publish_one)
         self._scheduler = BackgroundScheduler(
             executors={"publish": ThreadPoolExecutor(1), "default": ThreadPoolExecutor(1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
@@ -79,12 +89,42 @@ class Daemon:
     # -- jobs -------------------------------------------------------------------------------------------------
 
     def publish(self) -> None:
-        try:
-            log_events(self._dispatcher.publish_due(self._clock))
-        except Exception:
-            log.exception("publish cycle failed; retrying at the next wake-up")
-        finally:
+        """Hand what is due on every channel without a call in flight to the workers, which claim and call."""
+        if self._stop.is_set():
+            return
+        if self._guarded("publish", self._take_due):
             self._arm_wake_up()
+
+    def _take_due(self) -> None:
+        events, due = self._dispatcher.take_due(self._clock, busy=self._workers.busy())
+        log_events(events)
+        for entry in due:
+            self._workers.submit(entry)
+
+    def _publish_one(self, entry: QueueEntry) -> None:
+        """On a channel worker: claim, call, record; then look again for what else is due."""
+        if self._stop.is_set():
+            return  # stopping: it is still planned, and the next start takes it
+        event = self._dispatcher.publish_one(entry, self._clock)
+        log_events([event] if event is not None else [])
+        if not self._stop.is_set():
+            self._scheduler.add_job(
+                self.publish, "date", run_date=self._clock(), id=f"wake-{next(self._wakes)}", executor="publish"
+            )
+
+    def _guarded(self, job: str, work: Callable[[], None]) -> bool:
+        """Run ``work`` unless ``job`` is backing off; record how it went. True if it ran and succeeded."""
+        backoff = self._backoff[job]
+        now = self._clock()
+        if not backoff.ready(now):
+            return False
+        try:
+            work()
+        except Exception as error:
+            backoff.failed(error, now)
+            return False
+        backoff.succeeded(now)
+        return True
 
     def _arm_wake_up(self) -> None:
         """A one-shot publish at the next due instant, when that comes before the next poll. The 5 s interval
@@ -92,43 +132,36 @@ class Daemon:
         if self._stop.is_set():
             return
         now = self._clock()
-        try:
-            with transaction(self._engine) as session:
-                due = next_wake(session, self._config, now)
-        except Exception:
-            log.exception("could not read the queue; polling again shortly")
-            return
+        with transaction(self._engine) as session:
+            due = next_wake(session, self._config, now)
         if due is not None and due < now + self._poll:
             self._scheduler.add_job(
                 self.publish, "date", run_date=due, id=f"wake-{next(self._wakes)}", executor="publish"
             )
 
     def settle(self, *, every_claim: bool = False) -> None:
-        try:
-            log_events(self._dispatcher.settle(self._clock, every_claim=every_claim))
-        except Exception:
-            log.exception("settling expired claims failed")
+        self._guarded("settle", lambda: log_events(self._dispatcher.settle(self._clock, every_claim=every_claim)))
 
     def poll_feeds(self) -> None:
         from scheduler.daemon.feeds_job import poll_due_feeds
 
-        try:
+        def poll() -> None:
             for line in poll_due_feeds(self._engine, self._config, now=self._clock()):
                 log.info("feed", extra={"channel": "-", "entry": None, "detail": line})
-        except Exception:
-            log.exception("feed polling failed")
+
+        self._guarded("feeds", poll)
 
     def refill(self) -> None:
         from scheduler.queue.fill import fill
 
-        try:
+        def refill() -> None:
             with transaction(self._engine) as session:
                 result = fill(session, self._config, now=self._clock(), days=max(1, self._config.horizon.days))
             log.info("refill", extra={"channel": "-", "entry": None, "detail": result.line()})
             for warning in result.warnings:
                 log.warning("plan", extra={"channel": "-", "entry": None, "detail": warning})
-        except Exception:
-            log.exception("refilling the queue failed")
+
+        self._guarded("refill", refill)
 
     # -- life cycle -------------------------------------------------------------------------------------------
 
@@ -147,11 +180,23 @@ class Daemon:
             next_run_time=self._clock(),
         )
         self._scheduler.start()
-        log.info("started", extra={"channel": "-", "entry": None, "detail": f"{len(self._config.channels)} channel(s)"})
+        log.info(
+            "started",
+            extra={
+                "channel": "-",
+                "entry": None,
+                "detail": f"{len(self._config.channels)} channel(s), {self._config.workers} worker(s)",
+            },
+        )
         self._stop.wait()
-        self._scheduler.shutdown(wait=True)  # lets the publish in flight finish and be recorded
-        self._dispatcher.close()
-        log.info("stopped", extra={"channel": "-", "entry": None, "detail": "clean shutdown"})
+        self._scheduler.shutdown(wait=False)  # claims nothing more; a job that is running ends on its own
+        self._workers.stop()
+        left = self._workers.wait_idle(SHUTDOWN_WAIT)
+        self._dispatcher.close()  # closing the publishers cuts any call still in flight
+        detail = (
+            "clean shutdown" if not left else f"{left} call(s) still in flight, left to be settled at the next start"
+        )
+        log.info("stopped", extra={"channel": "-", "entry": None, "detail": detail})
 
     def stop(self, *_: object) -> None:
         self._stop.set()

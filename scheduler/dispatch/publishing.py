@@ -13,9 +13,9 @@ platform first, so the post exists once.
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from sqlalchemy.engine import Engine
@@ -86,21 +86,32 @@ class Dispatcher:
     # -- the two ways in ------------------------------------------------------------------------------------
 
     def publish_due(self, now: Clock) -> list[Event]:
-        """Publish everything due at ``now()``: each round takes the oldest due entry of every channel, claims
-        it right before its platform call, and records the outcome; until a round finds nothing to take."""
+        """Publish everything due at ``now()``, one channel after another (``run --once``, ``share-now
+        --direct``; the daemon publishes channels side by side, see :mod:`scheduler.daemon.workers`): each round
+        takes the oldest due entry of every channel and publishes it, until a round finds nothing to take."""
         events: list[Event] = []
         while True:
-            with transaction(self._engine) as session:
-                candidates, skipped = due_by_channel(session, self._config, now=now())
-            events += [_skipped_event(s) for s in skipped]
-            took_any = False
-            for candidate in candidates:
-                claimed = self._claim(candidate, now, states.claim)
-                if claimed is not None:
-                    took_any = True
-                    events.append(self._safely(claimed, now, lambda e: self._attempt(e, now, may_have_posted=False)))
-            if not took_any and not skipped:  # (missed and deferred entries leave the due set: no spinning)
+            skipped, due = self.take_due(now)
+            published = [event for entry in due if (event := self.publish_one(entry, now)) is not None]
+            events += skipped + published
+            if not published and not skipped:  # (missed and deferred entries leave the due set: no spinning)
                 return events
+
+    def take_due(self, now: Clock, *, busy: Collection[str] = ()) -> tuple[list[Event], list[QueueEntry]]:
+        """One round: the oldest takeable due entry of every channel not in ``busy`` (channels with a call in
+        flight or waiting for a worker), not yet claimed, and the events of the entries found missed or
+        deferred on the way."""
+        with transaction(self._engine) as session:
+            candidates, skipped = due_by_channel(session, self._config, now=now())
+        return [_skipped_event(s) for s in skipped], [entry for entry in candidates if entry.channel not in busy]
+
+    def publish_one(self, entry: QueueEntry, now: Clock) -> Event | None:
+        """Claim ``entry`` right before its platform call (so a claim lives for its call, not for a wait in a
+        queue), call, and record; None if someone changed or took it since it was read."""
+        claimed = self._claim(entry, now, states.claim)
+        if claimed is None:
+            return None
+        return self._safely(claimed, now, lambda e: self._attempt(e, now, may_have_posted=False))
 
     def settle(self, now: Clock, *, every_claim: bool = False) -> list[Event]:
         """Entries left claimed by a worker that died (or stalled past its lease). Each is claimed afresh, then
@@ -122,9 +133,16 @@ class Dispatcher:
         """``move``: :func:`states.claim` for a due entry, :func:`states.take_over` for a claim to settle."""
         try:
             with transaction(self._engine) as session:
-                return move(session, entry, worker=self._worker, now=now(), lease=LEASE)
+                return move(session, entry, worker=self._worker, now=now(), lease=self._lease(entry.channel))
         except ConcurrentEdit:
             return None  # someone else took or changed it since we read it
+
+    def _lease(self, channel: str) -> timedelta:
+        """Long enough for the claim's calls (a re-worded retry makes two), each bounded by the channel's
+        timeout, so no settle takes over a call that is still running."""
+        settings = self._config.channels.get(channel)
+        calls = 2 * settings.timeout if settings is not None else timedelta(0)
+        return max(LEASE, calls + timedelta(seconds=30))
 
     def _settle_one(self, entry: QueueEntry, now: Clock) -> Event:
         post = self._outgoing(entry)

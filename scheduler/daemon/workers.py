@@ -1,0 +1,63 @@
+"""Channels publish side by side: a bounded set of worker threads, one call in flight per channel.
+
+A platform that answers slowly, drips or hangs delays only its own channel: every call has a total deadline
+(the channel's ``timeout``, :meth:`scheduler.dispatch.publishing.Dispatcher._call`), and the other channels'
+entries go to the other workers meanwhile. More channels than workers share them in the order their entries
+fell due, one entry each, so a channel with a backlog takes its turn like the rest. The threads are daemon
+threads: a shutdown waits for them a bounded time (:meth:`ChannelWorkers.wait_idle`), never for ever.
+"""
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+
+from scheduler.queue.tables import QueueEntry
+
+Job = Callable[[QueueEntry], None]
+
+
+class ChannelWorkers:
+    def __init__(self, size: int, job: Job) -> None:
+        self._job = job
+        self._todo: queue.Queue[QueueEntry | None] = queue.Queue()
+        self._busy: set[str] = set()
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._threads = [
+            threading.Thread(target=self._work, name=f"evertide-worker-{n}", daemon=True) for n in range(size)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def busy(self) -> frozenset[str]:
+        """The channels with an entry waiting for a worker or a call in flight."""
+        with self._lock:
+            return frozenset(self._busy)
+
+    def submit(self, entry: QueueEntry) -> None:
+        with self._lock:
+            self._busy.add(entry.channel)
+        self._todo.put(entry)
+
+    def wait_idle(self, seconds: float) -> int:
+        """Wait at most ``seconds`` for every submitted entry to be done; how many channels are still busy."""
+        deadline = time.monotonic() + seconds
+        with self._idle:
+            while self._busy and (left := deadline - time.monotonic()) > 0:
+                self._idle.wait(left)
+            return len(self._busy)
+
+    def stop(self) -> None:
+        """Take no more work: each worker ends after the entry it has in hand."""
+        for _ in self._threads:
+            self._todo.put(None)
+
+    def _work(self) -> None:
+        while (entry := self._todo.get()) is not None:
+            try:
+                self._job(entry)
+            finally:
+                with self._idle:
+                    self._busy.discard(entry.channel)
+                    self._idle.notify_all()
