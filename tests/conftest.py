@@ -11,11 +11,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 import scheduler  # noqa: F401  (pins zoneinfo to the bundled tzdata before any test loads a zone)
 from content_library.database import make_engine, upgrade
+
+# CI runs the property tests on the same examples every time (derandomize), so a landing is judged on the
+# change and not on the luck of the draw; locally every run draws new ones and keeps what failed.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 PG_ADMIN_URL = os.environ.get("EVERTIDE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 DATA = Path(__file__).parent / "data"

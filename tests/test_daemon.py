@@ -195,7 +195,8 @@ def test_a_hanging_platform_delays_only_its_own_channel_and_sigterm_stays_bounde
             queue(engine, stuck, start - timedelta(seconds=1), channel="hook", campaign=None, origin="person")
             for n, item in enumerate(files):
                 queue(engine, item, start + timedelta(seconds=n), campaign=None, origin="person", pinned=True)
-            wait_for(lambda: len(outbox(tmp_path)) == 3 or daemon.poll() is not None, timeout=30)
+            # (the outbox line is written before the publication is recorded: wait for the records)
+            wait_for(lambda: len(_publications(engine)) == 3 or daemon.poll() is not None, timeout=30)
             assert daemon.poll() is None, (tmp_path / "daemon.log").read_text()
             lateness = [(p.published_at - p.scheduled_at).total_seconds() for p in _publications(engine)]
             assert len(lateness) == 3 and max(lateness) < 1.0, lateness
@@ -208,3 +209,37 @@ def test_a_hanging_platform_delays_only_its_own_channel_and_sigterm_stays_bounde
             daemon.kill()
             daemon.wait()
             engine.dispose()
+
+
+def test_a_running_daemon_shows_in_status_and_its_start_up_line_names_the_next_post(
+    workdir: Path, engine: Engine
+) -> None:
+    [item] = add_items(engine, 1)
+    queue(engine, item, datetime.now(UTC) + timedelta(hours=2), campaign=None, origin="person", pinned=True)
+    daemon = start_daemon(workdir)
+    try:
+        wait_for(lambda: "started" in (workdir / "daemon.log").read_text() or daemon.poll() is not None)
+        assert daemon.poll() is None, (workdir / "daemon.log").read_text()
+        assert "next post due" in (workdir / "daemon.log").read_text()
+        status = subprocess.run(
+            [sys.executable, "-m", "scheduler", "--config", str(workdir / "config.yaml"), "status", "--json"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        [running] = json.loads(status.stdout)["daemons"]
+        assert running["pid"] == daemon.pid and running["alive"]
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=20) == 0
+        after = subprocess.run(
+            [sys.executable, "-m", "scheduler", "--config", str(workdir / "config.yaml"), "status", "--json"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        assert not any(d["alive"] for d in json.loads(after.stdout)["daemons"])
+    finally:
+        daemon.kill()
+        daemon.wait()

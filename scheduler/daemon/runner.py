@@ -21,7 +21,9 @@ in flight then is left claimed, for the next start to settle by asking the platf
 
 import itertools
 import logging
+import os
 import signal
+import socket
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -31,14 +33,18 @@ from types import FrameType
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from content_library.database import transaction
 from scheduler.config import Config
+from scheduler.daemon import registry
 from scheduler.daemon.backoff import Backoff
 from scheduler.daemon.lock import DaemonLock
 from scheduler.daemon.workers import ChannelWorkers
 from scheduler.dispatch.claims import next_wake
 from scheduler.dispatch.publishing import Dispatcher, Event
+from scheduler.planning.slots import format_duration
+from scheduler.queue.holds import active_holds
 from scheduler.queue.tables import QueueEntry
 
 POLL = timedelta(seconds=5)
@@ -68,9 +74,11 @@ class Daemon:
         config: Config,
         dispatcher: Dispatcher,
         *,
+        worker: str,
         clock: Clock = system_clock,
         poll: timedelta = POLL,
     ) -> None:
+        self._worker = worker
         self._engine = engine
         self._config = config
         self._dispatcher = dispatcher
@@ -78,10 +86,14 @@ class Daemon:
         self._poll = poll
         self._stop = threading.Event()
         self._wakes = itertools.count()
-        self._backoff = {job: Backoff(job, log) for job in ("publish", "settle", "feeds", "refill")}
+        self._backoff = {job: Backoff(job, log) for job in ("publish", "settle", "feeds", "refill", "heartbeat")}
         self._workers = ChannelWorkers(config.workers, self._publish_one)
         self._scheduler = BackgroundScheduler(
-            executors={"publish": ThreadPoolExecutor(1), "default": ThreadPoolExecutor(1)},
+            executors={
+                "publish": ThreadPoolExecutor(1),
+                "heartbeat": ThreadPoolExecutor(1),  # a long refill or feed poll never silences the heartbeat
+                "default": ThreadPoolExecutor(1),
+            },
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
             timezone=UTC,
         )
@@ -139,6 +151,22 @@ class Daemon:
                 self.publish, "date", run_date=due, id=f"wake-{next(self._wakes)}", executor="publish"
             )
 
+    def heartbeat(self) -> None:
+        """Tell ``evertide status`` (and, on PostgreSQL, the other daemons) this daemon is alive, and how many
+        channels it is publishing to right now."""
+
+        def beat() -> None:
+            with transaction(self._engine) as session:
+                try:
+                    registry.beat(session, worker=self._worker, now=self._clock(), in_flight=len(self._workers.busy()))
+                except registry.UnknownDaemon:
+                    self._register(session)
+
+        self._guarded("heartbeat", beat)
+
+    def _register(self, session: Session) -> None:
+        registry.register(session, worker=self._worker, pid=os.getpid(), host=socket.gethostname(), now=self._clock())
+
     def settle(self, *, every_claim: bool = False) -> None:
         self._guarded("settle", lambda: log_events(self._dispatcher.settle(self._clock, every_claim=every_claim)))
 
@@ -167,10 +195,21 @@ class Daemon:
 
     def run(self, *, sqlite: bool) -> None:
         """Run until SIGTERM/SIGINT (or :meth:`stop`)."""
+        with transaction(self._engine) as session:
+            self._register(session)
+            registry.forget_dead(session, now=self._clock())
+        self._dispatcher.prepare()
         self.settle(every_claim=sqlite)  # on SQLite this is the only daemon: every claim is a dead one's
         self.refill()
         for job, every in ((self.settle, SETTLE_EVERY), (self.poll_feeds, FEEDS_EVERY), (self.refill, REFILL_EVERY)):
             self._scheduler.add_job(job, "interval", seconds=every.total_seconds(), id=job.__name__)
+        self._scheduler.add_job(
+            self.heartbeat,
+            "interval",
+            seconds=registry.BEAT_EVERY.total_seconds(),
+            id="heartbeat",
+            executor="heartbeat",
+        )
         self._scheduler.add_job(
             self.publish,
             "interval",
@@ -180,23 +219,35 @@ class Daemon:
             next_run_time=self._clock(),
         )
         self._scheduler.start()
-        log.info(
-            "started",
-            extra={
-                "channel": "-",
-                "entry": None,
-                "detail": f"{len(self._config.channels)} channel(s), {self._config.workers} worker(s)",
-            },
-        )
+        log.info("started", extra={"channel": "-", "entry": None, "detail": self._outlook()})
         self._stop.wait()
         self._scheduler.shutdown(wait=False)  # claims nothing more; a job that is running ends on its own
         self._workers.stop()
         left = self._workers.wait_idle(SHUTDOWN_WAIT)
         self._dispatcher.close()  # closing the publishers cuts any call still in flight
+        try:
+            with transaction(self._engine) as session:
+                registry.unregister(session, worker=self._worker, now=self._clock())
+        except Exception as error:  # the database is gone: status will see the heartbeat stop instead
+            log.warning("could not record the stop: %s", type(error).__name__)
         detail = (
             "clean shutdown" if not left else f"{left} call(s) still in flight, left to be settled at the next start"
         )
         log.info("stopped", extra={"channel": "-", "entry": None, "detail": detail})
+
+    def _outlook(self) -> str:
+        """The start-up line: channels and workers, the next post due, and any channel held."""
+        now = self._clock()
+        with transaction(self._engine) as session:
+            due = next_wake(session, self._config, now)
+            holds = active_holds(session, now=now)
+        parts = [f"{len(self._config.channels)} channel(s), {self._config.workers} worker(s)"]
+        if due is None:
+            parts.append("nothing queued")
+        else:
+            parts.append(f"next post due {due:%Y-%m-%d %H:%MZ} (in {format_duration((due - now).total_seconds())})")
+        parts += [f"{hold.scope} {hold.name} held: {hold.reason}" for hold in holds]
+        return "; ".join(parts)
 
     def stop(self, *_: object) -> None:
         self._stop.set()
@@ -235,7 +286,7 @@ def run_daemon(config: Config, engine: Engine, *, once: bool, worker: str, clock
             log_events(events)
             dispatcher.close()
             return events
-        daemon = Daemon(engine, config, dispatcher, clock=clock)
+        daemon = Daemon(engine, config, dispatcher, worker=worker, clock=clock)
         daemon.install_signal_handlers()
         daemon.run(sqlite=lock is not None)
         return []

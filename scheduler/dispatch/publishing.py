@@ -69,6 +69,16 @@ class Dispatcher:
             self._built[channel] = self._publishers(channel)
         return self._built[channel]
 
+    def prepare(self) -> None:
+        """Build every configured channel's publisher now (no network request is made), so its imports and
+        set-up are not paid by the first post on one worker while the others wait on the import lock. A
+        channel that cannot be built is left to its first post, which holds it with the reason."""
+        for channel in self._config.channels:
+            try:
+                self.publisher(channel)
+            except PublishError:
+                continue
+
     def close(self) -> None:
         for publisher in self._built.values():
             publisher.close()
