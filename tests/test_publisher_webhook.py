@@ -335,3 +335,23 @@ def test_secrets_never_appear(
         shown = [str(raised.value), repr(raised.value), raised.value.hint, repr(publisher), caplog.text]
         assert not [text for text in shown if secret in text or secret.removeprefix("whsec_") in text]
     publisher.close()
+
+
+def test_a_huge_reply_is_read_only_up_to_its_limit() -> None:
+    """Found: a webhook reply of 400 MB was read whole (1.15 GB of memory)."""
+    import tracemalloc
+
+    from scheduler.publishers.webhook import MAX_REPLY_BYTES
+
+    with WebhookSink(secret=None) as sink:
+        sink.script("POST", "/hooks/evertide", Reply(201, b"x" * (20 * MAX_REPLY_BYTES)))
+        publisher = WebhookPublisher("hook", sink.url, secret=None, timeout=5.0)
+        tracemalloc.start()
+        try:
+            published = publisher.publish(outgoing())
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+            publisher.close()
+    assert published.remote_id  # the post went out; the body is not JSON, so the entry's key stands in
+    assert peak < 5 * MAX_REPLY_BYTES, peak
