@@ -27,11 +27,11 @@ addresses are text.
 """
 
 from collections.abc import Mapping
+from functools import cache
 from types import MappingProxyType
+from typing import Any
 
 import regex
-
-from content_library.twitter_text_port import extract_urls_with_indices, parse_tweet, twitter_text_configs
 
 X_LIMIT = 280
 CHANNEL_LIMITS: Mapping[str, int | None] = MappingProxyType(
@@ -40,7 +40,6 @@ CHANNEL_LIMITS: Mapping[str, int | None] = MappingProxyType(
 BLUESKY_MAX_BYTES = 3000
 URL_LENGTH = 23
 
-_X_RULES = twitter_text_configs["version3"]
 _HOST = r"(?:[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?\.)+(?:[A-Za-z]{2,}|xn--[A-Za-z0-9-]+)"
 _URL_BODY = r"[A-Za-z0-9!*';:=+,.$/%#\[\]\-_~&@?]"
 _URL_END = r"[A-Za-z0-9\-_=#/]"
@@ -55,6 +54,24 @@ _LINE_ENDING = regex.compile(r"\r\n|\r")
 def grapheme_count(text: str) -> int:
     """Extended grapheme clusters (Unicode UAX #29): what a reader sees as one character."""
     return len(_GRAPHEME.findall(text))
+
+
+@cache
+def _port() -> Any:
+    """X's port, imported at the first X count: building its emoji table takes half a second, which every
+    command that merely loads the config (and so this module) would otherwise pay."""
+    from content_library import twitter_text_port
+
+    return twitter_text_port
+
+
+def _parse_x(text: str) -> Any:
+    port = _port()
+    return port.parse_tweet(text, port.twitter_text_configs["version3"])
+
+
+def _x_links(text: str) -> list[dict[str, Any]]:
+    return list(_port().extract_urls_with_indices(text))
 
 
 def _check_kind(channel_kind: str) -> None:
@@ -76,7 +93,7 @@ def link_spans(text: str, channel_kind: str) -> list[tuple[int, int]]:
     """
     _check_kind(channel_kind)
     if channel_kind == "x":
-        return [(int(found["indices"][0]), int(found["indices"][1])) for found in extract_urls_with_indices(text)]
+        return [(int(found["indices"][0]), int(found["indices"][1])) for found in _x_links(text)]
     return [match.span() for match in _URL.finditer(text)]
 
 
@@ -85,9 +102,9 @@ def _x_length(text: str) -> int:
     emoji sequence is ASCII), and every ASCII character weighs 1 and is valid: only its links count 23."""
     if text.isascii():
         text = _LINE_ENDING.sub("\n", text)  # X counts a CRLF as one line break, as the port does
-        links = extract_urls_with_indices(text)
+        links = _x_links(text)
         return len(text) + sum(URL_LENGTH - (found["indices"][1] - found["indices"][0]) for found in links)
-    return int(parse_tweet(text, _X_RULES).weightedLength)
+    return int(_parse_x(text).weightedLength)
 
 
 def post_length(text: str, channel_kind: str) -> int:
@@ -117,7 +134,7 @@ def fits(text: str, channel_kind: str) -> bool:
     if channel_kind == "x":
         if text.isascii():
             return _x_length(text) <= X_LIMIT
-        return not text or bool(parse_tweet(text, _X_RULES).valid)
+        return not text or bool(_parse_x(text).valid)
     limit = CHANNEL_LIMITS[channel_kind]
     if limit is None:
         return True

@@ -36,3 +36,19 @@ def test_only_the_daemon_the_cli_and_the_platform_calls_read_the_clock() -> None
     }
     edge = {"scheduler/daemon/runner.py", "scheduler/cli/common.py"}
     assert {r for r in readers if not r.startswith("scheduler/publishers/")} <= edge
+
+
+def test_the_cli_starts_without_the_planner_or_x_s_counting_port() -> None:
+    """Found: `evertide --help` took 1.7 s, importing the planner (plan_commands at module level) and building
+    twitter-text's emoji table (the config model loads the text-length module): each command pays for what
+    it uses, when it uses it."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\nfrom scheduler.cli.app import app\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('twitter_text', 'sqlalchemy', 'feedparser')"
+        " or m.startswith('scheduler.planning'))\nprint(heavy)\n"
+    )
+    found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert found.stdout.strip() == "[]"

@@ -9,7 +9,6 @@ import typer
 from scheduler.cli.common import load, now, open_database
 from scheduler.cli.output import print_json, print_table, say, warn
 from scheduler.cli.timefmt import iso_local, iso_utc, short_local
-from scheduler.planning.inputs import PlanInputs
 
 if TYPE_CHECKING:
     from scheduler.config import Config
@@ -49,6 +48,7 @@ def plan(
     from content_library.candidates import DatabaseCandidates
     from content_library.database import transaction
     from scheduler.planning.explain import explain_item
+    from scheduler.planning.inputs import PlanInputs
     from scheduler.planning.planner import plan as make_plan
     from scheduler.queue.entries import active_entries, as_share, history_shares
     from scheduler.queue.fill import replaceable
