@@ -5,8 +5,11 @@ subprocess on a SQLite file) records for 1,000 posts due evenly over one minute,
 10 s ahead so the daemon knows it long before its instant. Two runs: the ``file`` channel (an fsync'd JSON
 outbox) and an X channel driven through tweepy against the loopback X emulator (this process serves it).
 The recorded instant is taken after the platform answered, so lateness includes the publish call itself.
-Target: p99 < 1 s. Then a daemon with an empty queue runs for ``--idle`` seconds: CPU seconds per minute
-(utime + stime from /proc) and resident memory (VmRSS) after start and at the end.
+Target: p99 < 1 s. A third run measures the ``file`` channel again while a webhook channel beside it hangs
+(its receiver drips one byte a second and never finishes; 20 of its entries fall due over the same minute):
+one platform that hangs must not make another late, so the target is unchanged. Then a daemon with an
+empty queue runs for ``--idle`` seconds: CPU seconds per minute (utime + stime from /proc) and resident
+memory (VmRSS) after start and at the end.
 
 The emulator lives in the test suite, so run it from the repository root with the root on the path:
 
@@ -40,6 +43,8 @@ from content_library.database import make_engine, transaction, upgrade
 from content_library.store import add_item
 from scheduler.queue.entries import insert_entry
 from scheduler.queue.tables import EntryState, Origin, Publication, QueueEntry
+from tests.emulators import Reply
+from tests.emulators.webhook_sink import WebhookSink
 from tests.emulators.x_api import XApi
 
 LEAD = timedelta(seconds=10)  # the first post is due this long after the queue is written
@@ -176,9 +181,12 @@ def schedule(engine: Engine, channel: str, *, posts: int, first: datetime, sprea
             )
 
 
-def states(engine: Engine) -> Counter[str]:
+def states(engine: Engine, channel: str | None = None) -> Counter[str]:
+    query = select(QueueEntry.state, func.count()).group_by(col(QueueEntry.state))
+    if channel is not None:
+        query = query.where(QueueEntry.channel == channel)
     with Session(engine) as session:
-        rows = session.exec(select(QueueEntry.state, func.count()).group_by(col(QueueEntry.state))).all()
+        rows = session.exec(query).all()
     return Counter({state: count for state, count in rows})
 
 
@@ -193,18 +201,23 @@ def lateness(engine: Engine, channel: str) -> list[float]:
     return sorted((row.published_at - row.scheduled_at).total_seconds() for row in rows)
 
 
-def publishing_run(workdir: Path, channels: str, channel: str, *, posts: int, spread: timedelta) -> RunResult:
+def publishing_run(
+    workdir: Path, channels: str, channel: str, *, posts: int, spread: timedelta, beside: tuple[str, int] | None = None
+) -> RunResult:
+    """``posts`` on ``channel``; ``beside``: (another channel, how many of its entries fall due meanwhile)."""
     engine = prepare(workdir, channels, items=posts)
     try:
         first = datetime.now(UTC) + LEAD
         schedule(engine, channel, posts=posts, first=first, spread=spread)
+        if beside is not None:
+            schedule(engine, beside[0], posts=beside[1], first=first, spread=spread)
         daemon = Daemon(workdir)
         try:
             startup = daemon.wait_started(timeout=LEAD.total_seconds())
             last_due = time.monotonic() + (first + spread - datetime.now(UTC)).total_seconds()
 
             def done() -> bool:
-                return sum(states(engine)[state.value] for state in TERMINAL) >= posts
+                return sum(states(engine, channel)[state.value] for state in TERMINAL) >= posts
 
             wait_until(done, last_due + DRAIN, lambda: daemon.process.poll() is None)
             cpu = daemon.cpu_seconds() if daemon.process.poll() is None else 0.0
@@ -212,7 +225,8 @@ def publishing_run(workdir: Path, channels: str, channel: str, *, posts: int, sp
         finally:
             exit_code = daemon.stop()
         events = Counter(str(event.get("event")) for event in daemon.events())
-        return RunResult(channel, lateness(engine, channel), states(engine), startup, cpu, peak, exit_code, events)
+        found = states(engine, channel)
+        return RunResult(channel, lateness(engine, channel), found, startup, cpu, peak, exit_code, events)
     finally:
         engine.dispose()
 
@@ -247,7 +261,7 @@ def report_run(name: str, result: RunResult, posts: int) -> bool:
     else:
         figures, shown = [], " ".join(f"{'-':>8}" for _ in range(4))
     other = {s: n for s, n in result.states.items() if s != EntryState.PUBLISHED.value}
-    print(f"{name:14s} {len(values):5d}/{posts:<5d} {shown}   {', '.join(f'{s} {n}' for s, n in other.items()) or '-'}")
+    print(f"{name:16s} {len(values):5d}/{posts:<5d} {shown}   {', '.join(f'{s} {n}' for s, n in other.items()) or '-'}")
     return bool(figures) and figures[2] < 1.0 and len(values) == posts
 
 
@@ -261,11 +275,21 @@ def main() -> None:
     spread = timedelta(seconds=args.spread)
     root = Path(tempfile.mkdtemp(prefix="evertide-bench-publish-"))
     try:
-        with XApi(bearer_token=TOKEN) as x_api:
+        with XApi(bearer_token=TOKEN) as x_api, WebhookSink(secret=None) as hook:
             x_main = x_channel(x_api.base_url)
+            hook.script("POST", "/hooks/evertide", *[Reply(201, {"id": "never"}, drip=1.0) for _ in range(200)])
+            hanging = f'  hook: {{kind: webhook, url: "{hook.url}", timeout: 5s}}\n'
             runs = {
                 "file": publishing_run(root / "file", FILE_CHANNEL, "outbox", posts=args.posts, spread=spread),
                 "x (emulator)": publishing_run(root / "x", x_main, "x-main", posts=args.posts, spread=spread),
+                "file, hook hangs": publishing_run(
+                    root / "beside",
+                    FILE_CHANNEL + hanging,
+                    "outbox",
+                    posts=args.posts,
+                    spread=spread,
+                    beside=("hook", 20),
+                ),
             }
             idle = idle_run(root / "idle", FILE_CHANNEL + x_main, seconds=args.idle)
             x_posts = len(x_api.requests_to("POST", "/2/tweets"))
@@ -276,15 +300,15 @@ def main() -> None:
             shutil.rmtree(root, ignore_errors=True)
 
     print(f"{args.posts} posts due over {args.spread:.0f} s, queued {LEAD.total_seconds():.0f} s ahead; lateness in ms")
-    print(f"{'channel':14s} {'published':>11s} {'median':>8s} {'p90':>8s} {'p99':>8s} {'max':>8s}   not published")
+    print(f"{'channel':16s} {'published':>11s} {'median':>8s} {'p90':>8s} {'p99':>8s} {'max':>8s}   not published")
     verdicts = {name: report_run(name, result, args.posts) for name, result in runs.items()}
     print()
-    print(f"{'channel':14s} {'start-up':>9s} {'CPU s':>7s} {'peak RSS':>9s} {'exit':>5s}   log events")
+    print(f"{'channel':16s} {'start-up':>9s} {'CPU s':>7s} {'peak RSS':>9s} {'exit':>5s}   log events")
     for name, result in runs.items():
         startup = f"{result.startup:8.2f}s" if result.startup is not None else f"{'-':>9s}"
         events = ", ".join(f"{event} {n}" for event, n in result.events.most_common())
         print(
-            f"{name:14s} {startup} {result.cpu_seconds:7.2f} {result.peak_rss_kb / 1024:7.1f}MB "
+            f"{name:16s} {startup} {result.cpu_seconds:7.2f} {result.peak_rss_kb / 1024:7.1f}MB "
             f"{result.exit_code!s:>5s}   {events}"
         )
     print(f"X emulator received {x_posts} POST /2/tweets")

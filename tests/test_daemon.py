@@ -243,3 +243,19 @@ def test_a_running_daemon_shows_in_status_and_its_start_up_line_names_the_next_p
     finally:
         daemon.kill()
         daemon.wait()
+
+
+def test_the_daemon_s_publishers_wait_as_long_as_the_channel_s_timeout_per_read(tmp_path: Path) -> None:
+    """Found: the daemon built publishers with the default 10 s read timeout, so a receiver answering after
+    15 s on a channel with `timeout: 60s` was cut off and posted to again and again."""
+    from scheduler.config import load_config
+    from scheduler.daemon.runner import publishers_for
+
+    (tmp_path / "config.yaml").write_text(
+        CONFIG + '  hook: {kind: webhook, url: "http://127.0.0.1:9/h", timeout: 60s}\n'
+    )
+    publisher = publishers_for(load_config(tmp_path / "config.yaml"))("hook")
+    try:
+        assert publisher._http.timeout.read == 60.0  # type: ignore[attr-defined]
+    finally:
+        publisher.close()

@@ -44,6 +44,7 @@ from scheduler.daemon.workers import ChannelWorkers
 from scheduler.dispatch.claims import next_wake
 from scheduler.dispatch.publishing import Dispatcher, Event
 from scheduler.planning.slots import format_duration
+from scheduler.publishers.base import Publisher
 from scheduler.queue.holds import active_holds
 from scheduler.queue.tables import QueueEntry
 
@@ -86,8 +87,9 @@ class Daemon:
         self._poll = poll
         self._stop = threading.Event()
         self._wakes = itertools.count()
+        self._backoff_lock = threading.Lock()
         self._backoff = {job: Backoff(job, log) for job in ("publish", "settle", "feeds", "refill", "heartbeat")}
-        self._workers = ChannelWorkers(config.workers, self._publish_one)
+        self._workers = ChannelWorkers(config.workers, self._publish_one, self._look_again)
         self._scheduler = BackgroundScheduler(
             executors={
                 "publish": ThreadPoolExecutor(1),
@@ -104,8 +106,11 @@ class Daemon:
         """Hand what is due on every channel without a call in flight to the workers, which claim and call."""
         if self._stop.is_set():
             return
-        if self._guarded("publish", self._take_due):
-            self._arm_wake_up()
+        self._guarded("publish", self._take_due_and_wake)
+
+    def _take_due_and_wake(self) -> None:
+        self._take_due()
+        self._arm_wake_up()
 
     def _take_due(self) -> None:
         events, due = self._dispatcher.take_due(self._clock, busy=self._workers.busy())
@@ -114,11 +119,18 @@ class Daemon:
             self._workers.submit(entry)
 
     def _publish_one(self, entry: QueueEntry) -> None:
-        """On a channel worker: claim, call, record; then look again for what else is due."""
+        """On a channel worker: claim, call, record."""
         if self._stop.is_set():
             return  # stopping: it is still planned, and the next start takes it
-        event = self._dispatcher.publish_one(entry, self._clock)
-        log_events([event] if event is not None else [])
+        # A database error while claiming or recording (a full disk, a lost file) is the publish job's
+        # failure: it backs off and says so once; the worker lives on, and the entry is still planned or
+        # claimed, for the next round or the settle job.
+        self._guarded(
+            "publish", lambda: log_events([e for e in [self._dispatcher.publish_one(entry, self._clock)] if e])
+        )
+
+    def _look_again(self) -> None:
+        """A channel is free again: a publish round now, for its next due entry (or anyone else's)."""
         if not self._stop.is_set():
             self._scheduler.add_job(
                 self.publish, "date", run_date=self._clock(), id=f"wake-{next(self._wakes)}", executor="publish"
@@ -128,14 +140,17 @@ class Daemon:
         """Run ``work`` unless ``job`` is backing off; record how it went. True if it ran and succeeded."""
         backoff = self._backoff[job]
         now = self._clock()
-        if not backoff.ready(now):
-            return False
+        with self._backoff_lock:  # the channel workers share the publish job's backoff
+            if not backoff.ready(now):
+                return False
         try:
             work()
         except Exception as error:
-            backoff.failed(error, now)
+            with self._backoff_lock:
+                backoff.failed(error, now)
             return False
-        backoff.succeeded(now)
+        with self._backoff_lock:
+            backoff.succeeded(now)
         return True
 
     def _arm_wake_up(self) -> None:
@@ -145,7 +160,7 @@ class Daemon:
             return
         now = self._clock()
         with transaction(self._engine) as session:
-            due = next_wake(session, self._config, now)
+            due = next_wake(session, self._config, now, busy=self._workers.busy())
         if due is not None and due < now + self._poll:
             self._scheduler.add_job(
                 self.publish, "date", run_date=due, id=f"wake-{next(self._wakes)}", executor="publish"
@@ -266,20 +281,25 @@ def lock_path(config: Config) -> Path | None:
     return Path(url.removeprefix("sqlite:///") + ".daemon.lock") if url.startswith("sqlite:///") else None
 
 
-def run_daemon(config: Config, engine: Engine, *, once: bool, worker: str, clock: Clock = system_clock) -> list[Event]:
-    """The whole daemon (or one pass of it with ``once``), holding the SQLite lock throughout."""
+def publishers_for(config: Config) -> Callable[[str], Publisher]:
+    """Each channel's publisher, its clients waiting up to the channel's ``timeout`` for any one read (the
+    whole call's deadline is the dispatcher's, :meth:`~scheduler.dispatch.publishing.Dispatcher._call`)."""
     from scheduler.publishers.registry import build_publisher
 
+    def build(channel: str) -> Publisher:
+        settings = config.channels[channel]
+        return build_publisher(channel, settings, base_dir=config.base_dir, timeout=settings.timeout.total_seconds())
+
+    return build
+
+
+def run_daemon(config: Config, engine: Engine, *, once: bool, worker: str, clock: Clock = system_clock) -> list[Event]:
+    """The whole daemon (or one pass of it with ``once``), holding the SQLite lock throughout."""
     lock_file = lock_path(config)
     lock = DaemonLock(lock_file) if lock_file else None
     if lock:
         lock.acquire(now=clock())
-    dispatcher = Dispatcher(
-        engine,
-        config,
-        lambda channel: build_publisher(channel, config.channels[channel], base_dir=config.base_dir),
-        worker=worker,
-    )
+    dispatcher = Dispatcher(engine, config, publishers_for(config), worker=worker)
     try:
         if once:
             events = dispatcher.settle(clock, every_claim=lock is not None) + dispatcher.publish_due(clock)

@@ -7,6 +7,7 @@ fell due, one entry each, so a channel with a backlog takes its turn like the re
 threads: a shutdown waits for them a bounded time (:meth:`ChannelWorkers.wait_idle`), never for ever.
 """
 
+import logging
 import queue
 import threading
 import time
@@ -15,11 +16,14 @@ from collections.abc import Callable
 from scheduler.queue.tables import QueueEntry
 
 Job = Callable[[QueueEntry], None]
+log = logging.getLogger("evertide.daemon")
 
 
 class ChannelWorkers:
-    def __init__(self, size: int, job: Job) -> None:
-        self._job = job
+    """``job`` publishes one entry; ``then`` runs after its channel is free again (to look for more work)."""
+
+    def __init__(self, size: int, job: Job, then: Callable[[], None]) -> None:
+        self._job, self._then = job, then
         self._todo: queue.Queue[QueueEntry | None] = queue.Queue()
         self._busy: set[str] = set()
         self._lock = threading.Lock()
@@ -57,7 +61,13 @@ class ChannelWorkers:
         while (entry := self._todo.get()) is not None:
             try:
                 self._job(entry)
+            except Exception:  # the job handles its own failures; a worker must outlive anything it missed
+                log.exception("publishing entry %s failed unexpectedly", entry.id)
             finally:
                 with self._idle:
                     self._busy.discard(entry.channel)
                     self._idle.notify_all()
+            try:
+                self._then()
+            except Exception:  # the scheduler stopping under us: the next start looks again anyway
+                log.debug("could not ask for the next round", exc_info=True)

@@ -10,6 +10,7 @@ at a time, right before its platform call, so a claim lives for one call (or two
 well inside the lease.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -61,12 +62,13 @@ def due_entries(session: Session, now: datetime) -> list[QueueEntry]:
     return list(session.exec(query.order_by(col(QueueEntry.at), col(QueueEntry.id))).all())
 
 
-def next_wake(session: Session, config: Config, now: datetime) -> datetime | None:
+def next_wake(session: Session, config: Config, now: datetime, *, busy: Collection[str] = ()) -> datetime | None:
     """The earliest instant at which something could be published: a planned entry (or its retry) on a
     configured channel that is not held, or the end of a hold. None if nothing is waiting. Held and unknown
-    channels are left out, or the daemon would wake for entries it may not take, again and again."""
+    channels are left out, or the daemon would wake for entries it may not take, again and again; so are
+    ``busy`` channels (a call in flight: its worker asks for the next round when the call ends)."""
     holds = active_holds(session, now=now)
-    held_channels = [h.name for h in holds if h.scope == "channel"]
+    held_channels = [h.name for h in holds if h.scope == "channel"] + list(busy)
     held_campaigns = [h.name for h in holds if h.scope == "campaign"]
     takeable = (
         QueueEntry.state == EntryState.PLANNED.value,
