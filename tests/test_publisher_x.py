@@ -157,6 +157,16 @@ def test_usage_cap_is_permanent(publisher: Publisher, x_api: XApi) -> None:
     assert "Monthly product cap" in str(capped.value)
 
 
+def test_depleted_credits_hold_the_channel_instead_of_failing_the_post(publisher: Publisher, x_api: XApi) -> None:
+    """Found: X's 402 (the pay-per-use account has no credits left) failed the entry for good, as if the post
+    itself were refused; it is the channel that must wait, like a usage cap."""
+    body = {"title": "Payment Required", "detail": "Your account has no credits left.", "status": 402}
+    x_api.script("POST", "/2/tweets", Reply(402, body, {"Content-Type": "application/problem+json"}))
+    with pytest.raises(UsageCapped, match=r"X credits are depleted \(402\)") as capped:
+        publisher.publish(outgoing())
+    assert "queue resume --channel" in capped.value.hint
+
+
 @pytest.mark.parametrize("v1_style", [False, True], ids=["problem-body", "v1-body"])
 def test_refused_credentials_fail_auth(publisher: Publisher, x_api: XApi, v1_style: bool) -> None:
     x_api.script("POST", "/2/tweets", unauthorized(v1_style))

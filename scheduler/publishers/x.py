@@ -130,6 +130,12 @@ def translate(channel: str, error: Exception) -> PublishError:
                 hint="Give the X app read and write permission (then regenerate the access token), "
                 "and check that it belongs to a project; then run `evertide doctor`.",
             )
+        if status == 402:  # pay-per-use API: the account's credits are spent; retrying only burns requests
+            return UsageCapped(
+                channel,
+                f"X credits are depleted (402): {said}",
+                hint="Add credits in the X developer portal, then `evertide queue resume --channel " + channel + "`.",
+            )
         if isinstance(error, tweepy.TwitterServerError):
             return Unavailable(channel, f"X is failing ({status}): {said}")
         return Rejected(channel, f"X refused the post ({status}): {said}")
