@@ -70,9 +70,6 @@ class Timeline:
         for post in posts:
             self.add(post)
 
-    def __len__(self) -> int:
-        return len(self._posts)
-
     def add(self, post: Post) -> None:
         key = (post.at, post.spacing.min_gap)
         index = bisect.bisect_right(self._keys, key)
