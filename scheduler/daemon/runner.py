@@ -9,7 +9,8 @@ Four code-defined jobs:
   channel, each call bounded by its channel's ``timeout``; when a call ends, publish runs again at once for
   whatever else is due. Each wake-up has its own job id: APScheduler removes a finished one-shot job *after*
   running it, so re-arming the same id from inside the job would race that removal;
-- **settle** — settles claims whose lease expired (a daemon that died mid-publish);
+- **settle** — settles claims whose owner's heartbeat has stopped (a daemon that died mid-publish), and this
+  daemon's own claims that no call holds any more; never a call in flight, however slow;
 - **feeds** — polls the feeds whose interval has passed;
 - **refill** — keeps the queue planned up to the horizon.
 
@@ -183,7 +184,19 @@ class Daemon:
         registry.register(session, worker=self._worker, pid=os.getpid(), host=socket.gethostname(), now=self._clock())
 
     def settle(self, *, every_claim: bool = False) -> None:
-        self._guarded("settle", lambda: log_events(self._dispatcher.settle(self._clock, every_claim=every_claim)))
+        """Settle the claims of daemons whose heartbeat has stopped, and this daemon's own claims that no call
+        holds any more (a worker that failed to record); a live daemon's claims are its own business, however
+        long its call takes."""
+
+        def settle() -> None:
+            with transaction(self._engine) as session:
+                live = {d.id for d in registry.live_daemons(session, now=self._clock())} - {self._worker}
+            events = self._dispatcher.settle(
+                self._clock, every_claim=every_claim, live_owners=live, in_flight=self._workers.in_flight()
+            )
+            log_events(events)
+
+        self._guarded("settle", settle)
 
     def poll_feeds(self) -> None:
         from scheduler.daemon.feeds_job import poll_due_feeds

@@ -25,7 +25,7 @@ class ChannelWorkers:
     def __init__(self, size: int, job: Job, then: Callable[[], None]) -> None:
         self._job, self._then = job, then
         self._todo: queue.Queue[QueueEntry | None] = queue.Queue()
-        self._busy: set[str] = set()
+        self._busy: dict[str, int | None] = {}  # channel → the entry waiting for a worker or in flight
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._threads = [
@@ -39,9 +39,14 @@ class ChannelWorkers:
         with self._lock:
             return frozenset(self._busy)
 
+    def in_flight(self) -> frozenset[int]:
+        """The entries waiting for a worker or with a call in flight: claims of this daemon that are alive."""
+        with self._lock:
+            return frozenset(entry_id for entry_id in self._busy.values() if entry_id is not None)
+
     def submit(self, entry: QueueEntry) -> None:
         with self._lock:
-            self._busy.add(entry.channel)
+            self._busy[entry.channel] = entry.id
         self._todo.put(entry)
 
     def wait_idle(self, seconds: float) -> int:
@@ -65,7 +70,7 @@ class ChannelWorkers:
                 log.exception("publishing entry %s failed unexpectedly", entry.id)
             finally:
                 with self._idle:
-                    self._busy.discard(entry.channel)
+                    self._busy.pop(entry.channel, None)
                     self._idle.notify_all()
             try:
                 self._then()

@@ -130,10 +130,23 @@ def claim_next(
     return [states.claim(session, entry, worker=worker, now=now, lease=LEASE) for entry in candidates], skipped
 
 
-def expired_claims(session: Session, now: datetime, *, every_claim: bool = False) -> list[QueueEntry]:
-    """Claims whose lease ran out (their daemon died mid-publish); ``every_claim`` takes all of them, for a
-    SQLite daemon starting up, which knows it is the only one."""
+def expired_claims(
+    session: Session,
+    now: datetime,
+    *,
+    every_claim: bool = False,
+    live_owners: Collection[str] = (),
+    in_flight: Collection[int] = (),
+) -> list[QueueEntry]:
+    """Claims to settle: those whose lease ran out, unless their owner is one of ``live_owners`` (daemons
+    whose heartbeat still comes: each settles its own) or they are ``in_flight`` (the caller's own calls that
+    are still running). ``every_claim`` takes all of them, for a SQLite daemon starting up, which knows it is
+    the only one."""
     query = select(QueueEntry).where(QueueEntry.state == EntryState.CLAIMED.value)
     if not every_claim:
-        query = query.where(col(QueueEntry.lease_until) < now)
+        query = query.where(
+            col(QueueEntry.lease_until) < now,
+            col(QueueEntry.claimed_by).not_in(list(live_owners)),
+            col(QueueEntry.id).not_in(list(in_flight)),
+        )
     return list(session.exec(query.order_by(col(QueueEntry.at))).all())
