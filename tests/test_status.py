@@ -1,6 +1,7 @@
 """``evertide status`` through the real CLI, on both backends, on a database seeded around the real clock
 (the CLI reads it; every instant here is minutes or hours from it, so a slow test run changes nothing)."""
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -258,6 +259,48 @@ def test_share_now_on_postgresql_ignores_a_dead_daemon(tmp_path: Path, postgresq
         [item] = add_items(engine, 1)
         with transaction(engine) as session:
             register(session, worker="web-2:7", pid=7, host="web-2", now=datetime.now(UTC) - timedelta(minutes=5))
+    finally:
+        engine.dispose()
+    result = cli("queue", "share-now", str(item), "--channel", "quiet", ok=False)
+    assert result.exit_code == 1 and "no evertide daemon is running" in result.output
+
+
+def _a_finished_process() -> int:
+    """The pid of a process that has exited (and been reaped): what a SIGKILLed daemon leaves."""
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_a_daemon_of_this_machine_whose_process_is_gone_shows_dead_at_once(tmp_path: Path, postgresql_url: str) -> None:
+    """Found: a daemon killed with SIGKILL showed as alive, with calls in flight, for up to a minute (until its
+    heartbeat went stale), and share-now queued for it."""
+    import socket
+
+    cli = Cli(tmp_path, CONFIG.format(url=postgresql_url))
+    engine = make_engine(postgresql_url)
+    upgrade(engine)
+    gone = _a_finished_process()
+    try:
+        [item] = add_items(engine, 1)
+        with transaction(engine) as session:
+            here = socket.gethostname()
+            register(session, worker=f"{here}:{gone}", pid=gone, host=here, now=datetime.now(UTC))
+            register(session, worker=f"{here}:{os.getpid()}", pid=os.getpid(), host=here, now=datetime.now(UTC))
+    finally:
+        engine.dispose()
+    alive = {d["pid"]: d["alive"] for d in cli.json("status")["daemons"]}
+    assert alive == {gone: False, os.getpid(): True}
+    assert f"{socket.gethostname()}:{gone}: DEAD" in cli("status").stdout
+    result = cli("queue", "share-now", str(item), "--channel", "quiet")
+    assert "Queued entry" in result.stdout  # this test's own process stands for a live daemon
+    engine = make_engine(postgresql_url)
+    try:
+        with transaction(engine) as session:
+            unregister(session, worker=f"{socket.gethostname()}:{os.getpid()}", now=datetime.now(UTC))
     finally:
         engine.dispose()
     result = cli("queue", "share-now", str(item), "--channel", "quiet", ok=False)

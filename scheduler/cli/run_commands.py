@@ -88,18 +88,20 @@ def _share_now(config: "Config", engine: "Engine", item_id: int, channel: str, *
 def _running_daemon(config: "Config", engine: "Engine") -> str | None:
     """Who runs the daemon on this database, or None. SQLite: the holder of the daemon's lock file (the
     kernel drops it when the daemon dies). A server database: a live daemon of the registry (a heartbeat
-    less than a minute old)."""
+    less than a minute old) whose process, when it ran on this machine, still exists."""
     from scheduler.daemon.lock import running_daemon
     from scheduler.daemon.runner import lock_path
 
     lock = lock_path(config)
     if lock is not None:
         return running_daemon(lock)
+    import socket
+
     from content_library.database import transaction
-    from scheduler.daemon.registry import live_daemons
+    from scheduler.daemon.registry import live_daemons, vanished
 
     with transaction(engine) as session:
-        live = live_daemons(session, now=now())
+        live = [d for d in live_daemons(session, now=now()) if not vanished(d, host=socket.gethostname())]
     if not live:
         return None
     first = live[0]

@@ -3,7 +3,8 @@
 What it reads, all in one transaction:
 
 - **daemons**: the registry (:mod:`scheduler.daemon.registry`): the live ones, and those whose last sign of
-  life (heartbeat or clean stop) is less than a day old, flagged as dead;
+  life (heartbeat or clean stop) is less than a day old, flagged as dead (so is a daemon of this machine
+  whose process is gone, before its heartbeat goes stale);
 - **next post**: the planned entry that comes due first (its retry instant if it waits for one) on a
   configured channel and campaign that no hold stops, as ``next_wake`` in the daemon reads them;
 - **channels**, each configured one in config order, in the first state that applies:
@@ -94,7 +95,9 @@ def status(
 
 
 def gather(session: "Session", config: "Config", *, now: datetime) -> Snapshot:
-    from scheduler.daemon.registry import dead_daemons, live_daemons
+    import socket
+
+    from scheduler.daemon.registry import dead_daemons, live_daemons, vanished
     from scheduler.queue.holds import active_holds
 
     holds = active_holds(session, now=now)
@@ -102,9 +105,12 @@ def gather(session: "Session", config: "Config", *, now: datetime) -> Snapshot:
     recent = [
         d for d in dead_daemons(session, now=now) if max(d.heartbeat_at, d.stopped_at or d.heartbeat_at) > now - DAY
     ]
+    host = socket.gethostname()
+    beating = live_daemons(session, now=now)
+    killed = [d for d in beating if vanished(d, host=host)]
     return Snapshot(
-        live=live_daemons(session, now=now),
-        dead=recent,
+        live=[d for d in beating if d not in killed],
+        dead=recent + killed,
         next=_next_entry(session, config, holds),
         channels=[_channel_state(session, name, channel_holds.get(name), now=now) for name in config.channels],
         campaign_holds=[h for h in holds if h.scope == "campaign"],

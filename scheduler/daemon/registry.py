@@ -21,6 +21,7 @@ Heartbeats are written with each daemon's own clock and judged with the reader's
 differ by more than ``stale_after - BEAT_EVERY`` (45 s by default) would see each other wrongly; keep NTP on.
 """
 
+import os
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, delete, or_, select
@@ -102,3 +103,21 @@ def forget_dead(session: Session, *, now: datetime, older_than: timedelta = FORG
     )
     session.flush()
     return int(result.rowcount)
+
+
+def vanished(daemon: Daemon, *, host: str) -> bool:
+    """Whether ``daemon`` ran on ``host`` (the caller's machine) and its process is gone: a daemon killed with
+    SIGKILL shows as dead at once instead of a minute later, when its heartbeat goes stale.
+
+    Only for what a person reads (``status``, ``share-now``): a container that shares the host's name but not
+    its processes would take another container's daemon for vanished, so settling claims never relies on it
+    (a pid reused by another process keeps a dead daemon looking live until its heartbeat goes stale)."""
+    if daemon.host != host or os.name != "posix":  # (on Windows, signal 0 would be a Ctrl-C)
+        return False
+    try:
+        os.kill(daemon.pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # it exists, under another user
+        return False
+    return False
