@@ -4,6 +4,7 @@ The platforms are the loopback emulators, reached through the real tweepy and ht
 outbox is a real file. Nothing of evertide's own is mocked: the clock is simply a parameter.
 """
 
+import itertools
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -422,3 +423,28 @@ def test_a_platform_that_drips_its_answer_costs_one_call_deadline_then_the_entry
     with transaction(sqlite_engine) as session:
         waiting = get_entry(session, entry.id or 0)
     assert waiting.state == "planned" and "no answer within 1s" in (waiting.last_error or "")
+
+
+def test_after_a_503_outage_late_entries_go_out_at_the_channel_s_pace_and_the_rest_are_missed(
+    sqlite_engine: Engine, config: Config, hook: WebhookSink
+) -> None:
+    """Found: after an outage, everything still inside grace went out back to back (23 posts in 2 s)."""
+    items = add_items(sqlite_engine, 10)  # one a minute, as min_gap (1m) allows
+    entries = [queue(sqlite_engine, item, T0 + timedelta(minutes=n), channel="hook") for n, item in enumerate(items)]
+    hook.script("POST", "/hooks/evertide", *[unavailable() for _ in range(500)])
+    clock = Clock(T0)
+    while clock.now < T0 + timedelta(minutes=40):
+        if clock.now >= T0 + timedelta(minutes=16):  # the first entry's grace (15m) has run out
+            hook.clear_scripts()  # the platform is back
+        run(sqlite_engine, config, clock)
+        clock.advance(seconds=5)
+    with transaction(sqlite_engine) as session:
+        history = session.exec(select(Publication).order_by(Publication.published_at)).all()  # type: ignore[arg-type]
+    sent = [p.published_at for p in history]
+    assert sent[0] >= T0 + timedelta(minutes=16) and len(sent) >= 3
+    assert all(later - earlier >= timedelta(minutes=1) for earlier, later in itertools.pairwise(sent)), sent  # min_gap
+    assert all(p.published_at - p.scheduled_at <= timedelta(minutes=15) for p in history)  # within grace
+    settled = states(sqlite_engine, *(e.id for e in entries))
+    assert settled[0] == "missed" and set(settled) == {"published", "missed"}
+    assert settled.count("published") == len(sent)
+    assert [d["entry_id"] for d in hook.deliveries] == [p.entry_id for p in history]

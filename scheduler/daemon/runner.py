@@ -89,7 +89,8 @@ class Daemon:
         self._stop = threading.Event()
         self._wakes = itertools.count()
         self._backoff_lock = threading.Lock()
-        self._backoff = {job: Backoff(job, log) for job in ("publish", "settle", "feeds", "refill", "heartbeat")}
+        jobs = ("publish round", "publish", "settle", "feeds", "refill", "heartbeat")
+        self._backoff = {job: Backoff(job, log) for job in jobs}
         self._workers = ChannelWorkers(config.workers, self._publish_one, self._look_again)
         self._scheduler = BackgroundScheduler(
             executors={
@@ -104,10 +105,19 @@ class Daemon:
     # -- jobs -------------------------------------------------------------------------------------------------
 
     def publish(self) -> None:
-        """Hand what is due on every channel without a call in flight to the workers, which claim and call."""
+        """Hand what is due on every channel without a call in flight to the workers, which claim and call.
+
+        The round (reading what is due, marking missed and deferred entries) and the workers' claims and
+        records back off apart: on a full disk the round's reads succeed while every claim fails, and one
+        shared backoff flapped between "failing" and "recovered" at every poll. While the claims back off,
+        the round hands out nothing (or a worker would give the entry back at once and ask for the next
+        round, a hot loop); the 5 s poll looks again."""
         if self._stop.is_set():
             return
-        self._guarded("publish", self._take_due_and_wake)
+        with self._backoff_lock:
+            if not self._backoff["publish"].ready(self._clock()):
+                return
+        self._guarded("publish round", self._take_due_and_wake)
 
     def _take_due_and_wake(self) -> None:
         self._take_due()
@@ -141,7 +151,7 @@ class Daemon:
         """Run ``work`` unless ``job`` is backing off; record how it went. True if it ran and succeeded."""
         backoff = self._backoff[job]
         now = self._clock()
-        with self._backoff_lock:  # the channel workers share the publish job's backoff
+        with self._backoff_lock:  # the channel workers share the "publish" backoff
             if not backoff.ready(now):
                 return False
         try:
