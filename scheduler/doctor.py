@@ -51,14 +51,30 @@ def _zone_check() -> Check:
 
 
 def _schema_check(config: Config) -> Check:
-    from content_library.errors import EvertideError
+    """A database that cannot be reached, read or written is a FAIL line like any other; the checks go on."""
     from scheduler.cli.common import open_database
 
     try:
-        open_database(config)
-    except EvertideError as error:
-        return Check("database", False, f"{error} — {error.hint}")
+        engine = open_database(config)
+    except Exception as error:
+        return Check("database", False, _said(error, config))
+    engine.dispose()
     return Check("database", True, "schema is current")
+
+
+def _said(error: Exception, config: Config) -> str:
+    """An error as one sentence and its remedy (see :mod:`content_library.failures`)."""
+    from content_library.errors import EvertideError
+    from content_library.failures import explain, one_line
+
+    try:
+        database: str | None = config.database_url()
+    except EvertideError:
+        database = None
+    explained = explain(error, database=database)
+    if explained is None:
+        return f"unexpected {one_line(error)}"
+    return f"{explained} — {explained.hint}" if explained.hint else str(explained)
 
 
 def _channel_check(config: Config, channel: str) -> Check:
@@ -73,4 +89,6 @@ def _channel_check(config: Config, channel: str) -> Check:
             publisher.close()
     except EvertideError as error:
         return Check(f"channel {channel}", False, str(error))
+    except Exception as error:  # a library surprise: this channel's FAIL line, and the other checks go on
+        return Check(f"channel {channel}", False, _said(error, config))
     return Check(f"channel {channel}", True, who)

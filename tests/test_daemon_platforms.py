@@ -212,4 +212,5 @@ def test_a_database_that_cannot_be_written_costs_a_few_log_lines_and_the_daemon_
     # one line when it starts failing, one when it recovers: found flapping, the round's reads succeeding
     # ("recovered") between the claims' writes failing ("failing"), twice per poll for as long as the disk is full
     assert text.count("publish failing") == text.count("publish recovered") == 1, text
+    assert f"disk failed while evertide read or wrote {tmp_path / 'evertide.db'}" in text, text  # in plain words
     assert len(lines) < 25, text

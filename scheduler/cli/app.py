@@ -10,6 +10,7 @@ from typing import Any
 
 import typer
 from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
 from scheduler.cli import (
     config_commands,
@@ -25,21 +26,36 @@ from scheduler.cli.common import CliState
 
 
 class _EvertideGroup(TyperGroup):
-    """Turns evertide's own errors into one sentence plus a hint and exit code 1, for every subcommand."""
+    """Turns every error into one sentence plus a hint and exit code 1, for every subcommand: evertide's own,
+    and database and OS failures (a corrupt file, a full disk, a server that is down), which
+    :func:`content_library.failures.explain` words; anything else is named by its type and first line.
+    ``--debug`` shows the traceback instead."""
 
     def invoke(self, ctx: Any) -> Any:  # typer.Context; typer vendors click, whose Context is private
-        from content_library.errors import EvertideError
-
         try:
             return super().invoke(ctx)
-        except EvertideError as error:
+        except (typer.Exit, typer.Abort, TyperException):
+            raise
+        except Exception as error:
             state = ctx.obj
             if isinstance(state, CliState) and state.debug:
                 raise
-            from scheduler.cli.output import print_error
-
-            print_error(error)
+            _report(error, state.database if isinstance(state, CliState) else None)
             ctx.exit(1)
+
+
+def _report(error: Exception, database: str | None) -> None:
+    from content_library.errors import EvertideError
+    from content_library.failures import explain, one_line
+    from scheduler.cli.output import print_error
+
+    explained = explain(error, database=database)
+    if explained is None:
+        explained = EvertideError(
+            f"unexpected {one_line(error)}",
+            hint="Run the command again with --debug to see where it happened, and report it if it is a bug.",
+        )
+    print_error(explained)
 
 
 app = typer.Typer(
@@ -52,6 +68,14 @@ app = typer.Typer(
 )
 
 
+def _show_version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import version
+
+        typer.echo(f"evertide {version('evertide')}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     ctx: typer.Context,
@@ -59,6 +83,7 @@ def _root(
         None, "--config", "-c", help="Config file (default: $EVERTIDE_CONFIG, else ./config.yaml)."
     ),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks instead of one-line errors."),
+    version: bool = typer.Option(False, "--version", is_eager=True, callback=_show_version, help="Show the version."),
 ) -> None:
     ctx.obj = CliState(config_option=config, debug=debug)
 

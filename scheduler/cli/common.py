@@ -18,13 +18,20 @@ if TYPE_CHECKING:
 class CliState:
     config_option: Path | None
     debug: bool
+    database: str | None = None  # the configured database URL, once the config is loaded: errors name it
 
 
 def load(ctx: typer.Context) -> "Config":
+    from content_library.errors import EvertideError
     from scheduler.config import config_path, load_config
 
     state: CliState = ctx.find_root().obj
-    return load_config(config_path(state.config_option))
+    config = load_config(config_path(state.config_option))
+    try:
+        state.database = config.database_url()
+    except EvertideError:  # a ${VAR} that is not set: the command that opens the database says so
+        state.database = None
+    return config
 
 
 def open_database(config: "Config", *, check_schema: bool = True) -> "Engine":

@@ -8,15 +8,26 @@ Pure apart from logging: the caller passes the time.
 """
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
+
+from content_library.failures import one_line
 
 FIRST_WAIT = timedelta(seconds=5)
 LONGEST_WAIT = timedelta(minutes=5)
 
 
 class Backoff:
-    def __init__(self, job: str, log: logging.Logger, *, first: timedelta = FIRST_WAIT) -> None:
-        self.job, self._log, self._first = job, log, first
+    def __init__(
+        self,
+        job: str,
+        log: logging.Logger,
+        *,
+        first: timedelta = FIRST_WAIT,
+        describe: Callable[[BaseException], str] = one_line,
+    ) -> None:
+        """``describe`` words an error in one line (the daemon's says "the disk holding … is full")."""
+        self.job, self._log, self._first, self._describe = job, log, first, describe
         self.failing_since: datetime | None = None
         self.failures = 0
         self.next_try: datetime | None = None
@@ -34,7 +45,7 @@ class Backoff:
             self._log.error(
                 "%s failing: %s (trying again with waits up to %s; --debug shows the traceback)",
                 self.job,
-                _one_line(error),
+                self._describe(error),
                 LONGEST_WAIT,
                 extra={"channel": "-", "entry": None, "detail": type(error).__name__},
             )
@@ -50,8 +61,3 @@ class Backoff:
                 extra={"channel": "-", "entry": None, "detail": ""},
             )
         self.failing_since, self.failures, self.next_try = None, 0, None
-
-
-def _one_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0][:300]}" if text else type(error).__name__

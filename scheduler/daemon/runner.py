@@ -90,7 +90,7 @@ class Daemon:
         self._wakes = itertools.count()
         self._backoff_lock = threading.Lock()
         jobs = ("publish round", "publish", "settle", "feeds", "refill", "heartbeat")
-        self._backoff = {job: Backoff(job, log) for job in jobs}
+        self._backoff = {job: Backoff(job, log, describe=self._describe) for job in jobs}
         self._workers = ChannelWorkers(config.workers, self._publish_one, self._look_again)
         self._scheduler = BackgroundScheduler(
             executors={
@@ -101,6 +101,15 @@ class Daemon:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
             timezone=UTC,
         )
+
+    def _describe(self, error: BaseException) -> str:
+        """A failing job's error in one line, database and OS failures in plain words with their remedy."""
+        from content_library.failures import explain, one_line
+
+        explained = explain(error, database=self._config.database_url())
+        if explained is None:
+            return one_line(error)
+        return f"{explained}; {explained.hint}" if explained.hint else str(explained)
 
     # -- jobs -------------------------------------------------------------------------------------------------
 
