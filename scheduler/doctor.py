@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from scheduler.config import Config
@@ -14,11 +15,14 @@ class Check:
     detail: str
 
 
-def run_checks(config: Config) -> Iterator[Check]:
+def run_checks(config: Config, *, now: datetime) -> Iterator[Check]:
     yield Check("config", True, f"{config.path} is valid")
     yield _package_check()
     yield _zone_check()
-    yield _schema_check(config)
+    schema = _schema_check(config)
+    yield schema
+    if schema.ok:
+        yield _daemons_check(config, now=now)
     for keys, reference in config.references():
         what = "credential" if reference.secret else "setting"
         variable = f"${{{reference.variable}}}"
@@ -60,6 +64,40 @@ def _schema_check(config: Config) -> Check:
         return Check("database", False, _said(error, config))
     engine.dispose()
     return Check("database", True, "schema is current")
+
+
+def _daemons_check(config: Config, *, now: datetime) -> Check:
+    """Which daemons run on this database (from their heartbeats), and whether claims wait for one: entries a
+    dead daemon left claimed are settled by a live one, so with none running they wait (a FAIL)."""
+    import socket
+
+    from sqlmodel import col, func, select
+
+    from content_library.database import transaction
+    from scheduler.cli.common import open_database
+    from scheduler.daemon.registry import live_daemons, vanished
+    from scheduler.queue.tables import EntryState, QueueEntry
+
+    engine = open_database(config)
+    try:
+        with transaction(engine) as session:
+            live = [d for d in live_daemons(session, now=now) if not vanished(d, host=socket.gethostname())]
+            claimed = session.exec(
+                select(func.count()).select_from(QueueEntry).where(col(QueueEntry.state) == EntryState.CLAIMED.value)
+            ).one()
+    finally:
+        engine.dispose()
+    if live:
+        names = ", ".join(f"{d.id} (pid {d.pid} on {d.host})" for d in live)
+        return Check("daemons", True, f"{len(live)} running: {names}")
+    if claimed:
+        return Check(
+            "daemons",
+            False,
+            f"none running, and {claimed} entry(ies) are left claimed by one that stopped mid-call; "
+            "start `evertide run` to settle them",
+        )
+    return Check("daemons", True, "none running (start one with `evertide run`)")
 
 
 def _said(error: Exception, config: Config) -> str:

@@ -54,3 +54,37 @@ def test_doctor_names_what_is_wrong(tmp_path: Path, x_api: XApi, monkeypatch: py
     assert "FAIL database" in result.stdout and "evertide db upgrade" in result.stdout
     assert "FAIL credential channels.x-main.credentials.bearer_token: ${EVT_DOCTOR_X_TOKEN} is not set" in result.stdout
     assert "FAIL channel x-main" in result.stdout
+
+
+def test_doctor_lists_the_running_daemons_and_fails_when_claims_wait_for_one(
+    tmp_path: Path, x_api: XApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import socket
+    from datetime import UTC, datetime
+
+    from content_library.database import make_engine, transaction
+    from scheduler.config import load_config
+    from scheduler.daemon.registry import register, unregister
+    from scheduler.dispatch.claims import claim_next
+    from tests.queue_helpers import add_items, queue
+
+    monkeypatch.setenv("EVT_DOCTOR_X_TOKEN", "doctor-Sekr1t")
+    cli = Cli(tmp_path, CONFIG.format(x=x_api.base_url))
+    cli("db", "upgrade")
+    assert "ok   daemons: none running" in cli("doctor").stdout
+    engine = make_engine(f"sqlite:///{tmp_path / 'evertide.db'}")
+    here, now = socket.gethostname(), datetime.now(UTC)
+    try:
+        [item] = add_items(engine, 1)
+        queue(engine, item, now, campaign=None)
+        with transaction(engine) as session:
+            register(session, worker=f"{here}:{os.getpid()}", pid=os.getpid(), host=here, now=now)
+            claim_next(session, load_config(cli.config), now=now, worker=f"{here}:{os.getpid()}")
+        assert f"ok   daemons: 1 running: {here}:{os.getpid()} (pid {os.getpid()} on {here})" in cli("doctor").stdout
+        with transaction(engine) as session:
+            unregister(session, worker=f"{here}:{os.getpid()}", now=now)
+    finally:
+        engine.dispose()
+    result = cli("doctor", ok=False)
+    assert "FAIL daemons: none running, and 1 entry(ies) are left claimed" in result.stdout

@@ -118,7 +118,7 @@ def doctor(ctx: typer.Context) -> None:
     from scheduler.doctor import run_checks
 
     failures = 0
-    for check in run_checks(load(ctx)):
+    for check in run_checks(load(ctx), now=now()):
         say(f"{'ok  ' if check.ok else 'FAIL'} {check.name}: {check.detail}")
         failures += not check.ok
     if failures:
