@@ -259,3 +259,25 @@ def test_the_daemon_s_publishers_wait_as_long_as_the_channel_s_timeout_per_read(
         assert publisher._http.timeout.read == 60.0  # type: ignore[attr-defined]
     finally:
         publisher.close()
+
+
+def test_a_database_file_replaced_under_the_daemon_stops_it_before_anything_goes_out_twice(
+    workdir: Path, engine: Engine
+) -> None:
+    """Found: a backup restored with `mv` while the daemon ran left its open connections writing to the old
+    file while new ones read the new one: a post recorded in one was still planned in the other."""
+    import shutil
+
+    [item] = add_items(engine, 1)
+    queue(engine, item, datetime.now(UTC) + timedelta(hours=1), campaign=None, origin="person", pinned=True)
+    shutil.copy(workdir / "evertide.db", workdir / "backup.db")
+    daemon = start_daemon(workdir)
+    try:
+        wait_for(lambda: "started" in (workdir / "daemon.log").read_text() or daemon.poll() is not None)
+        (workdir / "backup.db").replace(workdir / "evertide.db")
+        assert daemon.wait(timeout=20) == 1
+    finally:
+        daemon.kill()
+        daemon.wait()
+    log = (workdir / "daemon.log").read_text()
+    assert "was removed or replaced while the daemon ran" in log and "Traceback" not in log, log

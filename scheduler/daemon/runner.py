@@ -37,6 +37,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from content_library.database import transaction
+from content_library.errors import EvertideError
 from scheduler.config import Config
 from scheduler.daemon import registry
 from scheduler.daemon.backoff import Backoff
@@ -79,8 +80,12 @@ class Daemon:
         worker: str,
         clock: Clock = system_clock,
         poll: timedelta = POLL,
+        database_file: Path | None = None,
     ) -> None:
         self._worker = worker
+        self._database_file = database_file
+        self._database_identity = _identity(database_file)
+        self.replaced_database = False
         self._engine = engine
         self._config = config
         self._dispatcher = dispatcher
@@ -121,7 +126,7 @@ class Daemon:
         shared backoff flapped between "failing" and "recovered" at every poll. While the claims back off,
         the round hands out nothing (or a worker would give the entry back at once and ask for the next
         round, a hot loop); the 5 s poll looks again."""
-        if self._stop.is_set():
+        if self._stop.is_set() or not self._database_still_there():
             return
         with self._backoff_lock:
             if not self._backoff["publish"].ready(self._clock()):
@@ -190,6 +195,9 @@ class Daemon:
         """Tell ``evertide status`` (and, on PostgreSQL, the other daemons) this daemon is alive, and how many
         channels it is publishing to right now."""
 
+        if not self._database_still_there():
+            return
+
         def beat() -> None:
             with transaction(self._engine) as session:
                 try:
@@ -198,6 +206,27 @@ class Daemon:
                     self._register(session)
 
         self._guarded("heartbeat", beat)
+
+    def _database_still_there(self) -> bool:
+        """False (and the daemon stops) when the SQLite file it opened is no longer the one at its path."""
+        if self._database_file is None or _identity(self._database_file) == self._database_identity:
+            return True
+        self._database_replaced()
+        return False
+
+    def _database_replaced(self) -> None:
+        """The SQLite file was deleted, moved or replaced (a backup restored with ``mv``) under the daemon. Its
+        open connections would go on writing to the old file while new ones read the new file: posts
+        recorded in one and still planned in the other would go out twice. Stop, and let the restart open
+        the file that is there now."""
+        if not self.replaced_database:
+            self.replaced_database = True
+            log.error(
+                "the database file %s was removed or replaced while the daemon ran; stopping",
+                self._database_file,
+                extra={"channel": "-", "entry": None, "detail": "restart the daemon to open the file there now"},
+            )
+        self.stop()
 
     def _register(self, session: Session) -> None:
         registry.register(session, worker=self._worker, pid=os.getpid(), host=socket.gethostname(), now=self._clock())
@@ -307,6 +336,17 @@ class Daemon:
         signal.signal(signal.SIGINT, handler)
 
 
+def _identity(path: Path | None) -> tuple[int, int] | None:
+    """The file's device and inode: what stays the same while the same file is written in place."""
+    if path is None:
+        return None
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
 def lock_path(config: Config) -> Path | None:
     """The lock file beside a SQLite database; None for a server database."""
     url = config.database_url()
@@ -338,9 +378,15 @@ def run_daemon(config: Config, engine: Engine, *, once: bool, worker: str, clock
             log_events(events)
             dispatcher.close()
             return events
-        daemon = Daemon(engine, config, dispatcher, worker=worker, clock=clock)
+        database_file = lock_file.with_name(lock_file.name.removesuffix(".daemon.lock")) if lock_file else None
+        daemon = Daemon(engine, config, dispatcher, worker=worker, clock=clock, database_file=database_file)
         daemon.install_signal_handlers()
         daemon.run(sqlite=lock is not None)
+        if daemon.replaced_database:
+            raise EvertideError(
+                f"the database file {database_file} was removed or replaced while the daemon ran",
+                hint="Start the daemon again (systemd's unit restarts it on its own); it opens the file there now.",
+            )
         return []
     finally:
         if lock:
