@@ -181,7 +181,7 @@ def test_a_database_that_cannot_be_written_costs_a_few_log_lines_and_the_daemon_
         wait_for(lambda: any("started" in line for line in lines) or daemon.poll() is not None)
         resource.prlimit(daemon.pid, resource.RLIMIT_FSIZE, (0, hard))  # the disk is full
         try:
-            wait_for(lambda: any("publish failing" in line for line in lines), timeout=20)
+            wait_for(lambda: any("publish round failing" in line for line in lines), timeout=20)
         except AssertionError:
             raise AssertionError("".join(lines)) from None
         failing_for = datetime.now(UTC)
@@ -211,6 +211,6 @@ def test_a_database_that_cannot_be_written_costs_a_few_log_lines_and_the_daemon_
     assert "Traceback" not in text, text
     # one line when it starts failing, one when it recovers: found flapping, the round's reads succeeding
     # ("recovered") between the claims' writes failing ("failing"), twice per poll for as long as the disk is full
-    assert text.count("publish failing") == text.count("publish recovered") == 1, text
+    assert text.count("publish round failing") == text.count("publish round recovered") == 1, text
     assert f"disk failed while evertide read or wrote {tmp_path / 'evertide.db'}" in text, text  # in plain words
     assert len(lines) < 25, text

@@ -15,7 +15,7 @@ from content_library.database import transaction
 from scheduler.config import Config
 from scheduler.daemon import registry
 from scheduler.daemon.runner import Daemon
-from scheduler.dispatch.claims import claim_next
+from scheduler.dispatch.claims import claim_due
 from scheduler.dispatch.publishing import Dispatcher
 from scheduler.publishers.registry import build_publisher
 from scheduler.queue.entries import get_entry
@@ -26,6 +26,7 @@ database: evertide.db
 grace: 15m
 channels:
   outbox: {kind: file, path: outbox.jsonl}
+  other: {kind: file, path: other.jsonl}
 """
 
 
@@ -61,12 +62,12 @@ def daemon(engine: Engine, config: Config, clock: Clock) -> Iterator[Daemon]:
     dispatcher.close()
 
 
-def claimed_by(engine: Engine, config: Config, worker: str) -> int:
-    """A new entry due at T0, claimed at T0 by ``worker``."""
+def claimed_by(engine: Engine, config: Config, worker: str, channel: str = "outbox") -> int:
+    """A new entry due at T0 on ``channel``, claimed at T0 by ``worker``."""
     [item] = add_items(engine, 1)
-    entry = queue(engine, item, T0, campaign=None)
+    entry = queue(engine, item, T0, campaign=None, channel=channel)
     with transaction(engine) as session:
-        claim_next(session, config, now=T0, worker=worker)
+        claim_due(session, config, now=T0, worker=worker, limit=100)
     return entry.id or 0
 
 
@@ -111,7 +112,7 @@ def test_the_daemon_never_settles_its_own_call_in_flight_but_does_settle_its_own
     engine: Engine, config: Config, clock: Clock, daemon: Daemon
 ) -> None:
     in_flight = claimed_by(engine, config, "me:1")
-    orphan = claimed_by(engine, config, "me:1")
+    orphan = claimed_by(engine, config, "me:1", channel="other")
     with transaction(engine) as session:
         entry = get_entry(session, in_flight)
     daemon._workers._busy[entry.channel] = in_flight  # what submit() records while the call runs

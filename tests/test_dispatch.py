@@ -18,7 +18,7 @@ from sqlmodel import select
 from content_library.database import transaction
 from content_library.store import add_variant, get_item
 from scheduler.config import Config
-from scheduler.dispatch.claims import claim_next
+from scheduler.dispatch.claims import claim_due
 from scheduler.dispatch.publishing import Dispatcher
 from scheduler.publishers.registry import build_publisher
 from scheduler.queue.entries import get_entry
@@ -164,7 +164,7 @@ def test_a_crash_after_the_post_but_before_its_record_is_settled_without_posting
     [item] = add_items(engine, 1)
     entry = queue(engine, item, T0)
     with transaction(engine) as session:  # the dead daemon's claim, committed before it called the platform
-        [claimed], _ = claim_next(session, config, now=T0, worker="dead")
+        [claimed], _ = claim_due(session, config, now=T0, worker="dead", limit=100)
     dead = dispatcher(engine, config, "dead")
     dead.publisher("outbox").publish(dead._outgoing(claimed))  # it posted, then died before recording
     events = dispatcher(engine, config).settle(Clock(T0 + timedelta(hours=2)), every_claim=True)
@@ -177,7 +177,7 @@ def test_a_crash_before_the_post_is_settled_by_posting_once(sqlite_engine: Engin
     [item] = add_items(sqlite_engine, 1)
     entry = queue(sqlite_engine, item, T0)
     with transaction(sqlite_engine) as session:
-        claim_next(session, config, now=T0, worker="dead")
+        claim_due(session, config, now=T0, worker="dead", limit=100)
     # A lease still running belongs to a live daemon (PostgreSQL, several daemons): left alone.
     assert dispatcher(sqlite_engine, config).settle(Clock(T0 + timedelta(seconds=30))) == []
     events = dispatcher(sqlite_engine, config).settle(Clock(T0 + timedelta(seconds=61)))
@@ -195,7 +195,7 @@ def test_x_entries_in_doubt_are_looked_up_before_any_retry(sqlite_engine: Engine
     def crash_mid_publish(item_id: int, at: datetime) -> int:
         entry = queue(sqlite_engine, item_id, at, channel="x-main")
         with transaction(sqlite_engine) as session:
-            claim_next(session, config, now=at, worker="dead")
+            claim_due(session, config, now=at, worker="dead", limit=100)
         return entry.id or 0
 
     def settle(at: datetime) -> list[str]:
@@ -329,7 +329,7 @@ def test_a_duplicate_after_a_crash_counts_as_published_not_as_a_reason_to_reword
     x_api.now = T0
     x_api.add_tweet(entry.text, T0)  # it went out before the crash…
     with transaction(sqlite_engine) as session:
-        claim_next(session, config, now=T0, worker="dead")
+        claim_due(session, config, now=T0, worker="dead", limit=100)
     empty = Reply(200, {"meta": {"result_count": 0}})
     x_api.script("GET", f"/2/users/{x_api.me['id']}/tweets", empty)  # …but the timeline does not show it yet
     events = dispatcher(sqlite_engine, config).settle(Clock(T0 + timedelta(minutes=2)), every_claim=True)

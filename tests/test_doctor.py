@@ -66,7 +66,7 @@ def test_doctor_lists_the_running_daemons_and_fails_when_claims_wait_for_one(
     from content_library.database import make_engine, transaction
     from scheduler.config import load_config
     from scheduler.daemon.registry import register, unregister
-    from scheduler.dispatch.claims import claim_next
+    from scheduler.dispatch.claims import claim_due
     from tests.queue_helpers import add_items, queue
 
     monkeypatch.setenv("EVT_DOCTOR_X_TOKEN", "doctor-Sekr1t")
@@ -80,7 +80,7 @@ def test_doctor_lists_the_running_daemons_and_fails_when_claims_wait_for_one(
         queue(engine, item, now, campaign=None)
         with transaction(engine) as session:
             register(session, worker=f"{here}:{os.getpid()}", pid=os.getpid(), host=here, now=now)
-            claim_next(session, load_config(cli.config), now=now, worker=f"{here}:{os.getpid()}")
+            claim_due(session, load_config(cli.config), now=now, worker=f"{here}:{os.getpid()}", limit=100)
         assert f"ok   daemons: 1 running: {here}:{os.getpid()} (pid {os.getpid()} on {here})" in cli("doctor").stdout
         with transaction(engine) as session:
             unregister(session, worker=f"{here}:{os.getpid()}", now=now)

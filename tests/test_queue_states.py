@@ -36,6 +36,7 @@ P, C, PUB, F, S, M, X, D = (
 # The table as a person states it, written out again here so that a change to the real one is deliberate.
 EXPECTED: dict[Transition, tuple[set[EntryState], EntryState]] = {
     Transition.CLAIM: ({P}, C),
+    Transition.GIVE_BACK: ({C}, P),
     Transition.TAKE_OVER: ({C}, C),
     Transition.REWORD: ({C}, C),
     Transition.RELEASE: ({C}, P),
@@ -55,6 +56,7 @@ LATER = T0 + timedelta(hours=1)
 Move = Callable[[Session, QueueEntry], QueueEntry]
 CALLS: dict[Transition, Move] = {
     Transition.CLAIM: lambda s, e: states.claim(s, e, worker="w1", now=LATER, lease=timedelta(seconds=60)),
+    Transition.GIVE_BACK: lambda s, e: states.give_back(s, e, now=LATER),
     Transition.TAKE_OVER: lambda s, e: states.take_over(s, e, worker="w2", now=LATER, lease=timedelta(seconds=60)),
     Transition.REWORD: lambda s, e: states.reword(s, e, text="Other words", variant_id=None, now=LATER),
     Transition.RELEASE: lambda s, e: states.release(s, e, retry_at=LATER, error="503", now=LATER),
@@ -148,6 +150,25 @@ def test_what_each_move_writes_besides_the_state(db: Engine) -> None:
     with transaction(db) as session:
         retried = states.resolve_retry(session, doubted, now=later)
     assert (retried.state, retried.at, retried.next_attempt_at) == ("planned", later, None)
+
+
+def test_claiming_several_is_one_move_each_and_giving_back_uncounts_the_attempt(db: Engine) -> None:
+    first, second, published = entry_in(db, P), entry_in(db, P), entry_in(db, PUB)
+    with pytest.raises(IllegalTransition), transaction(db) as session:
+        states.claim_all(session, [first, published], worker="w1", now=LATER, lease=timedelta(seconds=60))
+    with transaction(db) as session:
+        claimed = states.claim_all(session, [second, first], worker="w1", now=LATER, lease=timedelta(seconds=60))
+    assert [(e.id, e.state, e.claimed_by, e.attempts, e.version) for e in claimed] == [
+        (first.id, "claimed", "w1", 1, first.version + 1),
+        (second.id, "claimed", "w1", 1, second.version + 1),
+    ]
+    with transaction(db) as session:
+        back = states.give_back(session, claimed[0], now=LATER)
+    assert (back.state, back.claimed_by, back.lease_until, back.attempts) == ("planned", None, None, 0)
+    with pytest.raises(ConcurrentEdit), transaction(db) as session:  # a stale read claims nothing
+        states.claim_all(session, [first, second], worker="w2", now=LATER, lease=timedelta(seconds=60))
+    with transaction(db) as session:
+        assert get_entry(session, first.id or 0).claimed_by is None
 
 
 def test_publishing_writes_the_history_row_in_the_same_transaction(db: Engine) -> None:

@@ -96,7 +96,7 @@ class Daemon:
         self._backoff_lock = threading.Lock()
         jobs = ("publish round", "publish", "settle", "feeds", "refill", "heartbeat")
         self._backoff = {job: Backoff(job, log, describe=self._describe) for job in jobs}
-        self._workers = ChannelWorkers(config.workers, self._publish_one, self._look_again)
+        self._workers = ChannelWorkers(config.workers, self._publish_claimed, self._look_again)
         self._scheduler = BackgroundScheduler(
             executors={
                 "publish": ThreadPoolExecutor(1),
@@ -119,39 +119,39 @@ class Daemon:
     # -- jobs -------------------------------------------------------------------------------------------------
 
     def publish(self) -> None:
-        """Hand what is due on every channel without a call in flight to the workers, which claim and call.
+        """A publish round: claim the oldest due entry of each channel without a claim in force, as many as
+        there are free workers, and hand them to the workers, which call and record.
 
-        The round (reading what is due, marking missed and deferred entries) and the workers' claims and
-        records back off apart: on a full disk the round's reads succeed while every claim fails, and one
-        shared backoff flapped between "failing" and "recovered" at every poll. While the claims back off,
-        the round hands out nothing (or a worker would give the entry back at once and ask for the next
-        round, a hot loop); the 5 s poll looks again."""
+        The round (claiming, marking missed and deferred entries) and the workers' records back off apart,
+        each logging once when it starts failing and once when it recovers. While the records back off, the
+        round claims nothing: a call whose outcome cannot be written is a call to make later."""
         if self._stop.is_set() or not self._database_still_there():
             return
         with self._backoff_lock:
             if not self._backoff["publish"].ready(self._clock()):
                 return
-        self._guarded("publish round", self._take_due_and_wake)
+        self._guarded("publish round", self._claim_due_and_wake)
 
-    def _take_due_and_wake(self) -> None:
-        self._take_due()
+    def _claim_due_and_wake(self) -> None:
+        free = self._config.workers - len(self._workers.busy())
+        if free > 0:
+            events, claimed = self._dispatcher.claim_due(self._clock, limit=free)
+            log_events(events)
+            for entry in claimed:
+                self._workers.submit(entry)
         self._arm_wake_up()
 
-    def _take_due(self) -> None:
-        events, due = self._dispatcher.take_due(self._clock, busy=self._workers.busy())
-        log_events(events)
-        for entry in due:
-            self._workers.submit(entry)
+    def _publish_claimed(self, entry: QueueEntry) -> None:
+        """On a channel worker: call and record; or, when the daemon is stopping, give the claim back.
 
-    def _publish_one(self, entry: QueueEntry) -> None:
-        """On a channel worker: claim, call, record."""
+        A database error while recording (a full disk, a lost file) is the "publish" job's failure: it backs
+        off and says so once; the worker lives on, and the entry stays claimed, for the settle job (which asks
+        the platform whether it went out)."""
         if self._stop.is_set():
-            return  # stopping: it is still planned, and the next start takes it
-        # A database error while claiming or recording (a full disk, a lost file) is the publish job's
-        # failure: it backs off and says so once; the worker lives on, and the entry is still planned or
-        # claimed, for the next round or the settle job.
+            self._guarded("publish", lambda: self._dispatcher.give_back(entry, self._clock), when_ready=False)
+            return
         self._guarded(
-            "publish", lambda: log_events([e for e in [self._dispatcher.publish_one(entry, self._clock)] if e])
+            "publish", lambda: log_events([self._dispatcher.publish_claimed(entry, self._clock)]), when_ready=False
         )
 
     def _look_again(self) -> None:
@@ -161,12 +161,13 @@ class Daemon:
                 self.publish, "date", run_date=self._clock(), id=f"wake-{next(self._wakes)}", executor="publish"
             )
 
-    def _guarded(self, job: str, work: Callable[[], None]) -> bool:
-        """Run ``work`` unless ``job`` is backing off; record how it went. True if it ran and succeeded."""
+    def _guarded(self, job: str, work: Callable[[], None], *, when_ready: bool = True) -> bool:
+        """Run ``work`` unless ``job`` is backing off (``when_ready=False``: run it anyway, work already
+        claimed must not be left half done); record how it went. True if it ran and succeeded."""
         backoff = self._backoff[job]
         now = self._clock()
         with self._backoff_lock:  # the channel workers share the "publish" backoff
-            if not backoff.ready(now):
+            if when_ready and not backoff.ready(now):
                 return False
         try:
             work()

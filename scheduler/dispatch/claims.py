@@ -2,12 +2,16 @@
 
 An entry is claimed (state ``claimed``, the claimer's id, a lease, one more attempt) and that claim is
 committed *before* the platform is called; the outcome is committed right after. So a crash in between leaves
-a ``claimed`` entry whose lease runs out, and :func:`expired_claims` hands it to the settling code, which asks
-the platform before doing anything again — after claiming it afresh, so two workers never act on one claim.
-Every later write of the outcome is checked against the version the worker claimed: a worker whose lease ran
-out and whose entry was taken over finds its write refused and does nothing more. Claims are taken one entry
-at a time, right before its platform call, so a claim lives for one call (or two, with a re-worded retry),
-well inside the lease.
+a ``claimed`` entry, and :func:`expired_claims` hands it to the settling code once its owner's heartbeat has
+stopped, which asks the platform before doing anything again — after claiming it afresh, so two workers never
+act on one claim. Every later write of the outcome is checked against the version the worker claimed: a
+worker whose claim was taken over finds its write refused and does nothing more.
+
+Any number of daemons claim from one database: a round reads the due entries ``FOR UPDATE SKIP LOCKED``
+(rows another daemon is claiming are passed over, never waited for), judges them and claims the survivors in
+one ``UPDATE … RETURNING``. A channel has at most one claim in force, whichever daemon holds it, so its
+entries go out one call at a time and ``min_gap`` and the caps, judged against what went out, hold across
+daemons.
 """
 
 from collections.abc import Collection
@@ -19,11 +23,10 @@ from sqlmodel import Session, col, select
 
 from scheduler.config import Config
 from scheduler.queue import states
-from scheduler.queue.entries import ConcurrentEdit
-from scheduler.queue.holds import active_holds, is_held
+from scheduler.queue.holds import active_holds
 from scheduler.queue.outcomes import grace_for, is_missed
 from scheduler.queue.states import Outcome
-from scheduler.queue.tables import EntryState, QueueEntry
+from scheduler.queue.tables import EntryState, Hold, QueueEntry
 from scheduler.queue.timelines import pace
 from scheduler.rules import RuleBook
 
@@ -42,14 +45,27 @@ class Skipped:
 PER_CHANNEL = 20  # due entries read per channel and round: enough to get past a run of missed ones
 
 
-def due_entries(session: Session, now: datetime) -> list[QueueEntry]:
-    """Planned entries whose instant (or retry instant) has come, oldest first, at most :data:`PER_CHANNEL`
-    per channel: a round takes one entry per channel, so reading a large backlog whole at every round
-    would make it quadratic."""
+def takeable(session: Session, config: Config, now: datetime, *, holds: list[Hold], limit: int) -> list[QueueEntry]:
+    """Due entries a daemon may claim now, oldest first, locked for this transaction (``FOR UPDATE SKIP
+    LOCKED`` on PostgreSQL: rows another daemon is claiming are passed over, not waited for; SQLite's
+    ``BEGIN IMMEDIATE`` holds the whole file instead): planned, their instant (or retry instant) come, on a
+    configured channel and campaign that no hold stops, on a channel with no claim in force (one call per
+    channel at a time, whichever daemon makes it: so ``min_gap`` and the caps, judged against what went out,
+    hold across daemons), at most :data:`PER_CHANNEL` per channel and ``limit`` in all.
+
+    The ``(state, at)`` index finds the due entries and the claims in force, so the cost follows what is due,
+    not the size of the queue."""
+    held_channels = [h.name for h in holds if h.scope == "channel"]
+    held_campaigns = [h.name for h in holds if h.scope == "campaign"]
+    in_flight = select(col(QueueEntry.channel)).where(QueueEntry.state == EntryState.CLAIMED.value)
     due = (
         QueueEntry.state == EntryState.PLANNED.value,
         col(QueueEntry.at) <= now,
         or_(col(QueueEntry.next_attempt_at).is_(None), col(QueueEntry.next_attempt_at) <= now),
+        col(QueueEntry.channel).in_(list(config.channels)),
+        col(QueueEntry.channel).not_in(held_channels),
+        or_(col(QueueEntry.campaign).is_(None), col(QueueEntry.campaign).not_in(held_campaigns)),
+        col(QueueEntry.channel).not_in(in_flight),
     )
     rank = (
         func.row_number()
@@ -58,8 +74,14 @@ def due_entries(session: Session, now: datetime) -> list[QueueEntry]:
     )
     ranked = select(col(QueueEntry.id), rank).where(*due).subquery()
     first_ones = select(ranked.c.id).where(ranked.c.rank <= PER_CHANNEL)
-    query = select(QueueEntry).where(col(QueueEntry.id).in_(first_ones))
-    return list(session.exec(query.order_by(col(QueueEntry.at), col(QueueEntry.id))).all())
+    query = (
+        select(QueueEntry)
+        .where(col(QueueEntry.id).in_(first_ones), QueueEntry.state == EntryState.PLANNED.value)
+        .order_by(col(QueueEntry.at), col(QueueEntry.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(session.exec(query).all())
 
 
 def next_wake(session: Session, config: Config, now: datetime, *, busy: Collection[str] = ()) -> datetime | None:
@@ -83,27 +105,27 @@ def next_wake(session: Session, config: Config, now: datetime, *, busy: Collecti
     return max(min(candidates), now) if candidates else None
 
 
-def due_by_channel(session: Session, config: Config, *, now: datetime) -> tuple[list[QueueEntry], list[Skipped]]:
-    """The oldest takeable due entry of each channel, after applying holds, the missed-post policy and the
-    caps (entries that were missed or deferred on the way are reported as :class:`Skipped`)."""
+def claim_due(
+    session: Session, config: Config, *, now: datetime, worker: str, lease: timedelta = LEASE, limit: int
+) -> tuple[list[QueueEntry], list[Skipped]]:
+    """Claim the oldest takeable due entry of up to ``limit`` channels for ``worker``, in the caller's
+    transaction: the takeable entries are read and locked (:func:`takeable`), judged in order (missed beyond
+    grace, or deferred to keep ``min_gap`` and the caps against what went out; those are reported as
+    :class:`Skipped`), and the first that may go out on each channel is claimed, all in one statement
+    (:func:`states.claim_all`)."""
     holds = active_holds(session, now=now)
     rules = RuleBook.from_config(config)
     chosen: dict[str, QueueEntry] = {}
     skipped: list[Skipped] = []
-    for entry in due_entries(session, now):
-        if entry.channel in chosen or is_held(holds, entry.channel, entry.campaign):
+    for entry in takeable(session, config, now, holds=holds, limit=limit * PER_CHANNEL):
+        if entry.channel in chosen or len(chosen) >= limit:
             continue
-        if entry.channel not in config.channels:
-            continue  # a channel removed from the config: its entries wait, untouched
-        try:
-            verdict = _judge(session, config, rules, entry, now=now)
-        except ConcurrentEdit:
-            continue  # a person (or another daemon) changed it since we read it: look again next round
+        verdict = _judge(session, config, rules, entry, now=now)
         if verdict is None:
             chosen[entry.channel] = entry
         else:
             skipped.append(verdict)
-    return list(chosen.values()), skipped
+    return states.claim_all(session, list(chosen.values()), worker=worker, now=now, lease=lease), skipped
 
 
 def _judge(session: Session, config: Config, rules: RuleBook, entry: QueueEntry, *, now: datetime) -> Skipped | None:
@@ -120,14 +142,6 @@ def _judge(session: Session, config: Config, rules: RuleBook, entry: QueueEntry,
         deferred = states.defer(session, entry, until=free_at, reason=reason, now=now)
         return Skipped(deferred, Outcome.DEFERRED, reason)
     return None
-
-
-def claim_next(
-    session: Session, config: Config, *, now: datetime, worker: str
-) -> tuple[list[QueueEntry], list[Skipped]]:
-    """Claim the oldest takeable due entry of every channel at once (what a worker that then died left)."""
-    candidates, skipped = due_by_channel(session, config, now=now)
-    return [states.claim(session, entry, worker=worker, now=now, lease=LEASE) for entry in candidates], skipped
 
 
 def expired_claims(

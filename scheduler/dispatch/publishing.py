@@ -26,7 +26,7 @@ from content_library.errors import EvertideError
 from content_library.models import Item
 from content_library.store import mark_needs_variant
 from scheduler.config import Config
-from scheduler.dispatch.claims import LEASE, Skipped, due_by_channel, expired_claims
+from scheduler.dispatch.claims import LEASE, Skipped, claim_due, expired_claims
 from scheduler.dispatch.retry import CountAsPublished, Fail, HoldChannel, Miss, RetryLater, TryNextVariant, decide
 from scheduler.planning.slots import format_duration
 from scheduler.publishers.base import OutgoingPost, Published, Publisher
@@ -96,32 +96,37 @@ class Dispatcher:
     # -- the two ways in ------------------------------------------------------------------------------------
 
     def publish_due(self, now: Clock) -> list[Event]:
-        """Publish everything due at ``now()``, one channel after another (``run --once``, ``share-now
-        --direct``; the daemon publishes channels side by side, see :mod:`scheduler.daemon.workers`): each round
-        takes the oldest due entry of every channel and publishes it, until a round finds nothing to take."""
+        """Publish everything due at ``now()``, one entry at a time, oldest first (``run --once``,
+        ``share-now --direct``; the daemon publishes channels side by side, see :mod:`scheduler.daemon.workers`),
+        until a round finds nothing to take. One claim at a time, so none waits behind other calls."""
         events: list[Event] = []
         while True:
-            skipped, due = self.take_due(now)
-            published = [event for entry in due if (event := self.publish_one(entry, now)) is not None]
-            events += skipped + published
-            if not published and not skipped:  # (missed and deferred entries leave the due set: no spinning)
+            skipped, claimed = self.claim_due(now, limit=1)
+            events += skipped + [self.publish_claimed(entry, now) for entry in claimed]
+            if not claimed and not skipped:  # (missed and deferred entries leave the due set: no spinning)
                 return events
 
-    def take_due(self, now: Clock, *, busy: Collection[str] = ()) -> tuple[list[Event], list[QueueEntry]]:
-        """One round: the oldest takeable due entry of every channel not in ``busy`` (channels with a call in
-        flight or waiting for a worker), not yet claimed, and the events of the entries found missed or
-        deferred on the way."""
+    def claim_due(self, now: Clock, *, limit: int) -> tuple[list[Event], list[QueueEntry]]:
+        """One round: claim the oldest takeable due entry of up to ``limit`` channels (those without a claim in
+        force, whichever daemon holds it), and report the entries found missed or deferred on the way."""
+        moment = now()
         with transaction(self._engine) as session:
-            candidates, skipped = due_by_channel(session, self._config, now=now())
-        return [_skipped_event(s) for s in skipped], [entry for entry in candidates if entry.channel not in busy]
+            claimed, skipped = claim_due(
+                session, self._config, now=moment, worker=self._worker, lease=self._lease(), limit=limit
+            )
+        return [_skipped_event(s) for s in skipped], claimed
 
-    def publish_one(self, entry: QueueEntry, now: Clock) -> Event | None:
-        """Claim ``entry`` right before its platform call (so a claim lives for its call, not for a wait in a
-        queue), call, and record; None if someone changed or took it since it was read."""
-        claimed = self._claim(entry, now, states.claim)
-        if claimed is None:
-            return None
-        return self._safely(claimed, now, lambda e: self._attempt(e, now, may_have_posted=False))
+    def publish_claimed(self, entry: QueueEntry, now: Clock) -> Event:
+        """Call the platform for an entry this worker claimed, and record the outcome."""
+        return self._safely(entry, now, lambda e: self._attempt(e, now, may_have_posted=False))
+
+    def give_back(self, entry: QueueEntry, now: Clock) -> None:
+        """Return a claim that will make no call (the daemon is stopping): planned again, as it was."""
+        try:
+            with transaction(self._engine) as session:
+                states.give_back(session, entry, now=now())
+        except ConcurrentEdit:
+            pass  # someone took it over meanwhile: theirs now
 
     def settle(
         self,
@@ -143,27 +148,26 @@ class Dispatcher:
             )
         events = []
         for entry in stale:
-            claimed = self._claim(entry, now, states.take_over)
+            claimed = self._take_over(entry, now)
             if claimed is not None:
                 events.append(self._safely(claimed, now, lambda e: self._settle_one(e, now)))
         return events
 
     # -- steps ------------------------------------------------------------------------------------------------
 
-    def _claim(self, entry: QueueEntry, now: Clock, move: Callable[..., QueueEntry]) -> QueueEntry | None:
-        """``move``: :func:`states.claim` for a due entry, :func:`states.take_over` for a claim to settle."""
+    def _take_over(self, entry: QueueEntry, now: Clock) -> QueueEntry | None:
         try:
             with transaction(self._engine) as session:
-                return move(session, entry, worker=self._worker, now=now(), lease=self._lease(entry.channel))
+                return states.take_over(session, entry, worker=self._worker, now=now(), lease=self._lease())
         except ConcurrentEdit:
             return None  # someone else took or changed it since we read it
 
-    def _lease(self, channel: str) -> timedelta:
-        """Long enough for the claim's calls (a re-worded retry makes two), each bounded by the channel's
-        timeout, so no settle takes over a call that is still running."""
-        settings = self._config.channels.get(channel)
-        calls = 2 * settings.timeout if settings is not None else timedelta(0)
-        return max(LEASE, calls + timedelta(seconds=30))
+    def _lease(self) -> timedelta:
+        """Long enough for a claim's calls (a re-worded retry makes two), each bounded by its channel's
+        timeout, so that even a worker that does not register a heartbeat (``run --once``) keeps its claim
+        while its call runs."""
+        longest = max((settings.timeout for settings in self._config.channels.values()), default=timedelta(0))
+        return max(LEASE, 2 * longest + timedelta(seconds=30))
 
     def _settle_one(self, entry: QueueEntry, now: Clock) -> Event:
         post = self._outgoing(entry)

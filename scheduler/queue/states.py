@@ -4,7 +4,8 @@
 
     planned ──claim──► claimed ──publish──► published
       │ ▲                │ ↻ take_over (settle a dead worker's claim), reword (X refused the text)
-      │ └────release─────┤ (try again later, or the channel is held)
+      │ ├────release─────┤ (try again later, or the channel is held)
+      │ └───give_back────┤ (no call was made: the daemon is stopping)
       │                  ├──fail──► failed
       │                  ├──miss──► missed ◄──miss── planned (its time passed beyond grace)
       │                  └──doubt──► in_doubt ──resolve_published──► published
@@ -25,15 +26,17 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import update
+from sqlmodel import Session, col
 
 from content_library.errors import EvertideError
-from scheduler.queue.entries import save
+from scheduler.queue.entries import ConcurrentEdit, save
 from scheduler.queue.tables import EntryState, Publication, QueueEntry
 
 
 class Transition(StrEnum):
     CLAIM = "claim"  # a worker takes a due entry, right before its platform call
+    GIVE_BACK = "give_back"  # a claim that made no call (the daemon is stopping): planned again, as it was
     TAKE_OVER = "take_over"  # a worker takes a claim whose lease ran out, to settle it
     REWORD = "reword"  # the platform refused the text as a duplicate: the next wording, same claim
     RELEASE = "release"  # back to the queue: try again later (an outage, a rate limit, a held channel)
@@ -53,6 +56,7 @@ _P, _C, _D = EntryState.PLANNED, EntryState.CLAIMED, EntryState.IN_DOUBT
 
 MOVES: dict[Transition, tuple[frozenset[EntryState], EntryState]] = {
     Transition.CLAIM: (frozenset({_P}), _C),
+    Transition.GIVE_BACK: (frozenset({_C}), _P),
     Transition.TAKE_OVER: (frozenset({_C}), _C),
     Transition.REWORD: (frozenset({_C}), _C),
     Transition.RELEASE: (frozenset({_C}), _P),
@@ -132,6 +136,46 @@ def claim(session: Session, entry: QueueEntry, *, worker: str, now: datetime, le
         claimed_by=worker,
         lease_until=now + lease,
         attempts=entry.attempts + 1,
+    )
+
+
+def claim_all(
+    session: Session, entries: list[QueueEntry], *, worker: str, now: datetime, lease: timedelta
+) -> list[QueueEntry]:
+    """:func:`claim` for several planned entries in one statement (``UPDATE … RETURNING``): the daemon's
+    publish round claims what its free workers can take at once. The caller holds the rows (read ``FOR UPDATE
+    SKIP LOCKED`` in the same transaction on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` holds the whole file),
+    so the state and version it read are the ones changed; a row that changed anyway is a ConcurrentEdit."""
+    for entry in entries:
+        if not can(entry, Transition.CLAIM):
+            raise IllegalTransition(entry, Transition.CLAIM)
+    if not entries:
+        return []
+    versions = {entry.id: entry.version for entry in entries}
+    claimed = session.scalars(
+        update(QueueEntry)
+        .where(col(QueueEntry.id).in_(list(versions)), col(QueueEntry.state) == EntryState.PLANNED.value)
+        .values(
+            state=EntryState.CLAIMED.value,
+            claimed_by=worker,
+            lease_until=now + lease,
+            attempts=QueueEntry.attempts + 1,
+            version=QueueEntry.version + 1,
+            updated_at=now,
+        )
+        .returning(QueueEntry)
+        .execution_options(populate_existing=True, synchronize_session=False)
+    ).all()
+    if sorted((e.id, e.version - 1) for e in claimed) != sorted(versions.items()):
+        raise ConcurrentEdit("queue entries were changed by someone else while being claimed; nothing was claimed")
+    return sorted(claimed, key=lambda e: (e.at, e.id or 0))
+
+
+def give_back(session: Session, entry: QueueEntry, *, now: datetime) -> QueueEntry:
+    """Return a claim that made no platform call (the daemon stopped before its worker began): planned again,
+    with its attempt uncounted, so the next call is not taken for a retry of one that never happened."""
+    return _move(
+        session, entry, Transition.GIVE_BACK, now=now, claimed_by=None, lease_until=None, attempts=entry.attempts - 1
     )
 
 
