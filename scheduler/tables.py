@@ -1,6 +1,6 @@
 """Every table of the scheduler, imported in one place so SQLModel.metadata knows them all."""
 
-from scheduler.daemon.tables import Daemon
+from scheduler.daemon.tables import Daemon, JobRun
 from scheduler.queue.tables import Hold, Publication, QueueEntry
 
-__all__ = ["Daemon", "Hold", "Publication", "QueueEntry"]
+__all__ = ["Daemon", "Hold", "JobRun", "Publication", "QueueEntry"]

@@ -254,7 +254,7 @@ class Daemon:
             for line in poll_due_feeds(self._engine, self._config, now=self._clock()):
                 log.info("feed", extra={"channel": "-", "entry": None, "detail": line})
 
-        self._guarded("feeds", poll)
+        self._guarded("feeds", lambda: self._singleton("feeds", FEEDS_EVERY, poll))
 
     def refill(self) -> None:
         from scheduler.queue.fill import fill
@@ -266,7 +266,15 @@ class Daemon:
             for warning in result.warnings:
                 log.warning("plan", extra={"channel": "-", "entry": None, "detail": warning})
 
-        self._guarded("refill", refill)
+        self._guarded("refill", lambda: self._singleton("refill", REFILL_EVERY, refill))
+
+    def _singleton(self, job: str, every: timedelta, work: Callable[[], None]) -> None:
+        """Run ``work`` if it is this daemon's turn: one daemon at a time, once per ``every`` in all."""
+        from scheduler.daemon.singleton import turn
+
+        with turn(self._engine, job, worker=self._worker, now=self._clock(), every=every) as mine:
+            if mine:
+                work()
 
     # -- life cycle -------------------------------------------------------------------------------------------
 

@@ -32,3 +32,14 @@ class Daemon(SQLModel, table=True):
     heartbeat_at: datetime = _utc(nullable=False)
     in_flight: int = 0
     stopped_at: datetime | None = _utc()
+
+
+class JobRun(SQLModel, table=True):
+    """A singleton job's last turn: ``name`` (``feeds``, ``refill``), when it started and which daemon ran it.
+    The schema is owned by migration ``0006_job_runs``."""
+
+    __tablename__ = "job_run"
+
+    name: str = Field(primary_key=True)
+    started_at: datetime = _utc(nullable=False)
+    ran_by: str

@@ -1,0 +1,75 @@
+"""Singleton jobs (feed polling, refilling): one daemon at a time, once per interval across daemons, and taken
+over at once when the daemon running one dies."""
+
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from scheduler.daemon.singleton import turn
+from tests.queue_helpers import T0
+
+HOUR = timedelta(hours=1)
+
+
+def test_a_job_runs_once_per_interval_whichever_daemon_asks(engine: Engine) -> None:
+    ran = []
+    for n, minutes in enumerate([0, 5, 20, 59, 60, 61, 119, 121]):
+        with turn(engine, "refill", worker=f"d{n % 4}", now=T0 + timedelta(minutes=minutes), every=HOUR) as mine:
+            if mine:
+                ran.append(minutes)
+    assert ran == [0, 60, 121]
+
+
+def test_while_one_daemon_runs_a_job_the_others_do_not(postgresql_url: str) -> None:
+    from content_library.database import make_engine, upgrade
+
+    engine = make_engine(postgresql_url)
+    upgrade(engine)
+    try:
+        with turn(engine, "feeds", worker="a", now=T0, every=timedelta(minutes=1)) as first:
+            assert first
+            later = T0 + timedelta(minutes=5)  # even long after its interval: A is still polling
+            with turn(engine, "feeds", worker="b", now=later, every=timedelta(minutes=1)) as second:
+                assert not second
+        with turn(engine, "feeds", worker="b", now=T0 + timedelta(minutes=5), every=timedelta(minutes=1)) as mine:
+            assert mine
+    finally:
+        engine.dispose()
+
+
+def test_a_daemon_that_dies_holding_a_job_frees_it_at_once(postgresql_url: str) -> None:
+    from content_library.database import make_engine, upgrade
+
+    engine = make_engine(postgresql_url)
+    upgrade(engine)
+    script = (
+        "import sys, time\nfrom datetime import UTC, datetime, timedelta\n"
+        "from content_library.database import make_engine\nfrom scheduler.daemon.singleton import turn\n"
+        "engine = make_engine(sys.argv[1])\n"
+        "with turn(engine, 'feeds', worker='doomed', now=datetime(2020, 1, 1, tzinfo=UTC), every=timedelta(0)):\n"
+        "    print('holding', flush=True)\n    time.sleep(60)\n"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", script, postgresql_url], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
+        with turn(engine, "feeds", worker="b", now=T0, every=timedelta(0)) as mine:
+            assert not mine
+        holder.kill()
+        holder.wait()
+        deadline = time.monotonic() + 10
+        while True:  # the server notices the closed connection at once; give it a moment
+            with turn(engine, "feeds", worker="b", now=T0, every=timedelta(0)) as mine:
+                if mine:
+                    break
+            if time.monotonic() > deadline:
+                pytest.fail("the dead daemon's job lock was never released")
+            time.sleep(0.05)
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()  # type: ignore[union-attr]
+        engine.dispose()
