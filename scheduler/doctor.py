@@ -81,7 +81,8 @@ def _daemons_check(config: Config, *, now: datetime) -> Check:
     engine = open_database(config)
     try:
         with transaction(engine) as session:
-            live = [d for d in live_daemons(session, now=now) if not vanished(d, host=socket.gethostname())]
+            beating = live_daemons(session, now=now, stale_after=config.stale_after)
+            live = [d for d in beating if not vanished(d, host=socket.gethostname())]
             claimed = session.exec(
                 select(func.count()).select_from(QueueEntry).where(col(QueueEntry.state) == EntryState.CLAIMED.value)
             ).one()

@@ -101,7 +101,8 @@ def _running_daemon(config: "Config", engine: "Engine") -> str | None:
     from scheduler.daemon.registry import live_daemons, vanished
 
     with transaction(engine) as session:
-        live = [d for d in live_daemons(session, now=now()) if not vanished(d, host=socket.gethostname())]
+        beating = live_daemons(session, now=now(), stale_after=config.stale_after)
+        live = [d for d in beating if not vanished(d, host=socket.gethostname())]
     if not live:
         return None
     first = live[0]

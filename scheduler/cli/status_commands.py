@@ -102,15 +102,17 @@ def gather(session: "Session", config: "Config", *, now: datetime) -> Snapshot:
 
     holds = active_holds(session, now=now)
     channel_holds = {h.name: h for h in holds if h.scope == "channel"}
-    recent = [
-        d for d in dead_daemons(session, now=now) if max(d.heartbeat_at, d.stopped_at or d.heartbeat_at) > now - DAY
+    last_day = [
+        d
+        for d in dead_daemons(session, now=now, stale_after=config.stale_after)
+        if max(d.heartbeat_at, d.stopped_at or d.heartbeat_at) > now - DAY
     ]
     host = socket.gethostname()
-    beating = live_daemons(session, now=now)
+    beating = live_daemons(session, now=now, stale_after=config.stale_after)
     killed = [d for d in beating if vanished(d, host=host)]
     return Snapshot(
         live=[d for d in beating if d not in killed],
-        dead=recent + killed,
+        dead=last_day + killed,
         next=_next_entry(session, config, holds),
         channels=[_channel_state(session, name, channel_holds.get(name), now=now) for name in config.channels],
         campaign_holds=[h for h in holds if h.scope == "campaign"],

@@ -16,7 +16,7 @@ from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, get_args
 
-from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from content_library.errors import EvertideError
 from content_library.rendering import RenderError, unknown_placeholder_problem, unknown_placeholders
@@ -100,6 +100,7 @@ class CampaignConfig(Section):
 
 
 DEFAULT_WINDOW = Window(time(8, 0), time(20, 0))
+HEARTBEATS_MISSED = 4
 
 
 class Config(Section):
@@ -108,11 +109,24 @@ class Config(Section):
     grace: Duration = timedelta(minutes=15)
     horizon: Duration = timedelta(days=14)
     workers: int = Field(default=8, ge=1, le=256)  # channels the daemon publishes to at the same time
+    heartbeat: Duration = timedelta(seconds=15)  # a daemon is dead after 4 missed beats; others take its work
     secrets_file: str | None = None
     feeds: tuple[FeedConfig, ...] = ()
     channels: dict[str, ChannelConfig] = Field(default_factory=dict)
     audiences: dict[str, Annotated[tuple[Segment, ...], Field(min_length=1)]] = Field(default_factory=dict)
     campaigns: dict[str, CampaignConfig] = Field(default_factory=dict)
+
+    @field_validator("heartbeat")
+    @classmethod
+    def _sensible_heartbeat(cls, value: timedelta) -> timedelta:
+        if not timedelta(seconds=1) <= value <= timedelta(minutes=5):
+            raise ValueError("heartbeat must be between 1s and 5m")
+        return value
+
+    @property
+    def stale_after(self) -> timedelta:
+        """How long without a heartbeat before a daemon counts as dead and its claims are settled by others."""
+        return HEARTBEATS_MISSED * self.heartbeat
 
     _path: Path = PrivateAttr(default=Path("config.yaml"))
     _locator: Locator | None = PrivateAttr(default=None)

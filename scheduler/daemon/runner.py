@@ -52,7 +52,6 @@ from scheduler.queue.tables import QueueEntry
 
 POLL = timedelta(seconds=5)
 SHUTDOWN_WAIT = 10.0  # seconds for the calls in flight at SIGTERM; deploy/evertide.service allows 30
-SETTLE_EVERY = timedelta(seconds=15)
 FEEDS_EVERY = timedelta(minutes=1)
 REFILL_EVERY = timedelta(hours=1)
 
@@ -239,7 +238,8 @@ class Daemon:
 
         def settle() -> None:
             with transaction(self._engine) as session:
-                live = {d.id for d in registry.live_daemons(session, now=self._clock())} - {self._worker}
+                beating = registry.live_daemons(session, now=self._clock(), stale_after=self._config.stale_after)
+                live = {d.id for d in beating} - {self._worker}
             events = self._dispatcher.settle(
                 self._clock, every_claim=every_claim, live_owners=live, in_flight=self._workers.in_flight()
             )
@@ -286,12 +286,13 @@ class Daemon:
         self._dispatcher.prepare()
         self.settle(every_claim=sqlite)  # on SQLite this is the only daemon: every claim is a dead one's
         self.refill()
-        for job, every in ((self.settle, SETTLE_EVERY), (self.poll_feeds, FEEDS_EVERY), (self.refill, REFILL_EVERY)):
+        beat = self._config.heartbeat
+        for job, every in ((self.settle, beat), (self.poll_feeds, FEEDS_EVERY), (self.refill, REFILL_EVERY)):
             self._scheduler.add_job(job, "interval", seconds=every.total_seconds(), id=job.__name__)
         self._scheduler.add_job(
             self.heartbeat,
             "interval",
-            seconds=registry.BEAT_EVERY.total_seconds(),
+            seconds=beat.total_seconds(),
             id="heartbeat",
             executor="heartbeat",
         )
