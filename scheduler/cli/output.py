@@ -1,12 +1,21 @@
-"""Printing for people (rich tables, paged when long) and for scripts (``--json`` with stable keys)."""
+"""Printing for people (rich tables, paged when long) and for scripts (``--json`` with stable keys).
+
+Every cell, title and message reaches rich through :func:`scheduler.outside_text.inert`: whatever a feed, a CSV
+or a platform put in it is shown as typed, never read as markup, emoji codes or terminal escapes. Only the
+labels evertide adds itself ("error:", "hint:") carry a style. ``--json`` writes the stored text unchanged.
+"""
 
 import json
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from content_library.errors import EvertideError
+from scheduler.outside_text import inert
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 
 def _json_default(value: Any) -> Any:
@@ -29,15 +38,15 @@ def print_table(
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=title, header_style="bold", show_lines=False, expand=fill_width)
+    table = Table(title=None if title is None else inert(title), header_style="bold", expand=fill_width)
     for index, column in enumerate(columns):
         if index == len(columns) - 1:  # the last column (text, title…) takes what is left, cut with "…"
-            table.add_column(column, overflow="ellipsis", no_wrap=True, ratio=1)
+            table.add_column(inert(column), overflow="ellipsis", no_wrap=True, ratio=1)
         else:
-            table.add_column(column, no_wrap=True)
+            table.add_column(inert(column), no_wrap=True)
     count = 0
     for row in rows:
-        table.add_row(*("" if cell is None else str(cell) for cell in row))
+        table.add_row(*(inert("" if cell is None else str(cell)) for cell in row))
         count += 1
     console = Console()
     if console.is_terminal and count + 4 > console.size.height:
@@ -47,26 +56,38 @@ def print_table(
         console.print(table)
 
 
+def progress_bar() -> "Progress":
+    """rich's progress bar, whose task descriptions (a path, a URL) are shown as typed, not read as markup."""
+    from rich.progress import Progress, ProgressColumn, Task
+    from rich.text import Text
+
+    class Description(ProgressColumn):
+        def render(self, task: Task) -> Text:
+            return inert(task.description)
+
+    return Progress(Description(), *Progress.get_default_columns()[1:], transient=True)
+
+
 def say(message: str) -> None:
     from rich.console import Console
-    from rich.markup import escape
 
-    Console(highlight=False, soft_wrap=True).print(escape(message))
+    Console(highlight=False, soft_wrap=True).print(inert(message, lines=True))
 
 
 def warn(message: str) -> None:
     """A warning goes to stderr, so ``--json`` output on stdout stays parseable."""
-    from rich.console import Console
-    from rich.markup import escape
-
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[yellow]warning:[/] {escape(message)}")
+    _labelled("warning:", "yellow", message)
 
 
 def print_error(error: EvertideError) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-
-    console = Console(stderr=True, highlight=False, soft_wrap=True)
-    console.print(f"[bold red]error:[/] {escape(str(error))}")
+    _labelled("error:", "bold red", str(error))
     if error.hint:
-        console.print(f"[dim]hint:[/] {escape(error.hint)}")
+        _labelled("hint:", "dim", error.hint)
+
+
+def _labelled(label: str, style: str, message: str) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    line = Text.assemble(Text(label, style=style), " ", inert(message, lines=True))
+    Console(stderr=True, highlight=False, soft_wrap=True).print(line)
