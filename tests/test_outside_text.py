@@ -37,3 +37,14 @@ def test_inert_is_a_rich_text_that_is_never_parsed() -> None:
     text = inert("[link=https://evil.example]Docs[/link] :x: \x1b[2J")
     assert text.plain == "[link=https://evil.example]Docs[/link] :x: \\x1b[2J"
     assert not text.spans
+
+
+def test_a_daemon_log_line_shows_a_platform_message_as_typed() -> None:
+    import logging
+
+    from scheduler.daemon.logs import TextFormatter
+
+    record = logging.LogRecord("evertide", logging.WARNING, __file__, 1, "publish failed", None, None)
+    record.detail = "503 \x1b]0;pwned\x07\nerror fake line"
+    line = TextFormatter().format(record)
+    assert line.endswith("publish failed detail=503 \\x1b]0;pwned\\x07\\nerror fake line")
