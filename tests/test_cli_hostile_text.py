@@ -66,6 +66,7 @@ LISTINGS = [
     ("library", "variants", "list", "1"),
     ("feeds", "list"),
     ("queue", "list"),
+    ("queue", "list", "--by-day"),
     ("queue", "list", "--state", "all"),
     ("queue", "show", "ENTRY"),
     ("plan", "--days", "7"),

@@ -10,7 +10,7 @@ import typer
 
 from scheduler.cli.common import load, now, open_database
 from scheduler.cli.output import print_json, print_table, say, warn
-from scheduler.cli.timefmt import iso_local, iso_utc, short_local
+from scheduler.cli.timefmt import clock_local, iso_local, iso_utc, short_local
 
 if TYPE_CHECKING:
     from scheduler.config import Config
@@ -70,10 +70,12 @@ def list_(
     campaign: str | None = typer.Option(None, help="Only this campaign."),
     days: int | None = typer.Option(None, help="Only the next N days (with a past --state, also N days back)."),
     state: str = typer.Option("upcoming", help="upcoming (default), all, or one state: planned, published, missed…"),
+    by_day: bool = typer.Option(False, "--by-day", help="Group under a heading per day of display_timezone."),
     json: bool = typer.Option(False, "--json", help="Print JSON with stable keys."),
 ) -> None:
     """Show queue entries: local time in the target zone and in display_timezone, item, text, pin marker;
     ↻ marks an entry the next refill may still replace (unpinned, planner-made, more than a day ahead).
+    ``--by-day`` shows a week (or ``--days``) under day headings.
 
     Example: evertide queue list --channel outbox --days 2
     """
@@ -89,28 +91,53 @@ def list_(
 
     config = load(ctx)
     current = now()
+    if by_day and days is None:
+        days = 7
     with transaction(open_database(config)) as session:
         rows = list_entries(session, channel=channel, campaign=campaign, days=days, state=state, now=current)
         counts = volume(session, now=current)
     if json:
         print_json([entry_json(e) for e in rows])
         return
-    print_table(
-        f"{len(rows)} entr{'y' if len(rows) == 1 else 'ies'}",
-        ("id", "target local time", config.display_timezone, "channel", "state", "text"),
-        (
-            (
-                f"{e.id}{' 📌' if e.pinned else ''}{' ' + REPLACEABLE_MARK if may_be_replaced(e, current) else ''}"
-                f"{' ⚠' if outside_windows(config, e) else ''}",
+
+    def marks(e: "QueueEntry") -> str:
+        replaceable = f" {REPLACEABLE_MARK}" if may_be_replaced(e, current) else ""
+        return f"{e.id}{' 📌' if e.pinned else ''}{replaceable}{' ⚠' if outside_windows(config, e) else ''}"
+
+    if by_day:
+        from scheduler.cli.week_view import print_week
+
+        print_week(
+            rows,
+            config.display_timezone,
+            now=current,
+            days=days or 7,
+            columns=("id", config.display_timezone, "target local time", "channel", "state", "text"),
+            row=lambda e: (
+                marks(e),
+                clock_local(e.at, config.display_timezone),
                 short_local(e.at, e.zone),
-                short_local(e.at, config.display_timezone),
                 e.channel,
                 e.state,
                 e.text,
-            )
-            for e in rows
-        ),
-    )
+            ),
+        )
+    else:
+        print_table(
+            f"{len(rows)} entr{'y' if len(rows) == 1 else 'ies'}",
+            ("id", "target local time", config.display_timezone, "channel", "state", "text"),
+            (
+                (
+                    marks(e),
+                    short_local(e.at, e.zone),
+                    short_local(e.at, config.display_timezone),
+                    e.channel,
+                    e.state,
+                    e.text,
+                )
+                for e in rows
+            ),
+        )
     for name, (day, month) in sorted(counts.items()):
         say(f"{name}: {day} post(s) in the next 24 h, {month} in the next 30 days")
     if any(may_be_replaced(e, current) for e in rows):
@@ -423,16 +450,15 @@ def history(
         return
     print_table(
         f"{len(rows)} post(s)",
-        ("published", config.display_timezone, "channel", "segment", "item", "text", "link"),
+        ("id", "target local time", config.display_timezone, "channel", "item", "text"),
         (
             (
-                iso_utc(p.published_at),
+                p.entry_id,
+                short_local(p.published_at, p.zone),
                 short_local(p.published_at, config.display_timezone),
                 p.channel,
-                p.zone,
                 p.item_id,
-                p.text[:60],
-                p.remote_url or p.remote_id or "",
+                (p.text, p.remote_url or p.remote_id),
             )
             for p in rows
         ),
