@@ -11,6 +11,8 @@ import typer
 from scheduler.cli.common import load, now, open_database
 from scheduler.cli.output import print_json, print_table, say, warn
 from scheduler.cli.timefmt import clock_local, iso_local, iso_utc, short_local
+from scheduler.names import require_known
+from scheduler.when_forms import WHEN_FORMS
 
 if TYPE_CHECKING:
     from scheduler.config import Config
@@ -90,6 +92,8 @@ def list_(
     )
 
     config = load(ctx)
+    require_known("channel", [channel], config.channels)
+    require_known("campaign", [campaign], config.campaigns)
     current = now()
     if by_day and days is None:
         days = 7
@@ -181,7 +185,7 @@ def show(ctx: typer.Context, entry_id: int = typer.Argument(..., help="The entry
 def move(
     ctx: typer.Context,
     entry_id: int = typer.Argument(..., help="The entry's id."),
-    to: str = typer.Option(..., "--to", help="ISO 8601, 'tomorrow 09:30', 'mon 12:00' or '+2h'."),
+    to: str = typer.Option(..., "--to", help=f"When: {WHEN_FORMS}."),
     tz: str | None = typer.Option(None, "--tz", help="Zone of a wall time (default: display_timezone)."),
     force: bool = typer.Option(False, "--force", help="Ignore min_gap, repeat_after and caps."),
 ) -> None:
@@ -286,7 +290,7 @@ def insert(
     ctx: typer.Context,
     item_id: int = typer.Argument(..., help="The library item to post."),
     channel: str = typer.Option(..., help="The channel to post on."),
-    at: str | None = typer.Option(None, "--at", help="When: ISO 8601, 'tomorrow 09:30', 'mon 12:00', '+2h'."),
+    at: str | None = typer.Option(None, "--at", help=f"When: {WHEN_FORMS}."),
     tz: str | None = typer.Option(None, "--tz", help="Zone of a wall time (default: display_timezone)."),
     next_: bool = typer.Option(False, "--next", help="Take the next free time that keeps every rule."),
     force: bool = typer.Option(False, "--force", help="Ignore min_gap, repeat_after and caps."),
@@ -340,7 +344,7 @@ def pause(
     ctx: typer.Context,
     channel: str | None = typer.Option(None, help="Pause this channel."),
     campaign: str | None = typer.Option(None, help="Pause this campaign."),
-    until: str | None = typer.Option(None, help="Resume by itself at this time."),
+    until: str | None = typer.Option(None, help=f"Resume by itself at this time: {WHEN_FORMS}."),
     tz: str | None = typer.Option(None, "--tz", help="Zone of a wall time (default: display_timezone)."),
 ) -> None:
     """Stop publishing a channel or campaign without losing anything.
@@ -390,7 +394,10 @@ def clear(
 
     if not yes:
         raise typer.BadParameter("add --yes to cancel the entries")
-    with transaction(open_database(load(ctx))) as session:
+    config = load(ctx)
+    require_known("channel", [channel], config.channels)
+    require_known("campaign", [campaign], config.campaigns)
+    with transaction(open_database(config)) as session:
         cleared = clear_entries(session, now=now(), channel=channel, campaign=campaign)
     say(f"Cancelled {cleared} entr{'y' if cleared == 1 else 'ies'}.")
 
@@ -417,14 +424,15 @@ def history(
     ctx: typer.Context,
     item: int | None = typer.Option(None, help="Only this item."),
     channel: str | None = typer.Option(None, help="Only this channel."),
-    since: str | None = typer.Option(None, help="Only after this time (ISO 8601, or '+' less: e.g. 2026-11-01)."),
+    since: str | None = typer.Option(None, help=f"Only from this time on: {WHEN_FORMS}."),
     json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """What went out, where and when. Example: evertide history --channel outbox --since 2026-11-01"""
+    """What went out, where and when. Example: evertide history --channel outbox --since yesterday"""
     from content_library.database import transaction
     from scheduler.queue.listing import published_posts
 
     config = load(ctx)
+    require_known("channel", [channel], config.channels)
     start = _when(config, since, None) if since else None
     with transaction(open_database(config)) as session:
         rows = published_posts(session, item_id=item, channel=channel, since=start)
