@@ -37,8 +37,11 @@ class Cli:
         self.config.write_text(config)
         self.runner = CliRunner()
 
-    def __call__(self, *args: str, ok: bool = True, input: str | None = None) -> Any:
-        result = self.runner.invoke(app, ["--config", str(self.config), *args], input=input, catch_exceptions=False)
+    def __call__(self, *args: str, ok: bool = True, input: str | None = None, env: dict[str, str] | None = None) -> Any:
+        """``env`` is set for the run only: ``COLUMNS`` for the terminal's width, ``FORCE_COLOR`` for styles."""
+        result = self.runner.invoke(
+            app, ["--config", str(self.config), *args], input=input, env=env, catch_exceptions=False
+        )
         if ok and result.exit_code != 0:
             raise AssertionError(f"evertide {' '.join(args)} exited {result.exit_code}:\n{result.output}")
         return result

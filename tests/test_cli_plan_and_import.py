@@ -48,13 +48,15 @@ def test_plan_json_has_exactly_the_documented_keys(cli: Cli) -> None:
     assert cli.json("plan", "--from", "2026-12-01T00:00Z", "--days", "2", "--channel", "outbox") == posts
 
 
-def test_plan_explains_an_item_and_refuses_a_start_without_offset(cli: Cli) -> None:
+def test_plan_explains_an_item_and_reads_a_start_without_offset_as_a_wall_time(cli: Cli) -> None:
     cli("library", "import", str(DATA / "import" / "library.csv"))
     cli("library", "pause", "2")
     explained = cli("plan", "--from", "2026-12-01T00:00Z", "--explain", "2").stdout
     assert "paused" in explained
-    refused = cli("plan", "--from", "2026-12-01 09:00", ok=False)
-    assert refused.exit_code == 1 and "offset or Z" in refused.output
+    local = cli.json("plan", "--from", "2026-12-01 09:00", "--days", "1")  # display_timezone: London, GMT
+    assert local == cli.json("plan", "--from", "2026-12-01T09:00Z", "--days", "1")
+    refused = cli("plan", "--from", "whenever", ok=False)
+    assert refused.exit_code == 1 and "tomorrow 12:30" in refused.output
 
 
 def test_the_table_shows_target_and_display_time_and_shares_per_segment(cli: Cli) -> None:

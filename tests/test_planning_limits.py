@@ -143,10 +143,10 @@ def test_a_huge_infeasible_setup_still_finishes() -> None:
 
 def test_unknown_channel_or_campaign_names_are_refused_by_name() -> None:
     config = config_with({"posts_per_day": 1})
-    with pytest.raises(UnknownTarget, match="no channel called nope") as caught:
+    with pytest.raises(UnknownTarget, match='no channel called "nope"') as caught:
         plan(PlanInputs.of(config), InMemoryCandidates([]), now=NOW, days=1, channels=["nope"])
     assert "x-main" in caught.value.hint
-    with pytest.raises(UnknownTarget, match="no campaign called other"):
+    with pytest.raises(UnknownTarget, match='no campaign called "other"'):
         plan(PlanInputs.of(config), InMemoryCandidates([]), now=NOW, days=1, campaigns=["other"])
 
 

@@ -73,7 +73,7 @@ def test_lord_howe_half_hour_shift() -> None:
 def test_nonsense_is_refused_with_the_forms_that_work() -> None:
     with pytest.raises(BadTime) as caught:
         parse_when("next blue moon", zone_name=NY, now=datetime(2026, 1, 1, tzinfo=UTC))
-    assert "tomorrow 09:30" in caught.value.hint
+    assert "tomorrow 12:30" in caught.value.hint and "-2h" in caught.value.hint
 
 
 @pytest.mark.parametrize("text", ["25:61", "mon 24:00", "tomorrow 9:99", "9999-12-31T23:59Z", "+99999999d", "+4000d"])
@@ -81,3 +81,34 @@ def test_impossible_or_absurd_times_are_a_clear_refusal_not_a_traceback(text: st
     """Found: 25:61 and mon 24:00 raised a bare ValueError, 9999-12-31T23:59Z and +99999999d an OverflowError."""
     with pytest.raises(BadTime):
         parse_when(text, zone_name="Europe/London", now=datetime(2026, 12, 1, 12, tzinfo=UTC))
+
+
+def test_every_form_of_the_one_parser() -> None:
+    """Found: `history --since` refused -2h and yesterday, and `plan --from` wanted ISO with an offset; every
+    time option now reads the same forms, through this one function."""
+    now = at("2026-11-23T15:00Z")  # Monday 10:00 in New York
+    forms = {
+        "now": now,
+        "-2h": at("2026-11-23T13:00Z"),
+        "- 30m": at("2026-11-23T14:30Z"),
+        "+1d": at("2026-11-24T15:00Z"),
+        "today": at("2026-11-23T05:00Z"),
+        "yesterday": at("2026-11-22T05:00Z"),
+        "Tomorrow": at("2026-11-24T05:00Z"),
+        "tomorrow 12:30": at("2026-11-24T17:30Z"),
+        "yesterday 18:00": at("2026-11-22T23:00Z"),
+        "wednesday": at("2026-11-25T05:00Z"),
+        "2026-11-01": at("2026-11-01T04:00Z"),
+        "2026-11-30 09:00": at("2026-11-30T14:00Z"),
+    }
+    for text, expected in forms.items():
+        assert parse_when(text, zone_name=NY, now=now) == expected, text
+    for nonsense in ("whenever", "-soon", "someday 09:00", "tomorrow 25:00", ""):
+        with pytest.raises(BadTime):
+            parse_when(nonsense, zone_name=NY, now=now)
+
+
+def test_a_day_whose_midnight_the_clocks_skip_starts_when_they_jump() -> None:
+    # Santiago springs forward at 00:00 on 2026-09-06: the day begins at 01:00 local, 04:00Z.
+    now = at("2026-09-06T12:00Z")
+    assert parse_when("today", zone_name="America/Santiago", now=now) == at("2026-09-06T04:00Z")

@@ -9,6 +9,7 @@ import typer
 
 from scheduler.cli.common import load, now, open_database
 from scheduler.cli.output import print_json, print_table, say
+from scheduler.names import require_known
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -110,7 +111,10 @@ def poll(
 
     _, engine = _synced(ctx)
     with transaction(engine) as session:
-        chosen = [f for f in list_feeds(session) if not feeds or f.name in feeds or str(f.id) in feeds]
+        known = list_feeds(session)
+    by_id_or_url = {str(f.id) for f in known} | {f.url for f in known}
+    require_known("feed", [name for name in feeds or () if name not in by_id_or_url], [f.name for f in known])
+    chosen = [f for f in known if not feeds or {f.name, str(f.id), f.url} & set(feeds)]
     failures = 0
     for feed in chosen:
         assert feed.id is not None

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from scheduler.cli.common import load, now, open_database
-from scheduler.cli.output import print_json, print_table, say, warn
+from scheduler.cli.output import print_json, print_table, progress_bar, say, warn
 
 if TYPE_CHECKING:
     from content_library.models import Item, Variant
@@ -71,13 +71,11 @@ def import_(
 
     Example: evertide library import https://example.com/feed.xml faq.csv --category help
     """
-    from rich.progress import Progress
-
     from content_library.importing import import_source
 
     config = load(ctx)
     engine = open_database(config)
-    with Progress(transient=True) as progress:
+    with progress_bar() as progress:
         for source in sources:
             task = progress.add_task(f"importing {source}", total=None)
 
@@ -259,12 +257,13 @@ def remove(
     """
     from content_library.database import transaction
     from content_library.store import get_item, remove_item
+    from scheduler.outside_text import visible
 
     engine = open_database(load(ctx))
     if not yes:
         with transaction(engine) as session:
             title = get_item(session, item_id).title
-        typer.confirm(f"Delete item {item_id} ({title}) and its variants?", abort=True)
+        typer.confirm(f"Delete item {item_id} ({visible(title)}) and its variants?", abort=True)
     with transaction(engine) as session:
         item = remove_item(session, item_id)
     say(f"Removed item {item.id}: {item.title}")

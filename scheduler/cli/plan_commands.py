@@ -9,32 +9,16 @@ import typer
 from scheduler.cli.common import load, now, open_database
 from scheduler.cli.output import print_json, print_table, say, warn
 from scheduler.cli.timefmt import iso_local, iso_utc, short_local
+from scheduler.when_forms import WHEN_FORMS
 
 if TYPE_CHECKING:
     from scheduler.config import Config
     from scheduler.planning.model import Plan
 
 
-def _start(text: str | None) -> datetime:
-    from content_library.errors import EvertideError
-
-    if text is None:
-        return now()
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        parsed = None
-    if parsed is None or parsed.tzinfo is None:
-        raise EvertideError(
-            f'--from: expected ISO 8601 with an offset or Z, like 2026-12-01T09:00Z, got "{text}"',
-            hint="Add the offset, e.g. 2026-12-01T09:00+01:00.",
-        )
-    return parsed
-
-
 def plan(
     ctx: typer.Context,
-    from_: str | None = typer.Option(None, "--from", help="Start instant, ISO 8601 with offset or Z (default: now)."),
+    from_: str | None = typer.Option(None, "--from", help=f"Start (default: now): {WHEN_FORMS}."),
     days: int = typer.Option(7, help="How many days to plan."),
     channel: list[str] = typer.Option([], help="Only this channel (repeatable)."),
     campaign: list[str] = typer.Option([], help="Only this campaign (repeatable)."),
@@ -52,9 +36,10 @@ def plan(
     from scheduler.planning.planner import plan as make_plan
     from scheduler.queue.entries import active_entries, as_share, history_shares
     from scheduler.queue.fill import replaceable
+    from scheduler.queue.when import parse_when
 
     config = load(ctx)
-    start = _start(from_)
+    start = now() if from_ is None else parse_when(from_, zone_name=config.display_timezone, now=now())
     with transaction(open_database(config)) as session:
         history = history_shares(session)
         fixed = [as_share(e) for e in active_entries(session) if not replaceable(e, start)]

@@ -10,7 +10,9 @@ import typer
 
 from scheduler.cli.common import load, now, open_database
 from scheduler.cli.output import print_json, print_table, say, warn
-from scheduler.cli.timefmt import iso_local, iso_utc, short_local
+from scheduler.cli.timefmt import clock_local, iso_local, iso_utc, short_local
+from scheduler.names import require_known
+from scheduler.when_forms import WHEN_FORMS
 
 if TYPE_CHECKING:
     from scheduler.config import Config
@@ -70,10 +72,12 @@ def list_(
     campaign: str | None = typer.Option(None, help="Only this campaign."),
     days: int | None = typer.Option(None, help="Only the next N days (with a past --state, also N days back)."),
     state: str = typer.Option("upcoming", help="upcoming (default), all, or one state: planned, published, missed…"),
+    by_day: bool = typer.Option(False, "--by-day", help="Group under a heading per day of display_timezone."),
     json: bool = typer.Option(False, "--json", help="Print JSON with stable keys."),
 ) -> None:
     """Show queue entries: local time in the target zone and in display_timezone, item, text, pin marker;
     ↻ marks an entry the next refill may still replace (unpinned, planner-made, more than a day ahead).
+    ``--by-day`` shows a week (or ``--days``) under day headings.
 
     Example: evertide queue list --channel outbox --days 2
     """
@@ -88,29 +92,56 @@ def list_(
     )
 
     config = load(ctx)
+    require_known("channel", [channel], config.channels)
+    require_known("campaign", [campaign], config.campaigns)
     current = now()
+    if by_day and days is None:
+        days = 7
     with transaction(open_database(config)) as session:
         rows = list_entries(session, channel=channel, campaign=campaign, days=days, state=state, now=current)
         counts = volume(session, now=current)
     if json:
         print_json([entry_json(e) for e in rows])
         return
-    print_table(
-        f"{len(rows)} entr{'y' if len(rows) == 1 else 'ies'}",
-        ("id", "target local time", config.display_timezone, "channel", "state", "text"),
-        (
-            (
-                f"{e.id}{' 📌' if e.pinned else ''}{' ' + REPLACEABLE_MARK if may_be_replaced(e, current) else ''}"
-                f"{' ⚠' if outside_windows(config, e) else ''}",
+
+    def marks(e: "QueueEntry") -> str:
+        replaceable = f" {REPLACEABLE_MARK}" if may_be_replaced(e, current) else ""
+        return f"{e.id}{' 📌' if e.pinned else ''}{replaceable}{' ⚠' if outside_windows(config, e) else ''}"
+
+    if by_day:
+        from scheduler.cli.week_view import print_week
+
+        print_week(
+            rows,
+            config.display_timezone,
+            now=current,
+            days=days or 7,
+            columns=("id", config.display_timezone, "target local time", "channel", "state", "text"),
+            row=lambda e: (
+                marks(e),
+                clock_local(e.at, config.display_timezone),
                 short_local(e.at, e.zone),
-                short_local(e.at, config.display_timezone),
                 e.channel,
                 e.state,
                 e.text,
-            )
-            for e in rows
-        ),
-    )
+            ),
+        )
+    else:
+        print_table(
+            f"{len(rows)} entr{'y' if len(rows) == 1 else 'ies'}",
+            ("id", "target local time", config.display_timezone, "channel", "state", "text"),
+            (
+                (
+                    marks(e),
+                    short_local(e.at, e.zone),
+                    short_local(e.at, config.display_timezone),
+                    e.channel,
+                    e.state,
+                    e.text,
+                )
+                for e in rows
+            ),
+        )
     for name, (day, month) in sorted(counts.items()):
         say(f"{name}: {day} post(s) in the next 24 h, {month} in the next 30 days")
     if any(may_be_replaced(e, current) for e in rows):
@@ -154,7 +185,7 @@ def show(ctx: typer.Context, entry_id: int = typer.Argument(..., help="The entry
 def move(
     ctx: typer.Context,
     entry_id: int = typer.Argument(..., help="The entry's id."),
-    to: str = typer.Option(..., "--to", help="ISO 8601, 'tomorrow 09:30', 'mon 12:00' or '+2h'."),
+    to: str = typer.Option(..., "--to", help=f"When: {WHEN_FORMS}."),
     tz: str | None = typer.Option(None, "--tz", help="Zone of a wall time (default: display_timezone)."),
     force: bool = typer.Option(False, "--force", help="Ignore min_gap, repeat_after and caps."),
 ) -> None:
@@ -259,7 +290,7 @@ def insert(
     ctx: typer.Context,
     item_id: int = typer.Argument(..., help="The library item to post."),
     channel: str = typer.Option(..., help="The channel to post on."),
-    at: str | None = typer.Option(None, "--at", help="When: ISO 8601, 'tomorrow 09:30', 'mon 12:00', '+2h'."),
+    at: str | None = typer.Option(None, "--at", help=f"When: {WHEN_FORMS}."),
     tz: str | None = typer.Option(None, "--tz", help="Zone of a wall time (default: display_timezone)."),
     next_: bool = typer.Option(False, "--next", help="Take the next free time that keeps every rule."),
     force: bool = typer.Option(False, "--force", help="Ignore min_gap, repeat_after and caps."),
@@ -313,7 +344,7 @@ def pause(
     ctx: typer.Context,
     channel: str | None = typer.Option(None, help="Pause this channel."),
     campaign: str | None = typer.Option(None, help="Pause this campaign."),
-    until: str | None = typer.Option(None, help="Resume by itself at this time."),
+    until: str | None = typer.Option(None, help=f"Resume by itself at this time: {WHEN_FORMS}."),
     tz: str | None = typer.Option(None, "--tz", help="Zone of a wall time (default: display_timezone)."),
 ) -> None:
     """Stop publishing a channel or campaign without losing anything.
@@ -363,7 +394,10 @@ def clear(
 
     if not yes:
         raise typer.BadParameter("add --yes to cancel the entries")
-    with transaction(open_database(load(ctx))) as session:
+    config = load(ctx)
+    require_known("channel", [channel], config.channels)
+    require_known("campaign", [campaign], config.campaigns)
+    with transaction(open_database(config)) as session:
         cleared = clear_entries(session, now=now(), channel=channel, campaign=campaign)
     say(f"Cancelled {cleared} entr{'y' if cleared == 1 else 'ies'}.")
 
@@ -390,14 +424,15 @@ def history(
     ctx: typer.Context,
     item: int | None = typer.Option(None, help="Only this item."),
     channel: str | None = typer.Option(None, help="Only this channel."),
-    since: str | None = typer.Option(None, help="Only after this time (ISO 8601, or '+' less: e.g. 2026-11-01)."),
+    since: str | None = typer.Option(None, help=f"Only from this time on: {WHEN_FORMS}."),
     json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """What went out, where and when. Example: evertide history --channel outbox --since 2026-11-01"""
+    """What went out, where and when. Example: evertide history --channel outbox --since yesterday"""
     from content_library.database import transaction
     from scheduler.queue.listing import published_posts
 
     config = load(ctx)
+    require_known("channel", [channel], config.channels)
     start = _when(config, since, None) if since else None
     with transaction(open_database(config)) as session:
         rows = published_posts(session, item_id=item, channel=channel, since=start)
@@ -423,16 +458,15 @@ def history(
         return
     print_table(
         f"{len(rows)} post(s)",
-        ("published", config.display_timezone, "channel", "segment", "item", "text", "link"),
+        ("id", "target local time", config.display_timezone, "channel", "item", "text"),
         (
             (
-                iso_utc(p.published_at),
+                p.entry_id,
+                short_local(p.published_at, p.zone),
                 short_local(p.published_at, config.display_timezone),
                 p.channel,
-                p.zone,
                 p.item_id,
-                p.text[:60],
-                p.remote_url or p.remote_id or "",
+                (p.text, p.remote_url or p.remote_id),
             )
             for p in rows
         ),

@@ -22,9 +22,9 @@ What it reads, all in one transaction:
   campaigns apart (the JSON keeps its four keys);
 - **last 24 h**: queue entries that became published, missed, failed or in doubt since ``now - 24 h``.
 
-Text from the database (reasons, ids, hosts) is shown as typed: rich markup is escaped and control
-characters (an escape sequence in a platform's error message) are written out as ``\\x1b``, never sent to the
-terminal. ``--json`` gives the text unchanged.
+Text from the database (reasons, ids, hosts) is shown as typed (:mod:`scheduler.outside_text`): an escape
+sequence in a platform's error message is written out as ``\\x1b``, never sent to the terminal, and a line
+break in it cannot fake a line of the report. ``--json`` gives the text unchanged.
 """
 
 from dataclasses import dataclass, field
@@ -35,6 +35,7 @@ import typer
 
 from scheduler.cli.common import load, now, open_database
 from scheduler.cli.output import print_json, say
+from scheduler.outside_text import visible
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -222,7 +223,7 @@ def as_json(snapshot: Snapshot) -> dict[str, Any]:
 
 
 def describe(snapshot: Snapshot, zone_name: str, *, now: datetime) -> list[str]:
-    """The text of ``evertide status``: plain lines, every piece of outside text through :func:`shown`."""
+    """The text of ``evertide status``: plain lines, every piece of outside text through :func:`visible`."""
 
     def when(instant: datetime) -> str:
         from scheduler.cli.timefmt import short_local
@@ -231,15 +232,17 @@ def describe(snapshot: Snapshot, zone_name: str, *, now: datetime) -> list[str]:
 
     lines = ["Daemons:"]
     for daemon, alive in sorted([(d, True) for d in snapshot.live] + [(d, False) for d in snapshot.dead], key=_started):
-        who = f"pid {daemon.pid} on {shown(daemon.host)}, since {when(daemon.started_at)}"
+        who = f"pid {daemon.pid} on {visible(daemon.host)}, since {when(daemon.started_at)}"
         if alive:
             flight = f"{daemon.in_flight} call(s) in flight"
-            lines.append(f"  {shown(daemon.id)}: {who}, last heartbeat {relative(daemon.heartbeat_at - now)}, {flight}")
+            lines.append(
+                f"  {visible(daemon.id)}: {who}, last heartbeat {relative(daemon.heartbeat_at - now)}, {flight}"
+            )
         elif daemon.stopped_at is not None:
-            lines.append(f"  {shown(daemon.id)}: stopped {when(daemon.stopped_at)}; {who}")
+            lines.append(f"  {visible(daemon.id)}: stopped {when(daemon.stopped_at)}; {who}")
         else:
             lines.append(
-                f"  {shown(daemon.id)}: DEAD, no heartbeat since {when(daemon.heartbeat_at)},"
+                f"  {visible(daemon.id)}: DEAD, no heartbeat since {when(daemon.heartbeat_at)},"
                 f" {daemon.in_flight} call(s) were in flight; {who}"
             )
     if not snapshot.live:
@@ -248,16 +251,16 @@ def describe(snapshot: Snapshot, zone_name: str, *, now: datetime) -> list[str]:
     if entry is None:
         lines.append("Next post: none waiting on a channel that may publish; `evertide queue fill` plans more.")
     else:
-        lines.append(f"Next post: entry {entry.id} on {shown(entry.channel)}, {when(_due(entry))}")
+        lines.append(f"Next post: entry {entry.id} on {visible(entry.channel)}, {when(_due(entry))}")
     lines.append("Channels:")
-    width = max((len(shown(c.name)) for c in snapshot.channels), default=0)
+    width = max((len(visible(c.name)) for c in snapshot.channels), default=0)
     for channel in snapshot.channels:
-        lines.append(f"  {shown(channel.name):<{width}}  {channel.state:<7}  {_detail(channel, when)}".rstrip())
+        lines.append(f"  {visible(channel.name):<{width}}  {channel.state:<7}  {_detail(channel, when)}".rstrip())
     if snapshot.campaign_holds:
         lines.append("Campaigns (a hold stops them on every channel):")
         for hold in snapshot.campaign_holds:
             state = ChannelState(hold.name, _hold_state(hold), hold.reason, hold.until)
-            lines.append(f"  campaign {shown(hold.name)}  {state.state}  {_detail(state, when, scope='campaign')}")
+            lines.append(f"  campaign {visible(hold.name)}  {state.state}  {_detail(state, when, scope='campaign')}")
     counts = snapshot.counts
     lines.append(
         f"Last 24 h: {counts['published']} published, {counts['missed']} missed, {counts['failed']} failed,"
@@ -270,9 +273,9 @@ def _detail(state: ChannelState, when: Any, *, scope: str = "channel") -> str:
     if state.state == "active":
         return ""
     if state.state == "failing":
-        return (f"next try {when(state.until)}: " if state.until else "") + shown(state.reason)
+        return (f"next try {when(state.until)}: " if state.until else "") + visible(state.reason)
     end = f"until {when(state.until)}" if state.until else f"until `evertide queue resume --{scope} {state.name}`"
-    return f"{end}: {shown(state.reason)}"
+    return f"{end}: {visible(state.reason)}"
 
 
 def _hold_state(hold: "Hold") -> str:
@@ -304,19 +307,3 @@ def relative(delta: timedelta) -> str:
     else:
         amount = f"{secs} s"
     return f"in {amount}" if delta.total_seconds() > 0 else f"{amount} ago"
-
-
-_BIDI = frozenset(range(0x202A, 0x202F)) | frozenset(range(0x2066, 0x206A))
-
-
-def shown(text: str) -> str:
-    """Outside text as typed, for a terminal: control characters (and bidi overrides) written out as escapes
-    so they cannot move the cursor, clear the screen or reorder the line; :func:`say` escapes the markup."""
-    import unicodedata
-
-    return "".join(
-        (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
-        if unicodedata.category(c) == "Cc" or ord(c) in _BIDI
-        else c
-        for c in text
-    )

@@ -16,3 +16,8 @@ def iso_local(instant: datetime, zone_name: str) -> str:
 def short_local(instant: datetime, zone_name: str) -> str:
     """``Tue 01 Dec 09:30 GMT`` — the abbreviation shows which side of a DST change a time is on."""
     return instant.astimezone(zone(zone_name)).strftime("%a %d %b %H:%M %Z")
+
+
+def clock_local(instant: datetime, zone_name: str) -> str:
+    """``09:30 GMT``: the time of day alone, under a heading that gives the date."""
+    return instant.astimezone(zone(zone_name)).strftime("%H:%M %Z")

@@ -1,13 +1,16 @@
 """Daemon logs: one line per event, with channel, entry id and outcome; ``--log-format json`` for machines.
 
 Messages never carry secrets: publishers build their error texts without them, and the handler prints only the
-event's own fields.
+event's own fields. A text line shows a platform's message as typed (:mod:`scheduler.outside_text`): an escape
+sequence in it cannot drive the terminal the daemon runs in, and a line break in it cannot fake a log line.
 """
 
 import json
 import logging
 import sys
 from datetime import UTC, datetime
+
+from scheduler.outside_text import visible
 
 FIELDS = ("channel", "entry", "detail")
 
@@ -20,7 +23,7 @@ class TextFormatter(logging.Formatter):
             value = getattr(record, field, None)
             if value not in (None, ""):
                 parts.append(f"{field}={value}")
-        line = " ".join(parts)
+        line = visible(" ".join(parts))
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
         return line

@@ -22,8 +22,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from content_library.errors import EvertideError
 from content_library.snapshot import ItemSnapshot
+from scheduler.names import UnknownName, require_known
 from scheduler.planning.apportion import Apportioner
 from scheduler.planning.candidates import CandidateSource, ChannelShares, Pool
 from scheduler.planning.eligibility import campaign_filters, permanent_block
@@ -35,16 +35,7 @@ from scheduler.planning.variants import ChosenText, word
 from scheduler.rules import RuleBook
 from scheduler.rules.timeline import DAY as DAY_SECONDS
 
-
-class UnknownTarget(EvertideError, LookupError):
-    """A channel or campaign name given to the planner that the config does not define."""
-
-    def __init__(self, what: str, names: Collection[str], known: Collection[str]) -> None:
-        shown = ", ".join(sorted(names))
-        super().__init__(
-            f"no {what} called {shown} in the config",
-            hint=f"Known {what}s: {', '.join(sorted(known)) or 'none'}.",
-        )
+UnknownTarget = UnknownName  # a channel or campaign name given to the planner that the config does not define
 
 
 def plan(
@@ -94,9 +85,7 @@ def plan(
 def _chosen(what: str, wanted: Collection[str] | None, known: Collection[str]) -> list[str]:
     if wanted is None:
         return sorted(known)
-    unknown = set(wanted) - set(known)
-    if unknown:
-        raise UnknownTarget(what, unknown, known)
+    require_known(what, wanted, known)
     return sorted(set(wanted))
 
 

@@ -16,6 +16,7 @@ from sqlmodel import Session
 from content_library.snapshot import ItemSnapshot, snapshot_of
 from content_library.store import get_item
 from scheduler.config import Config
+from scheduler.names import require_known
 from scheduler.planning.eligibility import campaign_filters
 from scheduler.planning.slots import local_dates, segment_intervals, to_datetime, to_seconds
 from scheduler.queue import states
@@ -146,9 +147,7 @@ def set_pinned(session: Session, entry_id: int, pinned: bool, *, now: datetime) 
 
 
 def _known_channel(config: Config, channel: str) -> None:
-    if channel not in config.channels:
-        known = ", ".join(sorted(config.channels)) or "none"
-        raise EditRefused(f'there is no channel "{channel}" in {config.path}', hint=f"Known channels: {known}.")
+    require_known("channel", [channel], config.channels)
 
 
 def insert(
@@ -269,9 +268,7 @@ def shuffle(
     refuses, naming the rule, when no assignment exists."""
     if channel is not None:
         _known_channel(config, channel)
-    if campaign is not None and campaign not in config.campaigns:
-        known = ", ".join(sorted(config.campaigns)) or "none"
-        raise EditRefused(f'there is no campaign "{campaign}" in {config.path}', hint=f"Known campaigns: {known}.")
+    require_known("campaign", [campaign], config.campaigns)
     entries = [
         e
         for e in active_entries(session, channel=channel)

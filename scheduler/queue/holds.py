@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from content_library.errors import EvertideError
 from scheduler.config import Config
+from scheduler.names import require_known
 from scheduler.queue.entries import active_entries
 from scheduler.queue.outcomes import mark_missed_entries
 from scheduler.queue.tables import Hold, HoldScope
@@ -29,9 +30,7 @@ def _known(config: Config, scope: HoldScope | str, name: str) -> HoldScope:
     if scope not in SCOPES:
         raise EvertideError(f'unknown hold scope "{scope}"; allowed: {", ".join(SCOPES)}')
     scope = HoldScope(scope)
-    names = config.channels if scope == HoldScope.CHANNEL else config.campaigns
-    if name not in names:
-        raise EvertideError(f'there is no {scope} called "{name}" (defined: {", ".join(sorted(names)) or "none"})')
+    require_known(scope.value, [name], config.channels if scope == HoldScope.CHANNEL else config.campaigns)
     return scope
 
 

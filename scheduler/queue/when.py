@@ -1,4 +1,5 @@
-"""Parsing the times people type: ``2026-12-01T09:30+01:00``, ``tomorrow 09:30``, ``mon 12:00``, ``+2h``.
+"""Parsing the times people type, for every time option: ``2026-12-01T09:30+01:00``, ``yesterday``,
+``tomorrow 12:30``, ``mon 12:00``, ``-2h``, ``+1d`` (all the forms: :data:`scheduler.when_forms.WHEN_FORMS`).
 
 Pure: takes ``now`` and the zone the person thinks in. A wall time that does not exist in that zone (the
 spring-forward gap) is refused with the reason, because silently moving a person's chosen time is worse than
@@ -10,11 +11,15 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from content_library.errors import EvertideError
 from scheduler.config.values import WEEKDAYS, parse_clock, parse_duration
+from scheduler.when_forms import WHEN_FORMS
 from scheduler.zones import zone
+
+DAY_WORDS = {"yesterday": -1, "today": 0, "tomorrow": 1}
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 class BadTime(EvertideError):
-    hint = "Use ISO 8601 (2026-12-01T09:30+01:00), 'tomorrow 09:30', 'mon 12:00', '09:30' or '+2h'."
+    hint = f"Use {WHEN_FORMS}."
 
 
 def local_to_utc(day: date, at: time, zone_name: str) -> datetime:
@@ -44,11 +49,14 @@ def parse_when(text: str, *, zone_name: str, now: datetime) -> datetime:
 
 def _parse(text: str, zone_name: str, now: datetime) -> datetime:
     raw = text.strip()
-    if raw.startswith("+"):
+    if raw.lower() == "now":
+        return now
+    if raw[:1] in ("+", "-"):
         try:
-            return now + parse_duration(raw[1:])
+            offset = parse_duration(raw[1:].strip())
         except ValueError:
-            raise BadTime(f'"{text}": expected an offset like +30m, +2h or +1d') from None
+            raise BadTime(f'"{text}": expected an offset like -2h, +30m or +1d') from None
+        return now + offset if raw[0] == "+" else now - offset
     try:
         parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
@@ -59,25 +67,33 @@ def _parse(text: str, zone_name: str, now: datetime) -> datetime:
 
 
 def _relative(raw: str, zone_name: str, now: datetime) -> datetime:
-    match = re.fullmatch(r"(?:(\w+)\s+)?(\d{1,2}:\d{2})", raw.lower())
-    if not match:
+    """A day word, a weekday, a clock time, or a word and a clock time. A word alone means the start of that
+    day (``--since yesterday``); a weekday or a bare time without a date means the next one to come."""
+    match = re.fullmatch(r"(?:([a-z]+)\s*)?(\d{1,2}:\d{2})?", raw.lower())
+    if not match or not raw:
         raise BadTime(f'"{raw}" is not a time evertide understands')
+    word, clock_text = match[1], match[2]
     try:
-        word, clock = match[1], parse_clock(match[2])
+        clock = parse_clock(clock_text) if clock_text else time(0, 0)
     except ValueError as error:  # 25:61, 24:00
         raise BadTime(f'"{raw}": {error}') from None
     today = now.astimezone(zone(zone_name)).date()
-    if word in (None, "today"):
-        candidates = [today, today + timedelta(days=1)] if word is None else [today]
-    elif word == "tomorrow":
-        candidates = [today + timedelta(days=1)]
-    elif word[:3] in WEEKDAYS:
+    if word in DAY_WORDS:
+        day = today + timedelta(days=DAY_WORDS[word])
+        if clock_text is None:
+            # The day's first instant. Where the clocks skip midnight (Santiago, Havana…), 00:00 with fold=0
+            # takes the offset from before the change, which is the very instant the day begins.
+            return datetime.combine(day, time(0, 0), tzinfo=zone(zone_name)).astimezone(UTC)
+        return local_to_utc(day, clock, zone_name)
+    if word is None:
+        candidates = [today, today + timedelta(days=1)]
+    elif word in WEEKDAYS or word in WEEKDAY_NAMES:
         ahead = (WEEKDAYS.index(word[:3]) - today.weekday()) % 7
         candidates = [today + timedelta(days=ahead), today + timedelta(days=ahead + 7)]
     else:
-        raise BadTime(f'"{raw}": expected today, tomorrow or a weekday before the time')
+        raise BadTime(f'"{raw}": expected yesterday, today, tomorrow or a weekday before the time')
     for day in candidates:
         instant = local_to_utc(day, clock, zone_name)
-        if instant > now or word in ("today", "tomorrow"):
+        if instant > now:
             return instant
     return instant
