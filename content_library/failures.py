@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from content_library.errors import EvertideError
 
@@ -29,6 +29,12 @@ def explain(error: BaseException, *, database: str | None) -> EvertideError | No
     None when it is not a database or operating-system failure evertide knows how to explain."""
     if isinstance(error, EvertideError):
         return error
+    if isinstance(error, NoSuchModuleError | ArgumentError) and database is not None:
+        scheme = database.split("://", 1)[0] if "://" in database else database
+        return DatabaseUnusable(
+            f"`database:` is not a database URL evertide can open (scheme {scheme!r})",
+            hint="Write a SQLite file path (evertide.db) or postgresql+psycopg://user@host:5432/name.",
+        )
     original = getattr(error, "orig", None) or error  # SQLAlchemy wraps the driver's exception
     message = str(original).strip()
     if type(original).__module__.startswith("sqlite3"):

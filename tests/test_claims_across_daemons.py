@@ -138,3 +138,21 @@ def test_a_rate_limit_one_daemon_meets_stops_the_others_until_the_reset(
     assert len(x_api.requests_to("POST", "/2/tweets")) == 1  # nobody called X before the reset
     clock.now = reset
     assert [e.outcome for e in daemons[2].publish_due(clock)] == ["published", "deferred"]  # then min_gap
+
+
+def test_a_paused_campaign_with_a_backlog_never_starves_the_channel_s_other_posts(
+    engine: Engine, daemons: list[Dispatcher], config: Config
+) -> None:
+    """Found in review: the daemon read the first 20 due entries of a channel and then skipped the held
+    ones; 25 due entries of a paused campaign filled that window, and the channel's other posts never went out."""
+    from scheduler.queue.holds import pause
+    from scheduler.queue.tables import HoldScope
+
+    items = add_items(engine, 26)
+    for n, item in enumerate(items[:25]):
+        queue(engine, item, T0 - timedelta(minutes=30) + timedelta(seconds=n), channel="c0", campaign="help")
+    other = queue(engine, items[25], T0, channel="c0", campaign=None, origin="person", pinned=True)
+    with transaction(engine) as session:
+        pause(session, config, HoldScope.CAMPAIGN, "help", now=T0 - timedelta(hours=1))
+    events = daemons[0].publish_due(Clock())
+    assert [(e.entry_id, e.outcome) for e in events] == [(other.id, "published")]

@@ -108,3 +108,17 @@ def test_a_read_only_file_system_is_named_with_the_path(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert_one_clear_error(result.stderr, f"cannot write {tmp_path / 'disk' / 'evertide.db'}", "read-only")
+
+
+def test_a_hosting_provider_s_postgres_url_works_and_an_unknown_scheme_is_one_line(
+    tmp_path: Path, postgresql_url: str
+) -> None:
+    """Found in review: `postgres://…` (as hosting providers give it) and any unknown scheme printed a
+    traceback (NoSuchModuleError)."""
+    plain = postgresql_url.replace("postgresql+psycopg://", "postgres://")
+    cli = Cli(tmp_path, CONFIG.replace("database: evertide.db", f"database: {plain}"))
+    cli("db", "upgrade")
+    assert "0 entries" in cli("queue", "list").output
+    cli.config.write_text(CONFIG.replace("database: evertide.db", "database: mongodb://127.0.0.1/x"))
+    result = cli("queue", "list", ok=False)
+    assert_one_clear_error(result.output, "not a database URL evertide can open (scheme 'mongodb')")

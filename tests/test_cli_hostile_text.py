@@ -144,3 +144,18 @@ def test_the_confirmation_before_removing_an_item_shows_its_title_as_typed(seede
 def test_status_shows_a_hostile_hold_reason_as_typed(seeded: dict[str, Any]) -> None:
     out = seeded["cli"]("status", env=PIPE).output
     assert f"{MARKUP} \\x1b]0;pwned\\x07\\x1b[2J \\u202eexe.txt zero\\u200bwidth" in out
+
+
+def test_a_platform_reply_cannot_fake_a_line_in_queue_show(seeded: dict[str, Any]) -> None:
+    """Found in review: a receiver's 422 body with a newline printed a forged "published" line under
+    `queue show`'s last_error."""
+    from sqlalchemy import update
+
+    from scheduler.queue.tables import QueueEntry
+
+    forged = "422 nope\n2026-12-01T08:00:00Z info published channel=outbox entry=999"
+    with transaction(seeded["engine"]) as session:
+        session.execute(update(QueueEntry).where(QueueEntry.id == seeded["entry"]).values(last_error=forged))
+    out = seeded["cli"]("queue", "show", str(seeded["entry"]), env=PIPE).output
+    assert "last_error: 422 nope\\n2026-12-01T08:00:00Z info published" in out
+    assert not any(line.startswith("2026-12-01T08:00:00Z") for line in out.splitlines())

@@ -8,7 +8,8 @@ from sqlalchemy.engine import Engine
 
 from content_library.database import make_engine, transaction
 from scheduler.queue.entries import get_entry, save
-from tests.cli import Cli
+from scheduler.queue.holds import active_holds
+from tests.cli import CONFIG, Cli
 from tests.queue_helpers import T0, add_items, queue
 
 
@@ -205,3 +206,46 @@ def test_queue_edit_with_the_editor_needs_nothing_beyond_evertide_s_own_dependen
     result = run_without("click", "sys.argv = ['evertide', *sys.argv[1:]]\n" + script, *sys_argv)
     assert result.returncode == 0, result.stderr
     assert f"Entry {entry.id} unchanged" in result.stdout
+
+
+def test_share_now_direct_publishes_only_its_own_entry_and_fails_loudly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found in review: `share-now --direct` ran a whole `run --once` (every due entry on every channel), a
+    variable missing from the person's shell put lasting holds on channels the daemon could publish to, and it
+    exited 0 when its own entry was held."""
+    from tests.emulators import Reply
+    from tests.emulators.webhook_sink import WebhookSink
+
+    with WebhookSink(secret=None) as sink:
+        outbox = "  outbox: {kind: file, path: outbox.jsonl, audience: world, daily_cap: 6}\n"
+        config = CONFIG.replace(
+            outbox,
+            outbox
+            + f'  hook: {{kind: webhook, url: "{sink.url}"}}\n'
+            + '  needs-var: {kind: webhook, url: "${EVT_UNSET_HOOK_URL}"}\n',
+        )
+        cli = Cli(tmp_path, config)
+        cli("db", "upgrade")
+        engine = make_engine(f"sqlite:///{tmp_path / 'evertide.db'}")
+        try:
+            due, mine, other = add_items(engine, 3)
+            waiting = queue(engine, due, datetime.now(UTC) - timedelta(minutes=1), channel="hook")
+            monkeypatch.delenv("EVT_UNSET_HOOK_URL", raising=False)
+            refused = cli("queue", "share-now", str(mine), "--channel", "needs-var", "--direct", ok=False)
+            assert refused.exit_code == 1 and "EVT_UNSET_HOOK_URL" in refused.output
+            assert "nothing was queued" in refused.output
+            with transaction(engine) as session:
+                assert active_holds(session, now=datetime.now(UTC)) == []  # the shell's problem holds nothing
+            sink.script("POST", "/hooks/evertide", Reply(401, {"error": "bad key"}))
+            held = cli("queue", "share-now", str(other), "--channel", "hook", "--direct", "--force", ok=False)
+            assert held.exit_code == 1 and "held" in held.output
+            with transaction(engine) as session:
+                assert get_entry(session, waiting.id or 0).state == "planned"  # never touched
+            assert len(sink.requests_to("POST", "/hooks/evertide")) == 1  # only its own entry was sent
+            again = cli("queue", "share-now", str(other), "--channel", "hook", "--direct", "--force", ok=False)
+            assert (
+                again.exit_code == 1 and "is paused" in again.output and "queue resume --channel hook" in again.output
+            )
+        finally:
+            engine.dispose()

@@ -224,3 +224,20 @@ def test_a_webhook_url_that_cannot_be_posted_to_is_caught_where_it_is_known(
     with pytest.raises(ChannelMisconfigured, match=r"channels\.hook\.url \(\$\{EVT_BAD_HOOK_URL\}\)") as caught:
         build_publisher("hook", config.channels["hook"])
     assert url not in str(caught.value)  # the value a variable holds is never shown
+
+
+def test_a_timeout_or_heartbeat_out_of_range_is_refused_at_its_line(tmp_path: Path) -> None:
+    """Found in review: `timeout: 99999999d` passed and overflowed the claim's lease, which stopped every
+    channel's publishing."""
+    path = write(
+        tmp_path,
+        """\
+heartbeat: 0s
+channels:
+  out: {kind: file, path: o.jsonl, timeout: 99999999d}
+""",
+    )
+    assert error_of(path).splitlines() == [
+        f"{path}:1: heartbeat: heartbeat must be between 1s and 5m",
+        f"{path}:3: channels.out.timeout: timeout must be at most 10m",
+    ]

@@ -23,7 +23,7 @@ from scheduler.dispatch.publishing import Dispatcher
 from scheduler.publishers.registry import build_publisher
 from scheduler.queue.entries import get_entry
 from scheduler.queue.holds import active_holds
-from scheduler.queue.tables import Publication
+from scheduler.queue.tables import HoldCause, Publication
 from tests.emulators import Reply
 from tests.emulators.webhook_sink import WebhookSink, unavailable
 from tests.emulators.x_api import XApi, duplicate, rate_limited, unauthorized
@@ -448,3 +448,28 @@ def test_after_a_503_outage_late_entries_go_out_at_the_channel_s_pace_and_the_re
     assert settled[0] == "missed" and set(settled) == {"published", "missed"}
     assert settled.count("published") == len(sent)
     assert [d["entry_id"] for d in hook.deliveries] == [p.entry_id for p in history]
+
+
+def test_a_channel_held_for_a_missing_variable_is_released_once_it_builds_and_only_that_hold(
+    sqlite_engine: Engine, config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found in review: nothing lifted a "variable not set" hold, though the README says a fixed config does;
+    a person's pause and a refusal's hold must stay."""
+    from scheduler.queue.holds import pause
+    from scheduler.queue.tables import HoldScope
+
+    [item] = add_items(sqlite_engine, 1)
+    entry = queue(sqlite_engine, item, T0, channel="x-main")
+    monkeypatch.delenv("EVT_X_BEARER")
+    assert [e.outcome for e in dispatcher(sqlite_engine, config).publish_due(Clock(T0))] == ["held"]
+    with transaction(sqlite_engine) as session:
+        [hold] = active_holds(session, now=T0)
+        assert (hold.name, hold.cause) == ("x-main", "misconfigured")
+        pause(session, config, HoldScope.CHANNEL, "outbox", now=T0)  # a person's
+        pause(session, config, HoldScope.CHANNEL, "hook", now=T0, reason="401", cause=HoldCause.REFUSED)
+    assert dispatcher(sqlite_engine, config).prepare(Clock(T0)) == []  # still cannot be built
+    monkeypatch.setenv("EVT_X_BEARER", "x-bearer")
+    assert dispatcher(sqlite_engine, config).prepare(Clock(T0 + timedelta(minutes=1))) == ["x-main"]
+    with transaction(sqlite_engine) as session:
+        assert sorted(h.name for h in active_holds(session, now=T0)) == ["hook", "outbox"]
+    assert states(sqlite_engine, entry.id) == ["planned"]

@@ -202,3 +202,23 @@ def test_the_scheduler_owns_the_migrations_of_its_tables() -> None:
     assert library == {"0001_library.py", "0002_candidate_index.py"}
     assert {"0003_queue.py", "0004_stable_queue_ids.py"} <= scheduler_side
     assert migration_folders() == (MIGRATIONS / "versions", VERSIONS)
+
+
+def test_holds_made_before_schema_0007_get_their_cause_from_what_they_held(empty_engine: Engine) -> None:
+    import scheduler.migrations  # noqa: F401  (the queue's migrations live beside the scheduler)
+
+    upgrade(empty_engine, "0006")
+    with empty_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO hold (id, scope, name, until, reason, created_at) VALUES"
+                " (1, 'channel', 'outbox', NULL, 'paused by a person', '2026-12-01 09:00:00+00:00'),"
+                " (2, 'channel', 'x-main', '2026-12-01 10:00:00+00:00', 'rate limited: 429',"
+                " '2026-12-01 09:00:00+00:00'),"
+                " (3, 'channel', 'hook', NULL, 'refused (401)', '2026-12-01 09:00:00+00:00')"
+            )
+        )
+    upgrade(empty_engine)
+    with empty_engine.connect() as connection:
+        causes = connection.execute(text("SELECT name, cause FROM hold ORDER BY id")).all()
+    assert [tuple(row) for row in causes] == [("outbox", "person"), ("x-main", "rate_limit"), ("hook", "refused")]

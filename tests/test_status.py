@@ -16,7 +16,7 @@ from scheduler.daemon.registry import beat, register, unregister
 from scheduler.queue import states
 from scheduler.queue.entries import active_entries, get_entry
 from scheduler.queue.holds import pause
-from scheduler.queue.tables import HoldScope, QueueEntry
+from scheduler.queue.tables import HoldCause, HoldScope, QueueEntry
 from tests.cli import Cli
 from tests.queue_helpers import add_items, queue
 
@@ -106,7 +106,16 @@ def seed(cli: Cli, db: Engine) -> dict[str, Any]:
     queue(db, items[10], ahead(3), channel="news")
     with transaction(db) as session:
         pause(session, config, HoldScope.CHANNEL, "outbox", now=ago(1), until=ahead(3))
-        pause(session, config, HoldScope.CHANNEL, "hooks", now=ago(0.1), until=ahead(0.5), reason=HOSTILE)
+        pause(
+            session,
+            config,
+            HoldScope.CHANNEL,
+            "hooks",
+            now=ago(0.1),
+            until=ahead(0.5),
+            reason=HOSTILE,
+            cause=HoldCause.RATE_LIMIT,
+        )
         pause(session, config, HoldScope.CHANNEL, "quiet", now=ago(9), until=ago(8))  # long over
         register(session, worker="web-2:7", pid=7, host="web-2", now=ago(3))
         beat(session, worker="web-2:7", now=ago(2), in_flight=1)  # crashed two hours ago

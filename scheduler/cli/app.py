@@ -22,7 +22,7 @@ from scheduler.cli import (
     run_commands,
     status_commands,
 )
-from scheduler.cli.common import CliState
+from scheduler.cli.common import CliState, close_databases
 
 
 class _EvertideGroup(TyperGroup):
@@ -42,6 +42,8 @@ class _EvertideGroup(TyperGroup):
                 raise
             _report(error, state.database if isinstance(state, CliState) else None)
             ctx.exit(1)
+        finally:
+            close_databases()
 
 
 def _report(error: Exception, database: str | None) -> None:

@@ -34,11 +34,17 @@ def load(ctx: typer.Context) -> "Config":
     return config
 
 
+_OPENED: list["Engine"] = []
+
+
 def open_database(config: "Config", *, check_schema: bool = True) -> "Engine":
-    """The configured database, refusing an outdated schema (see ``evertide db upgrade``)."""
+    """The configured database, refusing an outdated schema (see ``evertide db upgrade``). The command's
+    engines are closed when it ends (:func:`close_databases`): a server's connections are not left to the
+    garbage collector."""
     from content_library.database import make_engine, require_current_schema
 
     engine = make_engine(config.database_url())
+    _OPENED.append(engine)
     if check_schema:
         require_current_schema(engine)
     return engine
@@ -46,3 +52,9 @@ def open_database(config: "Config", *, check_schema: bool = True) -> "Engine":
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def close_databases() -> None:
+    """Close every engine the command opened (the CLI calls this as each command ends)."""
+    while _OPENED:
+        _OPENED.pop().dispose()

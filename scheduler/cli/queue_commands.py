@@ -162,6 +162,7 @@ def _titles(session: Any, ids: set[int]) -> dict[int, str]:
 def show(ctx: typer.Context, entry_id: int = typer.Argument(..., help="The entry's id.")) -> None:
     """Everything about one entry, including why the planner chose it. Example: evertide queue show 17"""
     from content_library.database import transaction
+    from scheduler.outside_text import visible
     from scheduler.queue.entries import get_entry
 
     config = load(ctx)
@@ -177,8 +178,8 @@ def show(ctx: typer.Context, entry_id: int = typer.Argument(..., help="The entry
         "last_error": entry.last_error,
         "key": entry.key,
     }
-    for key, value in data.items():
-        say(f"{key:>11}: {'-' if value in (None, '') else value}")
+    for key, value in data.items():  # one line per field: a platform's reply cannot fake a line of its own
+        say(f"{key:>11}: {'-' if value in (None, '') else visible(str(value))}")
 
 
 @app.command("move")

@@ -2,7 +2,7 @@
 
 import os
 import socket
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from scheduler.config import Config
+    from scheduler.queue.tables import QueueEntry
 
 
 def run(
@@ -70,6 +71,8 @@ def _share_now(config: "Config", engine: "Engine", item_id: int, channel: str, *
             f" or start the daemon (`evertide run`) and share it again; `evertide queue insert {item_id}"
             f" --channel {channel} --next` leaves it for the next `evertide run --once`.",
         )
+    if holder is None:
+        _refuse_if_held(config, engine, channel)
     with transaction(engine) as session:
         entry = insert(session, config, item_id, channel, now(), now=now(), force=force)
     say(f"Queued entry {entry.id} for now on {channel}.")
@@ -77,12 +80,42 @@ def _share_now(config: "Config", engine: "Engine", item_id: int, channel: str, *
         verb = "Not publishing from here: the" if direct else "The"
         say(f"{verb} running daemon ({holder}) will publish it within seconds.")
         return
-    from scheduler.daemon.runner import run_daemon
+    from scheduler.daemon.runner import publish_now
+    from scheduler.publishers.errors import PublishError
 
-    events: list[Any] = run_daemon(config, engine, once=True, worker=f"{socket.gethostname()}:{os.getpid()}:cli")
-    for event in events:
-        if event.entry_id == entry.id:
-            say(f"Entry {entry.id}: {event.outcome} {event.detail}".rstrip())
+    try:
+        event = publish_now(config, engine, entry, worker=f"{socket.gethostname()}:{os.getpid()}:cli")
+    except PublishError as error:  # the channel cannot be built from this shell: take the entry back
+        _cancel(engine, entry)
+        raise EvertideError(
+            f"channel {channel} cannot publish from this command: {error.detail}; nothing was queued",
+            hint=error.hint or "Run it where the daemon's environment is set, or let the daemon publish it.",
+        ) from None
+    say(f"Entry {entry.id}: {event.outcome} {event.detail}".rstrip())
+    if event.outcome not in ("published", "already_published"):
+        raise typer.Exit(1)
+
+
+def _refuse_if_held(config: "Config", engine: "Engine", channel: str) -> None:
+    from content_library.database import transaction
+    from content_library.errors import EvertideError
+    from scheduler.queue.holds import active_holds, is_held
+
+    with transaction(engine) as session:
+        hold = is_held(active_holds(session, now=now()), channel, None)
+    if hold is not None:
+        raise EvertideError(
+            f"channel {channel} is paused ({hold.reason}); nothing was queued",
+            hint=f"Resume it first with `evertide queue resume --channel {channel}`.",
+        )
+
+
+def _cancel(engine: "Engine", entry: "QueueEntry") -> None:
+    from content_library.database import transaction
+    from scheduler.queue import states
+
+    with transaction(engine) as session:
+        states.cancel(session, entry, now=now())
 
 
 def _running_daemon(config: "Config", engine: "Engine") -> str | None:

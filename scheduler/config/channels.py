@@ -22,6 +22,9 @@ from scheduler.config.values import Duration, Secret, SecretRef, Text, TextRef, 
 ChannelKind = Literal["x", "mastodon", "bluesky", "webhook", "file"]
 
 
+MAX_TIMEOUT = timedelta(minutes=10)
+
+
 class Section(BaseModel):
     """A part of config.yaml: frozen, and any key it does not name is an error."""
 
@@ -52,9 +55,13 @@ class _Channel(Section):
 
     @field_validator("timeout")
     @classmethod
-    def _positive_timeout(cls, value: timedelta) -> timedelta:
+    def _sensible_timeout(cls, value: timedelta) -> timedelta:
+        """A call longer than 10 minutes is a platform that is gone; and a claim's lease is twice this (an
+        absurd value overflowed it and stopped every channel's publishing)."""
         if value <= timedelta(0):
             raise ValueError("timeout must be longer than 0s")
+        if value > MAX_TIMEOUT:
+            raise ValueError("timeout must be at most 10m")
         return value
 
     extra: ClassVar[Extra | None] = None

@@ -143,8 +143,13 @@ class Config(Section):
     def database_url(self) -> str:
         """``database:`` as a SQLAlchemy URL; a plain path is a SQLite file relative to the config file.
         ``${VAR}`` references are filled here (:class:`UnsetVariable` for one not set): a URL carries a
-        password, and an unfilled one must never quietly become a SQLite file named ``${DATABASE_URL}``."""
+        password, and an unfilled one must never quietly become a SQLite file named ``${DATABASE_URL}``.
+        ``postgres://`` and ``postgresql://`` (what hosting providers hand out) mean evertide's PostgreSQL
+        driver, psycopg."""
         database = Text(self.database, self._variables).resolve()
+        for plain in ("postgres://", "postgresql://"):
+            if database.startswith(plain):
+                return "postgresql+psycopg://" + database.removeprefix(plain)
         if "://" in database:
             return database
         return f"sqlite:///{(self.base_dir / database).resolve()}"

@@ -283,7 +283,8 @@ class Daemon:
         with transaction(self._engine) as session:
             self._register(session)
             registry.forget_dead(session, now=self._clock())
-        self._dispatcher.prepare()
+        for channel in self._dispatcher.prepare(self._clock):
+            log.info("released", extra={"channel": channel, "entry": None, "detail": "the channel can be built again"})
         self.settle(every_claim=sqlite)  # on SQLite this is the only daemon: every claim is a dead one's
         self.refill()
         beat = self._config.heartbeat
@@ -399,5 +400,26 @@ def run_daemon(config: Config, engine: Engine, *, once: bool, worker: str, clock
             )
         return []
     finally:
+        if lock:
+            lock.release()
+
+
+def publish_now(
+    config: Config, engine: Engine, entry: QueueEntry, *, worker: str, clock: Clock = system_clock
+) -> Event:
+    """``queue share-now --direct``: publish this one entry from the command, holding the SQLite lock as a
+    daemon would (so no daemon starts publishing beside it). The channel is built first: one that cannot be
+    built from this shell (a variable not set here, an extra not installed) is the command's error, never a
+    hold on the channel, which would stop the daemon that has the right environment."""
+    lock_file = lock_path(config)
+    lock = DaemonLock(lock_file) if lock_file else None
+    if lock:
+        lock.acquire(now=clock())
+    dispatcher = Dispatcher(engine, config, publishers_for(config), worker=worker)
+    try:
+        dispatcher.publisher(entry.channel)
+        return dispatcher.publish_entry(entry, clock)
+    finally:
+        dispatcher.close()
         if lock:
             lock.release()

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from scheduler.config import Config
 from scheduler.queue import states
@@ -46,6 +47,11 @@ PER_CHANNEL = 20  # due entries read per channel and round: enough to get past a
 
 
 def takeable(session: Session, config: Config, now: datetime, *, holds: list[Hold], limit: int) -> list[QueueEntry]:
+    """Due entries a daemon may claim now, read and locked (:func:`takeable_query`)."""
+    return list(session.exec(takeable_query(config, now, holds=holds, limit=limit)).all())
+
+
+def takeable_query(config: Config, now: datetime, *, holds: list[Hold], limit: int) -> SelectOfScalar[QueueEntry]:
     """Due entries a daemon may claim now, oldest first, locked for this transaction (``FOR UPDATE SKIP
     LOCKED`` on PostgreSQL: rows another daemon is claiming are passed over, not waited for; SQLite's
     ``BEGIN IMMEDIATE`` holds the whole file instead): planned, their instant (or retry instant) come, on a
@@ -81,7 +87,7 @@ def takeable(session: Session, config: Config, now: datetime, *, holds: list[Hol
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    return list(session.exec(query).all())
+    return query
 
 
 def next_wake(session: Session, config: Config, now: datetime, *, busy: Collection[str] = ()) -> datetime | None:

@@ -30,14 +30,14 @@ from scheduler.dispatch.claims import LEASE, Skipped, claim_due, expired_claims
 from scheduler.dispatch.retry import CountAsPublished, Fail, HoldChannel, Miss, RetryLater, TryNextVariant, decide
 from scheduler.planning.slots import format_duration
 from scheduler.publishers.base import OutgoingPost, Published, Publisher
-from scheduler.publishers.errors import CannotTell, PublishError, Unavailable
+from scheduler.publishers.errors import CannotTell, ChannelMisconfigured, PublishError, Unavailable
 from scheduler.queue import states
 from scheduler.queue.entries import ConcurrentEdit
-from scheduler.queue.holds import pause
+from scheduler.queue.holds import pause, release_fixed
 from scheduler.queue.outcomes import grace_for
 from scheduler.queue.rendering import render_for_entry
 from scheduler.queue.states import Outcome
-from scheduler.queue.tables import HoldScope, QueueEntry
+from scheduler.queue.tables import HoldCause, HoldScope, QueueEntry
 
 log = logging.getLogger("evertide.dispatch")
 
@@ -69,15 +69,21 @@ class Dispatcher:
             self._built[channel] = self._publishers(channel)
         return self._built[channel]
 
-    def prepare(self) -> None:
+    def prepare(self, now: Clock) -> list[str]:
         """Build every configured channel's publisher now (no network request is made), so its imports and
         set-up are not paid by the first post on one worker while the others wait on the import lock. A
-        channel that cannot be built is left to its first post, which holds it with the reason."""
+        channel that cannot be built is left to its first post, which holds it with the reason; one that was
+        held for that and builds now (a variable set, an extra installed) is released. Returns the released
+        channels."""
+        built = set()
         for channel in self._config.channels:
             try:
                 self.publisher(channel)
             except PublishError:
                 continue
+            built.add(channel)
+        with transaction(self._engine) as session:
+            return release_fixed(session, self._config, built, now=now())
 
     def close(self) -> None:
         for publisher in self._built.values():
@@ -119,6 +125,16 @@ class Dispatcher:
     def publish_claimed(self, entry: QueueEntry, now: Clock) -> Event:
         """Call the platform for an entry this worker claimed, and record the outcome."""
         return self._safely(entry, now, lambda e: self._attempt(e, now, may_have_posted=False))
+
+    def publish_entry(self, entry: QueueEntry, now: Clock) -> Event:
+        """Claim this one planned entry and publish it (``share-now --direct``); LOST_CLAIM if someone took
+        or changed it first."""
+        try:
+            with transaction(self._engine) as session:
+                claimed = states.claim(session, entry, worker=self._worker, now=now(), lease=self._lease())
+        except ConcurrentEdit:
+            return _lost(entry)
+        return self.publish_claimed(claimed, now)
 
     def give_back(self, entry: QueueEntry, now: Clock) -> None:
         """Return a claim that will make no call (the daemon is stopping): planned again, as it was."""
@@ -254,12 +270,16 @@ class Dispatcher:
                 now=moment,
                 until=decision.hold_channel_until,
                 reason=f"rate limited: {error.detail}",
+                cause=HoldCause.RATE_LIMIT,
             )
         if isinstance(decision, RetryLater):
             states.release(session, entry, retry_at=decision.at, error=error.detail, now=moment)
             return Event(entry.channel, entry.id, Outcome.RETRY, f"{error.detail}; next try {decision.at:%H:%M:%SZ}")
         if isinstance(decision, HoldChannel):
-            pause(session, self._config, HoldScope.CHANNEL, entry.channel, now=moment, reason=decision.reason)
+            cause = HoldCause.MISCONFIGURED if isinstance(error, ChannelMisconfigured) else HoldCause.REFUSED
+            pause(
+                session, self._config, HoldScope.CHANNEL, entry.channel, now=moment, reason=decision.reason, cause=cause
+            )
             states.release(session, entry, retry_at=None, error=error.detail, now=moment)
             hint = f" — {error.hint}" if error.hint else ""
             return Event(entry.channel, entry.id, Outcome.HELD, f"channel paused: {decision.reason}{hint}")

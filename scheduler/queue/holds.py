@@ -5,10 +5,9 @@ passed by more than ``grace`` become *missed* (the daemon's missed-post policy) 
 People make holds with ``queue pause``; the daemon makes them for rate limits (ending at the platform's reset
 instant) and for authentication errors (until a person resumes the channel).
 
-A hold has no column saying who made it: a person's hold carries :data:`PAUSED_BY_PERSON` as its reason (the
-default of :func:`pause`, which ``queue pause`` keeps) and the daemon always gives its own reason, so
-:func:`made_by_person` tells them apart (``evertide status`` shows ``paused`` against ``held``). Code that
-pauses for a person must keep the default reason.
+A hold's ``cause`` says who made it and why (:class:`HoldCause`): ``evertide status`` shows a person's as
+``paused`` and the daemon's as ``held``, and the daemon lifts a ``misconfigured`` hold by itself once the
+channel can be built again (:func:`release_fixed`).
 """
 
 from datetime import datetime
@@ -20,7 +19,7 @@ from scheduler.config import Config
 from scheduler.names import require_known
 from scheduler.queue.entries import active_entries
 from scheduler.queue.outcomes import mark_missed_entries
-from scheduler.queue.tables import Hold, HoldScope
+from scheduler.queue.tables import Hold, HoldCause, HoldScope
 
 SCOPES = tuple(HoldScope)
 PAUSED_BY_PERSON = "paused by a person"
@@ -43,13 +42,14 @@ def pause(
     now: datetime,
     until: datetime | None = None,
     reason: str = PAUSED_BY_PERSON,
+    cause: HoldCause = HoldCause.PERSON,
 ) -> Hold:
     """Hold ``scope`` ``name`` until ``until`` (or until resumed); a second pause replaces the first."""
     scope = _known(config, scope, name)
     hold = session.exec(select(Hold).where(Hold.scope == scope.value, Hold.name == name)).first()
     if hold is None:
         hold = Hold(scope=scope.value, name=name, created_at=now)
-    hold.until, hold.reason = until, reason
+    hold.until, hold.reason, hold.cause = until, reason, cause.value
     session.add(hold)
     session.flush()
     return hold
@@ -74,7 +74,19 @@ def active_holds(session: Session, *, now: datetime) -> list[Hold]:
 
 def made_by_person(hold: Hold) -> bool:
     """A hold a person made with ``queue pause`` (not one the daemon made for a rate limit or a refusal)."""
-    return hold.reason == PAUSED_BY_PERSON
+    return hold.cause == HoldCause.PERSON.value
+
+
+def release_fixed(session: Session, config: Config, channels: set[str], *, now: datetime) -> list[str]:
+    """Lift the ``misconfigured`` holds of ``channels``, which can be built again; returns their names. Like
+    :func:`resume`, entries whose time passed beyond grace meanwhile become missed: no burst."""
+    holds = session.exec(
+        select(Hold).where(Hold.scope == HoldScope.CHANNEL.value, Hold.cause == HoldCause.MISCONFIGURED.value)
+    ).all()
+    released = [hold.name for hold in holds if hold.name in channels]
+    for name in released:
+        resume(session, config, HoldScope.CHANNEL, name, now=now)
+    return released
 
 
 def is_held(holds: list[Hold], channel: str, campaign: str | None) -> Hold | None:

@@ -40,6 +40,16 @@ class Origin(StrEnum):
     PERSON = "person"
 
 
+class HoldCause(StrEnum):
+    """Who or what made a hold: a person (``queue pause``), or the daemon for a platform's rate limit, a
+    refusal (rejected credentials, X's credits or usage cap) or a channel it cannot build here."""
+
+    PERSON = "person"
+    RATE_LIMIT = "rate_limit"
+    REFUSED = "refused"
+    MISCONFIGURED = "misconfigured"
+
+
 class HoldScope(StrEnum):
     """What a hold stops: one channel, or one campaign on every channel."""
 
@@ -115,4 +125,5 @@ class Hold(SQLModel, table=True):
     name: str
     until: datetime | None = _utc()
     reason: str = ""
+    cause: str = Field(default=HoldCause.PERSON.value, sa_column_kwargs={"server_default": "person"})
     created_at: datetime = _utc(nullable=False)
