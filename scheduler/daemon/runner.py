@@ -92,6 +92,7 @@ class Daemon:
         self._poll = poll
         self._stop = threading.Event()
         self._wakes = itertools.count()
+        self._round_asked = False  # a publish round is asked for and has not started yet
         self._backoff_lock = threading.Lock()
         jobs = ("publish round", "publish", "settle", "feeds", "refill", "heartbeat")
         self._backoff = {job: Backoff(job, log, describe=self._describe) for job in jobs}
@@ -124,6 +125,8 @@ class Daemon:
         The round (claiming, marking missed and deferred entries) and the workers' records back off apart,
         each logging once when it starts failing and once when it recovers. While the records back off, the
         round claims nothing: a call whose outcome cannot be written is a call to make later."""
+        with self._backoff_lock:
+            self._round_asked = False  # calls that end from now on ask for another round
         if self._stop.is_set() or not self._database_still_there():
             return
         with self._backoff_lock:
@@ -132,13 +135,21 @@ class Daemon:
         self._guarded("publish round", self._claim_due_and_wake)
 
     def _claim_due_and_wake(self) -> None:
+        """Claim for the free workers; then, if some are still free, look again at once when this round passed
+        over entries (the next of their channels may be due), else arm a wake-up for the next due instant
+        (with every worker busy, the next call to end asks for the next round anyway)."""
         free = self._config.workers - len(self._workers.busy())
+        skipped: list[Event] = []
         if free > 0:
-            events, claimed = self._dispatcher.claim_due(self._clock, limit=free)
-            log_events(events)
+            skipped, claimed = self._dispatcher.claim_due(self._clock, limit=free)
+            log_events(skipped)
             for entry in claimed:
                 self._workers.submit(entry)
-        self._arm_wake_up()
+            free -= len(claimed)
+        if free > 0 and skipped:  # a channel's first entry was deferred or missed: its next may be due
+            self._look_again()
+        elif free > 0:
+            self._arm_wake_up()
 
     def _publish_claimed(self, entry: QueueEntry) -> None:
         """On a channel worker: call and record; or, when the daemon is stopping, give the claim back.
@@ -154,11 +165,16 @@ class Daemon:
         )
 
     def _look_again(self) -> None:
-        """A channel is free again: a publish round now, for its next due entry (or anyone else's)."""
-        if not self._stop.is_set():
-            self._scheduler.add_job(
-                self.publish, "date", run_date=self._clock(), id=f"wake-{next(self._wakes)}", executor="publish"
-            )
+        """A channel is free again: a publish round now, for its next due entry (or anyone else's). Calls that
+        end while a round is already asked for share it: one round claims for every free worker, so a busy
+        daemon makes a round per batch of calls, not one per call."""
+        with self._backoff_lock:
+            if self._stop.is_set() or self._round_asked:
+                return
+            self._round_asked = True
+        self._scheduler.add_job(
+            self.publish, "date", run_date=self._clock(), id=f"wake-{next(self._wakes)}", executor="publish"
+        )
 
     def _guarded(self, job: str, work: Callable[[], None], *, when_ready: bool = True) -> bool:
         """Run ``work`` unless ``job`` is backing off (``when_ready=False``: run it anyway, work already

@@ -8,23 +8,17 @@ started it less than an interval ago, this one has nothing to do; else it writes
 SQLite only one daemon runs (its lock file says so), and the same row keeps the interval across restarts.
 """
 
-import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from sqlalchemy import text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from content_library.database import transaction
+from scheduler import advisory
 from scheduler.daemon.tables import JobRun
 
 SLACK = timedelta(seconds=1)  # a scheduler firing a hair early still gets its turn
-
-
-def lock_key(job: str) -> int:
-    """A stable 63-bit advisory lock key for ``job``, apart from anything else using advisory locks."""
-    return int.from_bytes(hashlib.sha256(f"evertide:{job}".encode()).digest()[:8], "big") >> 1
 
 
 @contextmanager
@@ -48,19 +42,10 @@ def turn(engine: Engine, job: str, *, worker: str, now: datetime, every: timedel
 
 @contextmanager
 def _advisory_lock(engine: Engine, job: str) -> Iterator[bool]:
-    if engine.dialect.name != "postgresql":
-        yield True  # one daemon per SQLite file
-        return
     with engine.connect() as connection:
-        held = bool(connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": lock_key(job)}).scalar())
-        connection.commit()
+        held = advisory.try_for_connection(connection, job)
         try:
             yield held
         finally:
             if held:
-                _unlock(connection, job)
-
-
-def _unlock(connection: Connection, job: str) -> None:
-    connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": lock_key(job)})
-    connection.commit()
+                advisory.release(connection, job)

@@ -18,7 +18,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_
+from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -43,7 +43,17 @@ class Skipped:
     detail: str
 
 
-PER_CHANNEL = 20  # due entries read per channel and round: enough to get past a run of missed ones
+def _open_to_claims(config: Config, holds: list[Hold]) -> tuple[ColumnElement[bool], ...]:
+    """Planned entries on a configured channel and campaign that no hold stops: what the daemon may act on.
+    (A channel removed from the config keeps its entries untouched; held ones wait for the hold's end.)"""
+    held_channels = [h.name for h in holds if h.scope == "channel"]
+    held_campaigns = [h.name for h in holds if h.scope == "campaign"]
+    return (
+        col(QueueEntry.state) == EntryState.PLANNED.value,
+        col(QueueEntry.channel).in_(list(config.channels)),
+        col(QueueEntry.channel).not_in(held_channels),
+        or_(col(QueueEntry.campaign).is_(None), col(QueueEntry.campaign).not_in(held_campaigns)),
+    )
 
 
 def takeable(session: Session, config: Config, now: datetime, *, holds: list[Hold], limit: int) -> list[QueueEntry]:
@@ -52,25 +62,21 @@ def takeable(session: Session, config: Config, now: datetime, *, holds: list[Hol
 
 
 def takeable_query(config: Config, now: datetime, *, holds: list[Hold], limit: int) -> SelectOfScalar[QueueEntry]:
-    """Due entries a daemon may claim now, oldest first, locked for this transaction (``FOR UPDATE SKIP
-    LOCKED`` on PostgreSQL: rows another daemon is claiming are passed over, not waited for; SQLite's
-    ``BEGIN IMMEDIATE`` holds the whole file instead): planned, their instant (or retry instant) come, on a
-    configured channel and campaign that no hold stops, on a channel with no claim in force (one call per
-    channel at a time, whichever daemon makes it: so ``min_gap`` and the caps, judged against what went out,
-    hold across daemons), at most :data:`PER_CHANNEL` per channel and ``limit`` in all.
+    """The oldest due entry of each channel with no claim in force, oldest first, at most ``limit``, locked
+    for this transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL: rows another daemon is claiming are passed
+    over, not waited for; SQLite's ``BEGIN IMMEDIATE`` holds the whole file instead).
 
-    The ``(state, at)`` index finds the due entries and the claims in force, so the cost follows what is due,
-    not the size of the queue."""
-    held_channels = [h.name for h in holds if h.scope == "channel"]
-    held_campaigns = [h.name for h in holds if h.scope == "campaign"]
+    Only each channel's *first* due entry is ever read, so a channel has at most one claim in force,
+    whichever daemon holds it: a daemon whose view is older than another's claim finds that entry locked or
+    no longer planned, and takes nothing on that channel, rather than the entry behind it. So a channel's
+    posts go out in order, one call at a time, and ``min_gap`` and the caps, judged against what went out,
+    hold across daemons. The ``(state, at)`` index finds the due entries and the claims in force, so the cost
+    follows what is due, not the size of the queue."""
     in_flight = select(col(QueueEntry.channel)).where(QueueEntry.state == EntryState.CLAIMED.value)
     due = (
-        QueueEntry.state == EntryState.PLANNED.value,
+        *_open_to_claims(config, holds),
         col(QueueEntry.at) <= now,
         or_(col(QueueEntry.next_attempt_at).is_(None), col(QueueEntry.next_attempt_at) <= now),
-        col(QueueEntry.channel).in_(list(config.channels)),
-        col(QueueEntry.channel).not_in(held_channels),
-        or_(col(QueueEntry.campaign).is_(None), col(QueueEntry.campaign).not_in(held_campaigns)),
         col(QueueEntry.channel).not_in(in_flight),
     )
     rank = (
@@ -79,15 +85,35 @@ def takeable_query(config: Config, now: datetime, *, holds: list[Hold], limit: i
         .label("rank")
     )
     ranked = select(col(QueueEntry.id), rank).where(*due).subquery()
-    first_ones = select(ranked.c.id).where(ranked.c.rank <= PER_CHANNEL)
-    query = (
+    firsts = select(ranked.c.id).where(ranked.c.rank == 1)
+    return (
         select(QueueEntry)
-        .where(col(QueueEntry.id).in_(first_ones), QueueEntry.state == EntryState.PLANNED.value)
+        .where(col(QueueEntry.id).in_(firsts), col(QueueEntry.state) == EntryState.PLANNED.value)
         .order_by(col(QueueEntry.at), col(QueueEntry.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    return query
+
+
+def miss_beyond_grace(session: Session, config: Config, *, now: datetime) -> list[Skipped]:
+    """The missed-post policy for everything at once: planned entries more than their ``grace`` late (on a
+    channel and campaign that no hold stops) become missed, one statement per distinct grace. A backlog
+    after downtime is settled in one go, not one entry per round."""
+    holds = active_holds(session, now=now)
+    by_grace: dict[timedelta, list[str | None]] = {}
+    for campaign in [None, *config.campaigns]:
+        by_grace.setdefault(grace_for(config, campaign), []).append(campaign)
+    own = [name for name, settings in config.campaigns.items() if settings.grace is not None]
+    skipped: list[Skipped] = []
+    for grace, campaigns in by_grace.items():
+        if None in campaigns:  # the top-level grace: no campaign, or one without a grace of its own
+            which = or_(col(QueueEntry.campaign).is_(None), col(QueueEntry.campaign).not_in(own))
+        else:
+            which = col(QueueEntry.campaign).in_([c for c in campaigns if c is not None])
+        reason = f"more than {grace} late, beyond grace"
+        late = (*_open_to_claims(config, holds), col(QueueEntry.at) < now - grace, which)
+        skipped += [Skipped(e, Outcome.MISSED, reason) for e in states.miss_all(session, late, reason=reason, now=now)]
+    return skipped
 
 
 def next_wake(session: Session, config: Config, now: datetime, *, busy: Collection[str] = ()) -> datetime | None:
@@ -96,14 +122,7 @@ def next_wake(session: Session, config: Config, now: datetime, *, busy: Collecti
     channels are left out, or the daemon would wake for entries it may not take, again and again; so are
     ``busy`` channels (a call in flight: its worker asks for the next round when the call ends)."""
     holds = active_holds(session, now=now)
-    held_channels = [h.name for h in holds if h.scope == "channel"] + list(busy)
-    held_campaigns = [h.name for h in holds if h.scope == "campaign"]
-    takeable = (
-        QueueEntry.state == EntryState.PLANNED.value,
-        col(QueueEntry.channel).in_(list(config.channels)),
-        col(QueueEntry.channel).not_in(held_channels),
-        or_(col(QueueEntry.campaign).is_(None), col(QueueEntry.campaign).not_in(held_campaigns)),
-    )
+    takeable = (*_open_to_claims(config, holds), col(QueueEntry.channel).not_in(list(busy)))
     at = session.exec(select(func.min(QueueEntry.at)).where(*takeable, col(QueueEntry.next_attempt_at).is_(None))).one()
     retry = session.exec(select(func.min(QueueEntry.next_attempt_at)).where(*takeable)).one()
     hold_ends = [h.until for h in holds if h.until is not None]
@@ -114,24 +133,20 @@ def next_wake(session: Session, config: Config, now: datetime, *, busy: Collecti
 def claim_due(
     session: Session, config: Config, *, now: datetime, worker: str, lease: timedelta = LEASE, limit: int
 ) -> tuple[list[QueueEntry], list[Skipped]]:
-    """Claim the oldest takeable due entry of up to ``limit`` channels for ``worker``, in the caller's
-    transaction: the takeable entries are read and locked (:func:`takeable`), judged in order (missed beyond
-    grace, or deferred to keep ``min_gap`` and the caps against what went out; those are reported as
-    :class:`Skipped`), and the first that may go out on each channel is claimed, all in one statement
-    (:func:`states.claim_all`)."""
-    holds = active_holds(session, now=now)
+    """Claim the oldest due entry of up to ``limit`` channels for ``worker``, in the caller's transaction: the
+    channels' first due entries are read and locked (:func:`takeable`), judged (missed beyond grace, or
+    deferred to keep ``min_gap`` and the caps against what went out; those are reported as
+    :class:`Skipped`), and the rest claimed in one statement (:func:`states.claim_all`)."""
     rules = RuleBook.from_config(config)
-    chosen: dict[str, QueueEntry] = {}
+    chosen: list[QueueEntry] = []
     skipped: list[Skipped] = []
-    for entry in takeable(session, config, now, holds=holds, limit=limit * PER_CHANNEL):
-        if entry.channel in chosen or len(chosen) >= limit:
-            continue
+    for entry in takeable(session, config, now, holds=active_holds(session, now=now), limit=limit):
         verdict = _judge(session, config, rules, entry, now=now)
         if verdict is None:
-            chosen[entry.channel] = entry
+            chosen.append(entry)
         else:
             skipped.append(verdict)
-    return states.claim_all(session, list(chosen.values()), worker=worker, now=now, lease=lease), skipped
+    return states.claim_all(session, chosen, worker=worker, now=now, lease=lease), skipped
 
 
 def _judge(session: Session, config: Config, rules: RuleBook, entry: QueueEntry, *, now: datetime) -> Skipped | None:

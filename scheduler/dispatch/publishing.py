@@ -26,7 +26,7 @@ from content_library.errors import EvertideError
 from content_library.models import Item
 from content_library.store import mark_needs_variant
 from scheduler.config import Config
-from scheduler.dispatch.claims import LEASE, Skipped, claim_due, expired_claims
+from scheduler.dispatch.claims import LEASE, Skipped, claim_due, expired_claims, miss_beyond_grace
 from scheduler.dispatch.retry import CountAsPublished, Fail, HoldChannel, Miss, RetryLater, TryNextVariant, decide
 from scheduler.planning.slots import format_duration
 from scheduler.publishers.base import OutgoingPost, Published, Publisher
@@ -116,11 +116,13 @@ class Dispatcher:
         """One round: claim the oldest takeable due entry of up to ``limit`` channels (those without a claim in
         force, whichever daemon holds it), and report the entries found missed or deferred on the way."""
         moment = now()
+        with transaction(self._engine) as session:  # apart: it waits for rows a claim holds; a claim never waits
+            missed = miss_beyond_grace(session, self._config, now=moment)
         with transaction(self._engine) as session:
             claimed, skipped = claim_due(
                 session, self._config, now=moment, worker=self._worker, lease=self._lease(), limit=limit
             )
-        return [_skipped_event(s) for s in skipped], claimed
+        return [_skipped_event(s) for s in missed + skipped], claimed
 
     def publish_claimed(self, entry: QueueEntry, now: Clock) -> Event:
         """Call the platform for an entry this worker claimed, and record the outcome."""

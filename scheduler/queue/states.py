@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, update
 from sqlmodel import Session, col
 
 from content_library.errors import EvertideError
@@ -245,6 +245,29 @@ def _finish(session: Session, entry: QueueEntry, transition: Transition, reason:
 def miss(session: Session, entry: QueueEntry, *, reason: str, now: datetime) -> QueueEntry:
     """Its time passed beyond grace (planned, or claimed and retried too long): its item returns to the pool."""
     return _finish(session, entry, Transition.MISS, reason, now)
+
+
+def miss_all(
+    session: Session, where: tuple[ColumnElement[bool], ...], *, reason: str, now: datetime
+) -> list[QueueEntry]:
+    """:func:`miss` for every planned entry matching ``where``, in one statement (the missed-post policy
+    after downtime: a backlog in one go). Only planned entries move; the statement re-checks each row as it
+    updates it, so one that someone claimed or changed meanwhile is left to them."""
+    missed = session.scalars(
+        update(QueueEntry)
+        .where(*where, col(QueueEntry.state) == EntryState.PLANNED.value)
+        .values(
+            state=EntryState.MISSED.value,
+            claimed_by=None,
+            lease_until=None,
+            last_error=reason,
+            version=QueueEntry.version + 1,
+            updated_at=now,
+        )
+        .returning(QueueEntry)
+        .execution_options(populate_existing=True, synchronize_session=False)
+    ).all()
+    return sorted(missed, key=lambda e: (e.at, e.id or 0))
 
 
 def fail(session: Session, entry: QueueEntry, *, reason: str, now: datetime) -> QueueEntry:

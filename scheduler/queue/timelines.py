@@ -78,10 +78,13 @@ def pace(session: Session, rules: RuleBook, entry: QueueEntry, now: datetime) ->
     enforced again: the daemon does not second-guess a ``--force`` about spacing. The caps are a budget (X
     charges per post) and always hold. ``repeat_after`` is the plan's business, not the pace's.
     """
+    spacing = rules.spacing(entry.channel, entry.campaign)
+    caps = rules.caps_of(entry.channel)
+    if spacing.min_gap == 0 and caps.daily is None and caps.monthly is None:
+        return None  # nothing paces this channel: no need to read what went out
     span = reach(rules, entry.channel, entry.campaign)
     low, high = now - span, now + span
     went_out = channel_timeline(session, rules, entry.channel, low, high, queued=False)
-    spacing = rules.spacing(entry.channel, entry.campaign)
     broken = {v.rule: v.text for v in went_out.violations(Post(to_seconds(now), spacing, None, f"entry {entry.id}"))}
     if not broken:
         return None

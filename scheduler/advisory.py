@@ -1,0 +1,32 @@
+"""PostgreSQL advisory locks, the one way daemons on one database take turns at something that is not a row.
+
+A lock's key is derived from a name (``feeds``, ``channel:outbox``), so every daemon computes the same key
+without a table of them. SQLite has no such locks and needs none: one daemon runs per file, and its
+``BEGIN IMMEDIATE`` transactions take turns anyway; there every try succeeds.
+"""
+
+import hashlib
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+
+def key(name: str) -> int:
+    """A stable 63-bit key for ``name``, apart from anything else on the server using advisory locks."""
+    return int.from_bytes(hashlib.sha256(f"evertide:{name}".encode()).digest()[:8], "big") >> 1
+
+
+def try_for_connection(connection: Connection, name: str) -> bool:
+    """Take ``name``'s lock until :func:`release` or until the connection closes (a dead process's
+    connection closes with it, so its locks go too)."""
+    if connection.dialect.name != "postgresql":
+        return True
+    held = bool(connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key(name)}).scalar())
+    connection.commit()
+    return held
+
+
+def release(connection: Connection, name: str) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key(name)})
+        connection.commit()
