@@ -1,5 +1,6 @@
 """The schema lives in Alembic migrations; a user's database must survive every upgrade."""
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -202,3 +203,25 @@ def test_the_scheduler_owns_the_migrations_of_its_tables() -> None:
     assert library == {"0001_library.py", "0002_candidate_index.py"}
     assert {"0003_queue.py", "0004_stable_queue_ids.py"} <= scheduler_side
     assert migration_folders() == (MIGRATIONS / "versions", VERSIONS)
+
+
+def test_the_heads_written_in_code_are_the_heads_alembic_finds_in_the_scripts() -> None:
+    """The schema check compares a database with these constants instead of loading Alembic; a new migration
+    that forgets to move them fails here, not at a user's first command."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from content_library import migrations
+
+    def alembic_head(folders: tuple[Path, ...]) -> str | None:
+        config = Config()
+        config.set_main_option("script_location", str(migrations.VERSIONS.parent))
+        config.set_main_option("path_separator", "os")
+        config.set_main_option("version_locations", os.pathsep.join(str(folder) for folder in folders))
+        return ScriptDirectory.from_config(config).get_current_head()
+
+    import scheduler.migrations
+
+    assert migrations.folders() == (migrations.VERSIONS, scheduler.migrations.VERSIONS)
+    assert alembic_head((migrations.VERSIONS,)) == migrations.HEAD
+    assert alembic_head(migrations.folders()) == scheduler.migrations.HEAD == migrations.head() == head_revision()
