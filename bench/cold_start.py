@@ -8,7 +8,8 @@ Two floors:
   against a bare Python process that imports typer, rich and sqlmodel and runs one query on the same SQLite
   file: what any command of this kind pays before doing anything of its own.
 
-Prints median and best of N runs, then the ratios of the medians.
+The commands take turns, one run of each per round, so a busy machine slows them alike rather than whichever
+ran while it was busy. Prints median and best of N runs, then the ratios of the medians.
 
     python bench/cold_start.py [--runs 15]
 """
@@ -53,13 +54,10 @@ with engine.connect() as connection:
 """
 
 
-def timed(command: list[str], runs: int, cwd: Path) -> list[float]:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True, cwd=cwd)
-        times.append(time.perf_counter() - start)
-    return times
+def timed(command: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True, cwd=cwd)
+    return time.perf_counter() - start
 
 
 def sample_campaign(directory: Path) -> None:
@@ -92,12 +90,14 @@ def main() -> None:
             "typer+rich+sqlmodel+1 query": [sys.executable, "floor.py", str(directory / "evertide.db")],
         }
         for command in commands.values():  # warm the file cache and the bytecode
-            timed(command, 2, directory)
-        medians = {}
-        for label, command in commands.items():
-            times = timed(command, args.runs, directory)
-            medians[label] = statistics.median(times)
-            print(f"{label:30s} median {medians[label] * 1000:7.1f} ms   best {min(times) * 1000:7.1f} ms")
+            timed(command, directory)
+        times: dict[str, list[float]] = {label: [] for label in commands}
+        for _ in range(args.runs):
+            for label, command in commands.items():
+                times[label].append(timed(command, directory))
+    medians = {label: statistics.median(runs) for label, runs in times.items()}
+    for label, runs in times.items():
+        print(f"{label:30s} median {medians[label] * 1000:7.1f} ms   best {min(runs) * 1000:7.1f} ms")
     floor = medians["typer+rich+sqlmodel+1 query"]
     print(
         f"--help / minimal typer app:  {medians['evertide --help'] / medians['minimal typer app --help']:.2f}"
