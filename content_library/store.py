@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from content_library.errors import EvertideError, ItemNotFound
 from content_library.models import Item, ItemStatus, Variant
-from content_library.rendering import RenderError, unknown_placeholder_problem, unknown_placeholders
+from content_library.placeholders import RenderError, unknown_placeholder_problem, unknown_placeholders
 from content_library.urls import canonical_url, url_key
 
 EDITABLE_FIELDS = ("title", "url", "summary", "kind", "category", "tags", "priority", "max_shares", "expires_at")

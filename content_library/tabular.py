@@ -37,7 +37,7 @@ import yaml
 from content_library.drafts import ItemDraft
 from content_library.errors import ImportRejected
 from content_library.fetch import looks_like_feed
-from content_library.rendering import RenderError, unknown_placeholder_problem, unknown_placeholders
+from content_library.placeholders import RenderError, unknown_placeholder_problem, unknown_placeholders
 from content_library.urls import canonical_url, is_web_url, url_key
 
 Format = Literal["feed", "csv", "yaml", "json"]
