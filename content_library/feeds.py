@@ -38,8 +38,8 @@ from dateutil import parser as dateutil_parser
 
 from content_library.drafts import ItemDraft
 from content_library.errors import FeedError
-from content_library.fetch import looks_like_feed
 from content_library.plain_text import html_to_text, shorten
+from content_library.sniffing import looks_like_feed
 from content_library.urls import canonical_url, is_web_url, resolve
 
 SUMMARY_LIMIT = 500

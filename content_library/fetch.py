@@ -31,7 +31,6 @@ text type is accepted and only binary types (images, audio, video, fonts, PDF, a
 caller then recognises the format by content.
 """
 
-import re
 import socket
 import threading
 import time
@@ -44,12 +43,12 @@ import httpx
 
 from content_library.addresses import Resolver, refusal
 from content_library.errors import FeedError
+from content_library.sniffing import looks_like_feed
 
 MAX_REDIRECTS = 5
 DEFAULT_DEADLINE = 30.0
 DEFAULT_MAX_BYTES = 10_000_000
 ACCEPT_ENCODING = "gzip, deflate"
-SNIFF_BYTES = 4096
 FEED_TYPE_MARKERS = ("xml", "rss", "atom", "rdf")
 BINARY_TYPES = ("image/", "audio/", "video/", "font/", "application/pdf", "application/zip", "application/gzip")
 SNIFFED_TYPES = frozenset({"", "text/plain", "text/html", "application/octet-stream", "binary/octet-stream"})
@@ -57,7 +56,6 @@ ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, application/xml;q=0.9, "
     "text/xml;q=0.9, */*;q=0.5"
 )
-_FEED_ROOT = re.compile(rb"<(?:[a-z0-9_]+:)?(?:rss|feed|rdf)\b", re.IGNORECASE)
 
 
 def _user_agent() -> str:
@@ -81,11 +79,6 @@ class FetchResult:
     etag: str | None
     last_modified: str | None
     content_type: str
-
-
-def looks_like_feed(head: bytes) -> bool:
-    """True when the first bytes of a document hold an RSS, Atom or RDF root element."""
-    return _FEED_ROOT.search(head[:SNIFF_BYTES]) is not None
 
 
 def _media_type(content_type: str) -> str:
