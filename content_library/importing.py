@@ -20,7 +20,6 @@ from content_library.database import transaction
 from content_library.drafts import ItemDraft
 from content_library.errors import FeedError
 from content_library.feeds import parse_feed
-from content_library.fetch import fetch_feed
 from content_library.ingest import ImportSummary, import_drafts
 from content_library.tabular import detect_format, read_rows
 
@@ -40,6 +39,8 @@ def is_url(source: str) -> bool:
 def read_source(source: str) -> SourceDocument:
     """Fetch a URL or read a file; FeedError names the source when neither works."""
     if is_url(source):
+        from content_library.fetch import fetch_feed  # the HTTP client only when there is something to fetch
+
         fetched = fetch_feed(source, feeds_only=False)
         return SourceDocument(fetched.body, fetched.url)
     path = Path(source).expanduser()
