@@ -16,6 +16,8 @@ gb18030 or undeclared Latin-1 → windows-1252). This module decides what an ent
   ``2020/1/10 14:33:00`` as 1 November and drop the PM of ``Sat, Dec 16 2023 02:02:33 PM``. If dateutil cannot
   read it (or it has no four-digit year), feedparser's value is kept. A date without a zone is taken in the
   zone of the feed's own channel dates when they carry one (NBC New York's are ``-0500``), else as UTC.
+- **Entity bombs**: a document whose own entity declarations would add more than a megabyte once expanded is
+  refused before feedparser sees it (see :mod:`content_library.entity_expansion`).
 - **Broken documents**: a document feedparser could not read any entry from (a truncated download, an HTML
   page) raises :class:`~content_library.errors.FeedError`; it is never reported as an empty feed. A document
   that is not well-formed but still yielded entries gives those entries plus a warning.
@@ -37,6 +39,8 @@ import feedparser
 from dateutil import parser as dateutil_parser
 
 from content_library.drafts import ItemDraft
+from content_library.entity_expansion import MAX_ADDED as MAX_ENTITY_EXPANSION
+from content_library.entity_expansion import added_by_entities
 from content_library.errors import FeedError
 from content_library.plain_text import html_to_text, shorten
 from content_library.sniffing import looks_like_feed
@@ -149,6 +153,11 @@ def parse_feed(body: bytes, *, feed_name: str, base_url: str | None = None, now:
     of a date string that lacks them (a date without a year gets this year). Raises FeedError for a document
     that yields no entry and is broken or is not a feed at all.
     """
+    added = added_by_entities(body)
+    if added > MAX_ENTITY_EXPANSION:
+        raise FeedError(
+            feed_name, f"its DOCTYPE declares entities that would add {added:,} characters (an entity bomb); refused"
+        )
     # feedparser flags a missing content type once headers are given; application/xml leaves the encoding to the
     # document itself, as when there are no headers at all.
     headers = {"content-location": base_url, "content-type": "application/xml"} if base_url else None

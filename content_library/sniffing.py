@@ -10,7 +10,7 @@ enough to see ASCII markup in UTF-8 and in the single-byte encodings alike.
 
 import re
 
-__all__ = ["SNIFF_BYTES", "head_text", "looks_like_feed", "looks_like_xml"]
+__all__ = ["SNIFF_BYTES", "as_text", "head_text", "looks_like_feed", "looks_like_xml"]
 
 SNIFF_BYTES = 4096
 
@@ -34,14 +34,18 @@ _FEED_ROOT = re.compile(r"<(?:[a-z0-9_]+:)?(?:rss|feed|rdf)\b", re.IGNORECASE)
 
 def head_text(data: bytes) -> str:
     """The first :data:`SNIFF_BYTES` of ``data`` as text, without a byte order mark."""
-    head = data[:SNIFF_BYTES]
+    return as_text(data[:SNIFF_BYTES])
+
+
+def as_text(data: bytes) -> str:
+    """``data`` as text, without a byte order mark: decoded as UTF-16/32 when it is that, else as Latin-1."""
     for mark, encoding in _BYTE_ORDER_MARKS:
-        if head.startswith(mark):
-            return head[len(mark) :].decode(encoding, errors="ignore")
+        if data.startswith(mark):
+            return data[len(mark) :].decode(encoding, errors="ignore")
     for start, encoding in _FIRST_ANGLE_BRACKET:
-        if head.startswith(start):
-            return head.decode(encoding, errors="ignore")
-    return head.decode("latin-1")
+        if data.startswith(start):
+            return data.decode(encoding, errors="ignore")
+    return data.decode("latin-1")
 
 
 def looks_like_xml(data: bytes) -> bool:
