@@ -10,7 +10,7 @@ enough to see ASCII markup in UTF-8 and in the single-byte encodings alike.
 
 import re
 
-__all__ = ["SNIFF_BYTES", "as_text", "head_text", "looks_like_feed", "looks_like_xml"]
+__all__ = ["SNIFF_BYTES", "as_text", "head_text", "looks_like_feed", "looks_like_json_feed", "looks_like_xml"]
 
 SNIFF_BYTES = 4096
 
@@ -30,6 +30,7 @@ _FIRST_ANGLE_BRACKET = (
     (b"<\x00", "utf-16-le"),
 )
 _FEED_ROOT = re.compile(r"<(?:[a-z0-9_]+:)?(?:rss|feed|rdf)\b", re.IGNORECASE)
+_JSON_FEED_VERSION = re.compile(r'"version"\s*:\s*"https?://jsonfeed\.org/version/')
 
 
 def head_text(data: bytes) -> str:
@@ -56,3 +57,9 @@ def looks_like_xml(data: bytes) -> bool:
 def looks_like_feed(data: bytes) -> bool:
     """True when the start of a document holds an RSS, Atom or RDF root element."""
     return _FEED_ROOT.search(head_text(data)) is not None
+
+
+def looks_like_json_feed(data: bytes) -> bool:
+    """True for a JSON Feed (jsonfeed.org): a JSON object whose ``version`` names that format."""
+    text = head_text(data).lstrip()
+    return text.startswith("{") and _JSON_FEED_VERSION.search(text) is not None
