@@ -58,9 +58,12 @@ class ImportSummary:
     unchanged: int = 0
     skipped: int = 0
     warnings: tuple[str, ...] = ()
+    not_modified: bool = False  # the server answered 304 to a conditional download: nothing was read
 
     def line(self) -> str:
         """``12 new, 3 updated, 40 unchanged, 1 skipped``"""
+        if self.not_modified:
+            return "not modified since the last import; nothing to do"
         return f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged, {self.skipped} skipped"
 
 
