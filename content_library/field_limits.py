@@ -5,12 +5,14 @@ Text that reads (title, summary, variants, category, kind, tags) is cut at a wor
 since half a URL points elsewhere. Either way the import says so, naming the entry by the start of its title.
 :func:`bounded` is applied by :func:`content_library.ingest.import_drafts` to every draft from every format, so
 no source, however hostile, stores more than these many characters in one field (the limits are generous:
-a real title is under 200 characters, a tweet-length summary under 500).
+a real title is under 200 characters, a tweet-length summary under 500). A person's own edit over a limit is
+refused instead (:func:`refuse_too_long`): they can shorten it better than a cut can.
 """
 
 from dataclasses import replace
 
 from content_library.drafts import ItemDraft
+from content_library.errors import EvertideError
 from content_library.plain_text import shorten
 
 LIMITS = {
@@ -62,3 +64,10 @@ def bounded(draft: ItemDraft) -> tuple[ItemDraft, list[str]]:
         return draft, []
     name = shorten(" ".join(fitted.title.split()), _NAMED)
     return fitted, [f"{name!r}: {note}" for note in notes]
+
+
+def refuse_too_long(field: str, value: str | None, limit_name: str | None = None) -> None:
+    """EvertideError when a value a person gave is longer than its field's limit."""
+    limit = LIMITS[limit_name or field]
+    if value is not None and len(value) > limit:
+        raise EvertideError(f"the {field} is {len(value):,} characters long; the limit is {limit:,}")

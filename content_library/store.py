@@ -13,6 +13,7 @@ from sqlalchemy import String, cast, func, or_
 from sqlmodel import Session, col, select
 
 from content_library.errors import EvertideError, ItemNotFound
+from content_library.field_limits import refuse_too_long
 from content_library.models import Item, ItemStatus, Variant
 from content_library.placeholders import RenderError, unknown_placeholder_problem, unknown_placeholders
 from content_library.urls import canonical_url, url_key
@@ -124,6 +125,10 @@ def _apply(session: Session, item: Item, fields: Mapping[str, Any]) -> None:
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise EvertideError(f"cannot set {', '.join(sorted(unknown))} on an item")
+    for name in ("title", "summary", "kind", "category", "url"):
+        refuse_too_long(name, fields.get(name))
+    for tag in fields.get("tags") or ():
+        refuse_too_long("tag", tag)
     for name, value in fields.items():
         setattr(item, name, value)
     if "url" in fields:
@@ -173,6 +178,7 @@ def add_variant(
     item = get_item(session, item_id)
     if not text.strip():
         raise EvertideError("a variant needs some text")
+    refuse_too_long("variant", text)
     try:
         unknown = unknown_placeholders(text)
     except RenderError as error:

@@ -108,3 +108,13 @@ def test_the_limits_hold_in_the_database_whatever_the_format(sqlite_engine: Engi
         assert item.url is None or len(item.url) <= LIMITS["url"]
         assert all(len(tag) <= LIMITS["tag"] for tag in item.tags) and len(item.category or "") <= LIMITS["tag"]
         assert session.exec(select(func.count()).select_from(Variant)).one() == 0
+
+
+def test_a_person_s_own_text_over_a_limit_is_refused_not_cut(cli: Cli) -> None:
+    too_long = "word " * 300
+    result = cli("library", "add", "--title", too_long, ok=False)
+    assert result.exit_code == 1 and "the title is 1,500 characters long; the limit is 1,000" in result.output
+    cli("library", "add", "--title", "Fine")
+    assert "the category is" in cli("library", "edit", "1", "--category", "c" * 201, ok=False).output
+    assert "the variant is" in cli("library", "variants", "add", "1", "v" * 10_001, ok=False).output
+    assert cli.json("library", "show", "1")["title"] == "Fine"
