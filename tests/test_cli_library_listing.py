@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import Engine
 
 from scheduler.cli.streaming import CHUNK
 from tests.cli import Cli
@@ -81,3 +82,20 @@ def test_titles_are_text_not_markup(library: Cli) -> None:
     listed = library("library", "list", "--offset", str(ITEMS)).stdout
     assert "[/nonsense] and [link=https://evil.example]Docs[/link]"[:30] in listed
     library("library", "remove", str(ITEMS + 1), "--yes")
+
+
+def test_the_listing_queries_page_by_id_on_every_backend(engine: Engine) -> None:
+    from datetime import UTC, datetime
+
+    from content_library.database import transaction
+    from content_library.store import ItemFilter, add_item, item_page, listing
+
+    with transaction(engine) as session:
+        for n in range(5):
+            add_item(session, {"title": f"Tip {n}", "category": "c" * (n + 1)}, now=datetime(2026, 12, 1, tzinfo=UTC))
+    everything, some = ItemFilter(), ItemFilter(text="tip")
+    with transaction(engine) as session:
+        assert listing(session, everything).count == 5 and listing(session, everything).widths == (1, 7, 5, 6)
+        assert listing(session, some, limit=2, offset=1).widths == (1, 7, 3, 6)
+        assert [row[0] for row in item_page(session, everything, limit=2)] == [1, 2]
+        assert [row[0] for row in item_page(session, everything, after=2, limit=2, offset=1)] == [4, 5]
