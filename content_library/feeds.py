@@ -1,7 +1,8 @@
 """RSS and Atom documents turned into item drafts.
 
-feedparser does the reading (RSS 0.9x/1.0/2.0 and Atom, encoding detection and fallbacks such as gb2312 →
-gb18030 or undeclared Latin-1 → windows-1252). This module decides what an entry means for evertide:
+feedparser does the reading (RSS 0.9x/1.0/2.0 and Atom, encoding detection and fallbacks such as gb2312 → gb18030 or
+undeclared Latin-1 → windows-1252); a JSON Feed goes to :mod:`content_library.json_feed`. This module decides what
+an entry means for evertide:
 
 - **Links**: resolved against the feed's URL when it is known (passed to feedparser as ``content-location``,
   which is what makes a jekyll feed's ``/Changelog-16/`` absolute), else against the feed's own site link when
@@ -43,7 +44,7 @@ from content_library.entity_expansion import MAX_ADDED as MAX_ENTITY_EXPANSION
 from content_library.entity_expansion import added_by_entities
 from content_library.errors import FeedError
 from content_library.plain_text import html_to_text, shorten
-from content_library.sniffing import looks_like_feed
+from content_library.sniffing import looks_like_feed, looks_like_json_feed
 from content_library.urls import canonical_url, is_web_url, resolve
 
 SUMMARY_LIMIT = 500
@@ -70,6 +71,14 @@ class ParsedFeed:
     drafts: list[ItemDraft]
     warnings: list[str] = field(default_factory=list)
     title: str | None = None
+
+
+def relative_links_note(count: int) -> str:
+    """The warning for entries whose links stayed relative (RSS, Atom and JSON Feed alike)."""
+    return (
+        f"{count} entries have relative links and the feed's own URL is unknown; "
+        "they were imported without a link (import the feed from its URL to keep them)"
+    )
 
 
 def _from_struct(value: struct_time | None) -> datetime | None:
@@ -153,6 +162,10 @@ def parse_feed(body: bytes, *, feed_name: str, base_url: str | None = None, now:
     of a date string that lacks them (a date without a year gets this year). Raises FeedError for a document
     that yields no entry and is broken or is not a feed at all.
     """
+    if looks_like_json_feed(body):  # feedparser 6 reads no JSON; json_feed builds on this module's ParsedFeed
+        from content_library.json_feed import parse_json_feed
+
+        return parse_json_feed(body, feed_name=feed_name, base_url=base_url)
     added = added_by_entities(body)
     if added > MAX_ENTITY_EXPANSION:
         raise FeedError(
@@ -208,9 +221,6 @@ def parse_feed(body: bytes, *, feed_name: str, base_url: str | None = None, now:
     if problem is not None and not drafts:
         raise FeedError(feed_name, f"no readable entry ({_describe(problem)})")
     if relative_links:
-        notes.append(
-            f"{relative_links} entries have relative links and the feed's own URL is unknown; "
-            "they were imported without a link (import the feed from its URL to keep them)"
-        )
+        notes.append(relative_links_note(relative_links))
     feed_title = " ".join((feed.get("title") or "").split()) or None
     return ParsedFeed(drafts=drafts, warnings=notes, title=feed_title)

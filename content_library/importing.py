@@ -23,7 +23,6 @@ from content_library.errors import FeedError
 from content_library.feeds import parse_feed
 from content_library.ingest import ImportSummary, import_drafts
 from content_library.models import ImportedUrl
-from content_library.sniffing import looks_like_json_feed
 from content_library.tabular import detect_format, read_rows
 
 
@@ -76,8 +75,6 @@ class ReadDrafts:
 
 def read_drafts(document: SourceDocument, *, source: str, now: datetime) -> ReadDrafts:
     """The drafts of a feed, CSV, YAML or JSON document (raises FeedError or ImportRejected)."""
-    if looks_like_json_feed(document.body):  # feedparser 6 reads no JSON Feed, and it is no item list either
-        raise FeedError(source, "a JSON Feed, which evertide cannot read; import the site's RSS or Atom feed instead")
     if detect_format(document.body) == "feed":
         parsed = parse_feed(document.body, feed_name=source, base_url=document.url, now=now)
         return ReadDrafts(parsed.title or source, parsed.drafts, parsed.warnings)

@@ -37,7 +37,7 @@ import yaml
 from content_library.drafts import ItemDraft
 from content_library.errors import ImportRejected
 from content_library.placeholders import RenderError, unknown_placeholder_problem, unknown_placeholders
-from content_library.sniffing import SNIFF_BYTES, looks_like_feed, looks_like_xml
+from content_library.sniffing import SNIFF_BYTES, looks_like_feed, looks_like_json_feed, looks_like_xml
 from content_library.urls import canonical_url, is_web_url, url_key
 
 Format = Literal["feed", "csv", "yaml", "json"]
@@ -57,9 +57,10 @@ class _Row:
 
 
 def detect_format(data: bytes) -> Format:
-    """``feed`` for XML in any encoding (see :mod:`content_library.sniffing`), ``json`` for a JSON document,
+    """``feed`` for XML in any encoding (see :mod:`content_library.sniffing`) and for a JSON Feed, ``json`` for
+    another JSON document,
     ``yaml`` for a YAML list, else ``csv``."""
-    if looks_like_xml(data) or looks_like_feed(data):
+    if looks_like_xml(data) or looks_like_feed(data) or looks_like_json_feed(data):
         return "feed"
     head = data[:SNIFF_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head[:1] in (b"[", b"{"):
