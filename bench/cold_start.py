@@ -8,12 +8,18 @@ Two floors:
   against a bare Python process that imports typer, rich and sqlmodel and runs one query on the same SQLite
   file: what any command of this kind pays before doing anything of its own.
 
-Prints median and best of N runs, then the ratios of the medians.
+Bytecode is cached, as for a user: pip compiles an installed evertide's modules, and the libraries in site-packages
+have theirs; a process that may not write bytecode (``PYTHONDONTWRITEBYTECODE``, set in some sandboxes) would
+compile evertide's ~60 modules from source at every start and nothing of the floor's. ``--no-bytecode-cache``
+measures that case. The commands take turns, one run of each per round, so a busy machine slows them alike rather
+than whichever ran while it was busy. Prints median and best of N runs, then the ratios of the medians.
 
     python bench/cold_start.py [--runs 15]
 """
 
 import argparse
+import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -53,13 +59,10 @@ with engine.connect() as connection:
 """
 
 
-def timed(command: list[str], runs: int, cwd: Path) -> list[float]:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True, cwd=cwd)
-        times.append(time.perf_counter() - start)
-    return times
+def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True, cwd=cwd, env=env)
+    return time.perf_counter() - start
 
 
 def sample_campaign(directory: Path) -> None:
@@ -76,7 +79,13 @@ def sample_campaign(directory: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--no-bytecode-cache", action="store_true", help="Compile every module at every start.")
     args = parser.parse_args()
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    if args.no_bytecode_cache:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        for cache in [*ROOT.glob("content_library/**/__pycache__"), *ROOT.glob("scheduler/**/__pycache__")]:
+            shutil.rmtree(cache)
     with tempfile.TemporaryDirectory() as name:
         directory = Path(name)
         sample_campaign(directory)
@@ -92,12 +101,14 @@ def main() -> None:
             "typer+rich+sqlmodel+1 query": [sys.executable, "floor.py", str(directory / "evertide.db")],
         }
         for command in commands.values():  # warm the file cache and the bytecode
-            timed(command, 2, directory)
-        medians = {}
-        for label, command in commands.items():
-            times = timed(command, args.runs, directory)
-            medians[label] = statistics.median(times)
-            print(f"{label:30s} median {medians[label] * 1000:7.1f} ms   best {min(times) * 1000:7.1f} ms")
+            timed(command, directory, env)
+        times: dict[str, list[float]] = {label: [] for label in commands}
+        for _ in range(args.runs):
+            for label, command in commands.items():
+                times[label].append(timed(command, directory, env))
+    medians = {label: statistics.median(runs) for label, runs in times.items()}
+    for label, runs in times.items():
+        print(f"{label:30s} median {medians[label] * 1000:7.1f} ms   best {min(runs) * 1000:7.1f} ms")
     floor = medians["typer+rich+sqlmodel+1 query"]
     print(
         f"--help / minimal typer app:  {medians['evertide --help'] / medians['minimal typer app --help']:.2f}"

@@ -20,7 +20,7 @@ _EXPORTS = {
     "Variant": "models",
     "ItemSnapshot": "snapshot",
     "VariantSnapshot": "snapshot",
-    "RenderError": "rendering",
+    "RenderError": "placeholders",
     "render_post": "rendering",
     "import_source": "importing",
     "make_engine": "database",

@@ -1,7 +1,8 @@
 """RSS and Atom documents turned into item drafts.
 
-feedparser does the reading (RSS 0.9x/1.0/2.0 and Atom, encoding detection and fallbacks such as gb2312 →
-gb18030 or undeclared Latin-1 → windows-1252). This module decides what an entry means for evertide:
+feedparser does the reading (RSS 0.9x/1.0/2.0 and Atom, encoding detection and fallbacks such as gb2312 → gb18030 or
+undeclared Latin-1 → windows-1252); a JSON Feed goes to :mod:`content_library.json_feed`. This module decides what
+an entry means for evertide:
 
 - **Links**: resolved against the feed's URL when it is known (passed to feedparser as ``content-location``,
   which is what makes a jekyll feed's ``/Changelog-16/`` absolute), else against the feed's own site link when
@@ -16,6 +17,8 @@ gb18030 or undeclared Latin-1 → windows-1252). This module decides what an ent
   ``2020/1/10 14:33:00`` as 1 November and drop the PM of ``Sat, Dec 16 2023 02:02:33 PM``. If dateutil cannot
   read it (or it has no four-digit year), feedparser's value is kept. A date without a zone is taken in the
   zone of the feed's own channel dates when they carry one (NBC New York's are ``-0500``), else as UTC.
+- **Entity bombs**: a document whose own entity declarations would add more than a megabyte once expanded is
+  refused before feedparser sees it (see :mod:`content_library.entity_expansion`).
 - **Broken documents**: a document feedparser could not read any entry from (a truncated download, an HTML
   page) raises :class:`~content_library.errors.FeedError`; it is never reported as an empty feed. A document
   that is not well-formed but still yielded entries gives those entries plus a warning.
@@ -37,9 +40,11 @@ import feedparser
 from dateutil import parser as dateutil_parser
 
 from content_library.drafts import ItemDraft
+from content_library.entity_expansion import MAX_ADDED as MAX_ENTITY_EXPANSION
+from content_library.entity_expansion import added_by_entities
 from content_library.errors import FeedError
-from content_library.fetch import looks_like_feed
 from content_library.plain_text import html_to_text, shorten
+from content_library.sniffing import looks_like_feed, looks_like_json_feed
 from content_library.urls import canonical_url, is_web_url, resolve
 
 SUMMARY_LIMIT = 500
@@ -66,6 +71,14 @@ class ParsedFeed:
     drafts: list[ItemDraft]
     warnings: list[str] = field(default_factory=list)
     title: str | None = None
+
+
+def relative_links_note(count: int) -> str:
+    """The warning for entries whose links stayed relative (RSS, Atom and JSON Feed alike)."""
+    return (
+        f"{count} entries have relative links and the feed's own URL is unknown; "
+        "they were imported without a link (import the feed from its URL to keep them)"
+    )
 
 
 def _from_struct(value: struct_time | None) -> datetime | None:
@@ -149,6 +162,15 @@ def parse_feed(body: bytes, *, feed_name: str, base_url: str | None = None, now:
     of a date string that lacks them (a date without a year gets this year). Raises FeedError for a document
     that yields no entry and is broken or is not a feed at all.
     """
+    if looks_like_json_feed(body):  # feedparser 6 reads no JSON; json_feed builds on this module's ParsedFeed
+        from content_library.json_feed import parse_json_feed
+
+        return parse_json_feed(body, feed_name=feed_name, base_url=base_url)
+    added = added_by_entities(body)
+    if added > MAX_ENTITY_EXPANSION:
+        raise FeedError(
+            feed_name, f"its DOCTYPE declares entities that would add {added:,} characters (an entity bomb); refused"
+        )
     # feedparser flags a missing content type once headers are given; application/xml leaves the encoding to the
     # document itself, as when there are no headers at all.
     headers = {"content-location": base_url, "content-type": "application/xml"} if base_url else None
@@ -199,9 +221,6 @@ def parse_feed(body: bytes, *, feed_name: str, base_url: str | None = None, now:
     if problem is not None and not drafts:
         raise FeedError(feed_name, f"no readable entry ({_describe(problem)})")
     if relative_links:
-        notes.append(
-            f"{relative_links} entries have relative links and the feed's own URL is unknown; "
-            "they were imported without a link (import the feed from its URL to keep them)"
-        )
+        notes.append(relative_links_note(relative_links))
     feed_title = " ".join((feed.get("title") or "").split()) or None
     return ParsedFeed(drafts=drafts, warnings=notes, title=feed_title)

@@ -20,18 +20,17 @@ Anything that is not a usable feed response raises :class:`~content_library.erro
 and the problem: an HTTP error status, a timeout, a refused connection, too many or refused redirects, a body
 that is too big or takes too long, or a body of the wrong type.
 
-Content types: XML, RSS, Atom and RDF types are accepted as they are. Generic types (``text/plain``,
-``application/octet-stream``, none at all) and ``text/html`` are accepted only when the start of the body
-looks like a feed (``<rss``, ``<feed`` or ``<rdf:RDF``), because misconfigured servers do send feeds that way;
-an HTML page that is not a feed is refused. Images, audio, video, PDFs and JSON are refused without reading
-their body.
+Content types: XML, RSS, Atom, RDF and JSON Feed types are accepted as they are. Generic types
+(``text/plain``, ``application/octet-stream``, ``application/json``, none at all) and ``text/html`` are
+accepted only when the start of the body looks like a feed (``<rss``, ``<feed``, ``<rdf:RDF`` or a JSON Feed's
+``version``), because misconfigured servers do send feeds that way; an HTML page or other JSON that is not a
+feed is refused. Images, audio, video and PDFs are refused without reading their body.
 
 With ``feeds_only=False`` (a one-off import, whose content may also be a CSV, YAML or JSON item list) any
 text type is accepted and only binary types (images, audio, video, fonts, PDF, archives) are refused; the
 caller then recognises the format by content.
 """
 
-import re
 import socket
 import threading
 import time
@@ -44,20 +43,21 @@ import httpx
 
 from content_library.addresses import Resolver, refusal
 from content_library.errors import FeedError
+from content_library.sniffing import looks_like_feed, looks_like_json_feed
 
 MAX_REDIRECTS = 5
 DEFAULT_DEADLINE = 30.0
 DEFAULT_MAX_BYTES = 10_000_000
 ACCEPT_ENCODING = "gzip, deflate"
-SNIFF_BYTES = 4096
-FEED_TYPE_MARKERS = ("xml", "rss", "atom", "rdf")
+FEED_TYPE_MARKERS = ("xml", "rss", "atom", "rdf", "feed+json")
 BINARY_TYPES = ("image/", "audio/", "video/", "font/", "application/pdf", "application/zip", "application/gzip")
-SNIFFED_TYPES = frozenset({"", "text/plain", "text/html", "application/octet-stream", "binary/octet-stream"})
+SNIFFED_TYPES = frozenset(
+    {"", "text/plain", "text/html", "application/json", "application/octet-stream", "binary/octet-stream"}
+)
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, application/xml;q=0.9, "
     "text/xml;q=0.9, */*;q=0.5"
 )
-_FEED_ROOT = re.compile(rb"<(?:[a-z0-9_]+:)?(?:rss|feed|rdf)\b", re.IGNORECASE)
 
 
 def _user_agent() -> str:
@@ -81,11 +81,6 @@ class FetchResult:
     etag: str | None
     last_modified: str | None
     content_type: str
-
-
-def looks_like_feed(head: bytes) -> bool:
-    """True when the first bytes of a document hold an RSS, Atom or RDF root element."""
-    return _FEED_ROOT.search(head[:SNIFF_BYTES]) is not None
 
 
 def _media_type(content_type: str) -> str:
@@ -235,7 +230,11 @@ class _Download:
         media_type = _media_type(content_type)
         _check_declared_type(self.url, media_type, self.feeds_only)
         body = self._read_body(response)
-        if self.feeds_only and media_type in SNIFFED_TYPES and not looks_like_feed(body):
+        if (
+            self.feeds_only
+            and media_type in SNIFFED_TYPES
+            and not (looks_like_feed(body) or looks_like_json_feed(body))
+        ):
             described = media_type or "a body without a content type"
             raise FeedError(self.url, f"the server sent {described} that is not an RSS or Atom feed")
         return FetchResult("ok", body, final_url, etag, last_modified, content_type)

@@ -22,6 +22,9 @@ What a re-import changes:
 - A draft in the same list that matches an item already matched or created by an earlier draft is skipped
   with a warning, and its keys join that item's for the drafts that follow (first draft wins).
 
+Every draft is first brought within the fields' length limits (:mod:`content_library.field_limits`), with a
+warning for each field cut or dropped.
+
 Bulk work: the existing rows matching the drafts are loaded with a few ``IN`` queries (chunks of
 :data:`CHUNK`), new items and variants are inserted with multi-row INSERTs, and everything happens in the
 caller's session, so the caller's transaction decides whether all of it is kept.
@@ -36,6 +39,7 @@ from sqlalchemy import Table, insert
 from sqlmodel import Session, col, select
 
 from content_library.drafts import ItemDraft
+from content_library.field_limits import bounded
 from content_library.models import Item, ItemStatus, Variant
 from content_library.urls import canonical_url, is_web_url, url_key
 
@@ -54,9 +58,12 @@ class ImportSummary:
     unchanged: int = 0
     skipped: int = 0
     warnings: tuple[str, ...] = ()
+    not_modified: bool = False  # the server answered 304 to a conditional download: nothing was read
 
     def line(self) -> str:
         """``12 new, 3 updated, 40 unchanged, 1 skipped``"""
+        if self.not_modified:
+            return "not modified since the last import; nothing to do"
         return f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged, {self.skipped} skipped"
 
 
@@ -295,7 +302,9 @@ def import_drafts(
     """
     merge = _Merge(session, source, now, default_kind, default_category)
     keyed = []
-    for draft in drafts:
+    for given in drafts:
+        draft, notes = bounded(given)
+        merge.warnings.extend(notes)
         url = canonical_url(draft.url) if draft.url else None
         keyed.append((draft, url, url_key(url) if url and is_web_url(url) else None))
     merge.load([(draft, key) for draft, _, key in keyed])

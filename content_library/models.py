@@ -92,3 +92,15 @@ class Feed(SQLModel, table=True):
     last_polled_at: datetime | None = _utc_column()
     last_error: str | None = None
     created_at: datetime = _utc_column(nullable=False)
+
+
+class ImportedUrl(SQLModel, table=True):
+    """A URL ``library import`` downloaded, with the validators of that download, sent with the next one so an
+    unchanged document is not downloaded and parsed again. (A polled feed keeps its own in :class:`Feed`.)"""
+
+    __tablename__ = "imported_url"
+
+    url: str = Field(primary_key=True)
+    etag: str | None = None
+    last_modified: str | None = None
+    fetched_at: datetime = _utc_column(nullable=False)

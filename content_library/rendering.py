@@ -1,7 +1,7 @@
 """The text of a post: a template filled from a library item, shortened until its platform accepts it.
 
-Pure: no clock, no I/O. Lengths are counted by :mod:`content_library.text_length`, whose names are
-re-exported here so callers need one import.
+Pure: no clock, no I/O. Lengths are counted by :mod:`content_library.text_length` and placeholders checked by
+:mod:`content_library.placeholders`, whose names are re-exported here so callers need one import.
 
 Shortening keeps, in order of importance, every hashtag (dropped from the end only when nothing else
 helps), then the title, then the summary: the summary is cut first and disappears altogether before the
@@ -12,13 +12,18 @@ never inside a URL, ``#hashtag`` or ``@mention`` written in the text; it drops t
 too long even with an empty title, no summary and no hashtags is a :class:`RenderError`.
 """
 
-import string
 from collections.abc import Callable, Mapping, Sequence
 from urllib.parse import quote, unquote_plus
 
 import regex
 
-from content_library.errors import EvertideError
+from content_library.placeholders import (
+    PLACEHOLDERS,
+    RenderError,
+    fields,
+    unknown_placeholder_problem,
+    unknown_placeholders,
+)
 from content_library.snapshot import ItemSnapshot
 from content_library.text_length import BLUESKY_MAX_BYTES, CHANNEL_LIMITS, fits, link_spans, post_length
 
@@ -34,7 +39,6 @@ __all__ = [
     "unknown_placeholders",
 ]
 
-PLACEHOLDERS = ("title", "summary", "url", "hashtags", "category", "kind")  # what render_post fills
 ELLIPSIS = "…"
 
 _WORD_BOUNDARY = regex.compile(r"(?w)\b")
@@ -46,46 +50,6 @@ _EXTRA_BLANK_LINES = regex.compile(r"\n{3,}")
 Pieces = list[tuple[str, str | None]]
 
 
-class RenderError(EvertideError):
-    """A template that cannot be filled, or that cannot fit its platform whatever is cut."""
-
-    def __init__(
-        self, problem: str, *, template: str | None = None, channel_kind: str | None = None, hint: str = ""
-    ) -> None:
-        shown = template if template is None or len(template) <= 80 else template[:79] + "…"
-        where = f"template {shown!r} for {channel_kind}: " if template is not None else ""
-        super().__init__(where + problem, hint=hint)
-        self.template = template
-        self.channel_kind = channel_kind
-        self.problem = problem
-
-
-def _fields(template: str) -> list[tuple[str, str | None, str | None, str | None]]:
-    try:
-        return list(string.Formatter().parse(template))
-    except ValueError as error:
-        raise RenderError(f"malformed braces ({error})", hint="Write a literal brace as {{ or }}.") from None
-
-
-def unknown_placeholders(template: str, allowed: Sequence[str] = PLACEHOLDERS) -> list[str]:
-    """The placeholders of ``template`` that are not ``allowed``, as written (``{sumary}``, ``{title:>9}``),
-    each once, in order. Format specs, conversions and positional fields count as unknown: a template is
-    plain text with named slots, not Python. Malformed braces (``{title``) are a :class:`RenderError`."""
-    unknown: list[str] = []
-    for _, field, spec, conversion in _fields(template):
-        if field is not None and (field not in allowed or spec or conversion):
-            written = "{" + field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
-            if written not in unknown:
-                unknown.append(written)
-    return unknown
-
-
-def unknown_placeholder_problem(written: str, allowed: Sequence[str] = PLACEHOLDERS) -> str:
-    """The sentence every place that checks a template uses for one unknown placeholder."""
-    names = ", ".join("{" + name + "}" for name in allowed) or "none"
-    return f"unknown placeholder {written}; the placeholders are {names}"
-
-
 def _parse(template: str, allowed: Sequence[str]) -> Pieces:
     """Split ``template`` into (literal text, placeholder name or None) pieces; any placeholder
     :func:`unknown_placeholders` reports is a :class:`RenderError`."""
@@ -95,7 +59,7 @@ def _parse(template: str, allowed: Sequence[str]) -> Pieces:
             unknown_placeholder_problem(unknown[0], allowed),
             hint="Fix the template in the config, or the variant's text (a literal brace is {{ or }}).",
         )
-    return [(literal, field) for literal, field, _, _ in _fields(template)]
+    return [(literal, field) for literal, field, _, _ in fields(template)]
 
 
 def _substitute(pieces: Pieces, values: Mapping[str, str]) -> str:

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import String, cast, func, or_
 from sqlmodel import Session, col, select
 
 from content_library.errors import EvertideError, ItemNotFound
+from content_library.field_limits import refuse_too_long
 from content_library.models import Item, ItemStatus, Variant
-from content_library.rendering import RenderError, unknown_placeholder_problem, unknown_placeholders
+from content_library.placeholders import RenderError, unknown_placeholder_problem, unknown_placeholders
 from content_library.urls import canonical_url, url_key
 
 EDITABLE_FIELDS = ("title", "url", "summary", "kind", "category", "tags", "priority", "max_shares", "expires_at")
@@ -30,7 +31,45 @@ class ItemFilter:
 
 def list_items(session: Session, where: ItemFilter, *, limit: int | None = None, offset: int = 0) -> list[Item]:
     """Matching items in id order. ``text`` matches title, summary or URL, case-insensitively."""
-    query = select(Item).order_by(col(Item.id))
+    return list(session.exec(_matching(select(Item), where).offset(offset).limit(limit)).all())
+
+
+LISTED = ("id", "kind", "category", "status", "title")  # what ``library list`` shows of an item
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What a listing needs before its first row: how many rows, and the longest value of each column but the
+    last (so a listing printed in pieces keeps its columns aligned)."""
+
+    count: int
+    widths: tuple[int, ...]
+
+
+def listing(session: Session, where: ItemFilter, *, limit: int | None = None, offset: int = 0) -> Listing:
+    """How many items ``library list`` with these arguments shows, and the widest of each column, in one
+    aggregate query."""
+    page = _matching(select(*(col(getattr(Item, name)) for name in LISTED)), where).offset(offset).limit(limit)
+    rows = page.subquery()
+    lengths = [func.max(func.length(func.coalesce(cast(rows.c[name], String), ""))) for name in LISTED[:-1]]
+    count, *widths = tuple(session.connection().execute(select(func.count(), *lengths).select_from(rows)).one())
+    return Listing(count=int(count), widths=tuple(int(width or 0) for width in widths))
+
+
+def item_page(
+    session: Session, where: ItemFilter, *, after: int | None = None, limit: int, offset: int = 0
+) -> list[tuple[Any, ...]]:
+    """Up to ``limit`` rows of the :data:`LISTED` columns of matching items whose id is above ``after``, in id
+    order, with no summary loaded. A long listing reads page after page, each in a short transaction of its
+    own, so a person reading the first screen in a pager holds no lock the daemon waits for."""
+    query = _matching(select(*(col(getattr(Item, name)) for name in LISTED)), where)
+    if after is not None:
+        query = query.where(col(Item.id) > after)
+    return [tuple(row) for row in session.connection().execute(query.offset(offset).limit(limit))]
+
+
+def _matching(query: Any, where: ItemFilter) -> Any:
+    query = query.order_by(col(Item.id))
     if where.category:
         query = query.where(Item.category == where.category)
     if where.kind:
@@ -46,7 +85,7 @@ def list_items(session: Session, where: ItemFilter, *, limit: int | None = None,
                 func.lower(func.coalesce(Item.url, "")).like(pattern),
             )
         )
-    return list(session.exec(query.offset(offset).limit(limit)).all())
+    return query
 
 
 def get_item(session: Session, item_id: int) -> Item:
@@ -86,6 +125,10 @@ def _apply(session: Session, item: Item, fields: Mapping[str, Any]) -> None:
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise EvertideError(f"cannot set {', '.join(sorted(unknown))} on an item")
+    for name in ("title", "summary", "kind", "category", "url"):
+        refuse_too_long(name, fields.get(name))
+    for tag in fields.get("tags") or ():
+        refuse_too_long("tag", tag)
     for name, value in fields.items():
         setattr(item, name, value)
     if "url" in fields:
@@ -135,6 +178,7 @@ def add_variant(
     item = get_item(session, item_id)
     if not text.strip():
         raise EvertideError("a variant needs some text")
+    refuse_too_long("variant", text)
     try:
         unknown = unknown_placeholders(text)
     except RenderError as error:

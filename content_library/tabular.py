@@ -36,12 +36,11 @@ import yaml
 
 from content_library.drafts import ItemDraft
 from content_library.errors import ImportRejected
-from content_library.fetch import looks_like_feed
-from content_library.rendering import RenderError, unknown_placeholder_problem, unknown_placeholders
+from content_library.placeholders import RenderError, unknown_placeholder_problem, unknown_placeholders
+from content_library.sniffing import SNIFF_BYTES, looks_like_feed, looks_like_json_feed, looks_like_xml
 from content_library.urls import canonical_url, is_web_url, url_key
 
 Format = Literal["feed", "csv", "yaml", "json"]
-SNIFF_BYTES = 4096
 _YAML_MAPPING_LINE = re.compile(rb"^[A-Za-z_][\w -]*:(\s|$)")
 _PLACE = re.compile(r"(?:line|item) (\d+):")
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -58,10 +57,12 @@ class _Row:
 
 
 def detect_format(data: bytes) -> Format:
-    """``feed`` for XML, ``json`` for a JSON document, ``yaml`` for a YAML list, else ``csv``."""
-    head = data[:SNIFF_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head.startswith(b"<") or looks_like_feed(head):
+    """``feed`` for XML in any encoding (see :mod:`content_library.sniffing`) and for a JSON Feed, ``json`` for
+    another JSON document,
+    ``yaml`` for a YAML list, else ``csv``."""
+    if looks_like_xml(data) or looks_like_feed(data) or looks_like_json_feed(data):
         return "feed"
+    head = data[:SNIFF_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head[:1] in (b"[", b"{"):
         return "json"
     first_line = head.split(b"\n", 1)[0].rstrip()

@@ -81,3 +81,19 @@ def test_plan_after_a_fill_says_what_is_already_queued(cli: Cli) -> None:
     cli("queue", "fill", "--days", "3")
     table = cli("plan", "--days", "3").stdout
     assert "already queued in this period stay as they are" in table
+
+
+WIDE_FEED = (
+    '<?xml version="1.0" encoding="{encoding}"?>\n<rss version="2.0"><channel><title>Wide</title>'
+    "<item><title>Ünïcode in {encoding}</title><link>https://example.com/wide</link></item></channel></rss>\n"
+)
+
+
+@pytest.mark.parametrize("mark", [True, False], ids=["with a byte order mark", "without"])
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_a_feed_in_utf_16_or_utf_32_imports_as_a_feed(cli: Cli, encoding: str, mark: bool) -> None:
+    """Found: these were read as CSV ("the file is not UTF-8 text"), while `feeds poll` imported them."""
+    feed = cli.directory / "wide.xml"
+    feed.write_bytes((("\ufeff" if mark else "") + WIDE_FEED.format(encoding=encoding)).encode(encoding))
+    assert "1 new" in cli("library", "import", str(feed)).stdout
+    assert [item["title"] for item in cli.json("library", "list")] == [f"Ünïcode in {encoding}"]

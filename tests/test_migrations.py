@@ -1,5 +1,6 @@
 """The schema lives in Alembic migrations; a user's database must survive every upgrade."""
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -199,7 +200,7 @@ def test_the_scheduler_owns_the_migrations_of_its_tables() -> None:
 
     library = {p.name for p in (MIGRATIONS / "versions").glob("*.py")}
     scheduler_side = {p.name for p in VERSIONS.glob("*.py")}
-    assert library == {"0001_library.py", "0002_candidate_index.py"}
+    assert library == {"0001_library.py", "0002_candidate_index.py", "0008_imported_urls.py"}
     assert {"0003_queue.py", "0004_stable_queue_ids.py"} <= scheduler_side
     assert migration_folders() == (MIGRATIONS / "versions", VERSIONS)
 
@@ -222,3 +223,28 @@ def test_holds_made_before_schema_0007_get_their_cause_from_what_they_held(empty
     with empty_engine.connect() as connection:
         causes = connection.execute(text("SELECT name, cause FROM hold ORDER BY id")).all()
     assert [tuple(row) for row in causes] == [("outbox", "person"), ("x-main", "rate_limit"), ("hook", "refused")]
+
+
+def test_the_heads_written_in_code_are_the_heads_alembic_finds_in_the_scripts() -> None:
+    """The schema check compares a database with these constants instead of loading Alembic; a new migration
+    that forgets to move them fails here, not at a user's first command."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    import scheduler.migrations
+    from content_library import migrations
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations.VERSIONS.parent))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("version_locations", os.pathsep.join(str(folder) for folder in migrations.folders()))
+    scripts = ScriptDirectory.from_config(config)
+    assert migrations.folders() == (migrations.VERSIONS, scheduler.migrations.VERSIONS)
+    assert scripts.get_current_head() == migrations.head() == head_revision()
+    newest_first = [(script.revision, Path(script.path).parent) for script in scripts.walk_revisions()]
+    for folder, written in (
+        (migrations.VERSIONS, migrations.HEAD),
+        (scheduler.migrations.VERSIONS, scheduler.migrations.HEAD),
+    ):
+        in_folder = [revision for revision, where in newest_first if where == folder]
+        assert written == in_folder[0] == max(in_folder)  # the folder's newest, and ids numbered in order

@@ -150,7 +150,7 @@ def test_a_refill_right_after_a_fill_plans_the_same_posts_on_the_sample_campaign
     from content_library.snapshot import ItemSnapshot
     from scheduler.config import load_config
     from scheduler.planning import InMemoryCandidates, PlanInputs, plan
-    from scheduler.queue.fill import SETTLED
+    from scheduler.queue.settled import SETTLED
 
     config = PlanInputs.of(load_config(Path(__file__).parent.parent / "config.yaml"))
     items = [

@@ -11,7 +11,8 @@ from content_library.database import transaction
 from content_library.store import edit_item
 from scheduler.config import Config
 from scheduler.queue.entries import active_entries, get_entry
-from scheduler.queue.fill import SETTLED, fill
+from scheduler.queue.fill import fill
+from scheduler.queue.settled import SETTLED
 from scheduler.queue.tables import QueueEntry
 from tests.queue_helpers import T0, add_items, config_in
 

@@ -1,5 +1,6 @@
 """``evertide library …``: fill, browse and edit the content library. Each command is one transaction."""
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -9,7 +10,10 @@ from scheduler.cli.common import load, now, open_database
 from scheduler.cli.output import print_json, print_table, progress_bar, say, warn
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from content_library.models import Item, Variant
+    from content_library.store import ItemFilter
 
 app = typer.Typer(help="The content library: evergreen items and their message variants.", no_args_is_help=True)
 variants_app = typer.Typer(help="Message variants of an item.", no_args_is_help=True)
@@ -100,24 +104,43 @@ def list_(
     offset: int = typer.Option(0, help="Skip this many first."),
     json: bool = typer.Option(False, "--json", help="Print JSON with stable keys."),
 ) -> None:
-    """List library items, filtered; long listings are paged in a terminal.
+    """List library items, filtered; a long listing starts at once and is paged in a terminal.
 
     Example: evertide library list --category onboarding --status active
     """
     from content_library.database import transaction
-    from content_library.store import ItemFilter, list_items
+    from content_library.store import LISTED, ItemFilter, list_items, listing
+    from scheduler.cli.streaming import stream_table
 
     engine = open_database(load(ctx))
+    where = ItemFilter(category, kind, status, text)
     with transaction(engine) as session:
-        items = list_items(session, ItemFilter(category, kind, status, text), limit=limit, offset=offset)
+        if json:
+            items = list_items(session, where, limit=limit, offset=offset)
+        else:
+            size = listing(session, where, limit=limit, offset=offset)
     if json:
         print_json([item_json(item) for item in items])
         return
-    print_table(
-        f"{len(items)} item(s)",
-        ("id", "kind", "category", "status", "title"),
-        ((i.id, i.kind, i.category, i.status, i.title) for i in items),
-    )
+    rows = _pages(engine, where, limit=limit, offset=offset)
+    stream_table(f"{size.count} item(s)", LISTED, rows, count=size.count, widths=size.widths)
+
+
+def _pages(engine: "Engine", where: "ItemFilter", *, limit: int | None, offset: int) -> Iterator[tuple[Any, ...]]:
+    """The listed rows, read a page at a time as they are printed (see :func:`content_library.store.item_page`)."""
+    from content_library.database import transaction
+    from content_library.store import item_page
+    from scheduler.cli.streaming import CHUNK
+
+    after, left = None, limit
+    while left is None or left > 0:
+        size = CHUNK if left is None else min(CHUNK, left)
+        with transaction(engine) as session:
+            page = item_page(session, where, after=after, limit=size, offset=offset if after is None else 0)
+        yield from page
+        if len(page) < size:
+            return
+        after, left = page[-1][0], None if left is None else left - len(page)
 
 
 @app.command("show")

@@ -32,7 +32,7 @@ def layout(
     room = width - sum(fields) - 3 * len(columns) - 1
     if room >= min(text, TEXT_ROOM):
         return _table(title, columns, rows, expand=expand)
-    return _stacked(title, columns, rows, fields)
+    return stacked(title, columns, rows, fields)
 
 
 def _table(
@@ -49,19 +49,27 @@ def _table(
     return table
 
 
-def _stacked(
-    title: "Text | None", columns: Sequence["Text"], rows: Sequence[Sequence["Text"]], widths: Sequence[int]
+def stacked(
+    title: "Text | None",
+    columns: Sequence["Text"],
+    rows: Sequence[Sequence["Text"]],
+    widths: Sequence[int],
+    *,
+    header: bool = True,
 ) -> "RenderableType":
+    """Each row as one line of its fields (padded to ``widths``), its text wrapped on the lines below; under
+    the column names unless ``header`` is False (a later chunk of a streamed listing)."""
     from rich.console import Group
     from rich.padding import Padding
     from rich.text import Text
 
-    header = _line(columns[:-1], widths)
-    header.stylize("bold")
+    names = _line(columns[:-1], widths)
+    names.stylize("bold")
     parts: list[RenderableType] = []
     if title is not None:
         parts.append(Text.assemble(title, style="italic"))
-    parts += [header, Text("─" * header.cell_len, style="dim")]
+    if header:
+        parts += [names, Text("─" * names.cell_len, style="dim")]
     for row in rows:
         parts.append(_line(row[:-1], widths))
         parts.append(Padding(row[-1], (0, 0, 0, INDENT)))

@@ -19,7 +19,7 @@ from typing import Annotated, Any, get_args
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from content_library.errors import EvertideError
-from content_library.rendering import RenderError, unknown_placeholder_problem, unknown_placeholders
+from content_library.placeholders import RenderError, unknown_placeholder_problem, unknown_placeholders
 from scheduler.config.channels import CHANNEL_MODELS, ChannelConfig, Reference, Section, references
 from scheduler.config.secrets_file import load_secrets_file
 from scheduler.config.source import Locator, read_yaml

@@ -43,7 +43,11 @@ def _is_scalar(node: yaml.Node) -> bool:
     return isinstance(node, yaml.ScalarNode)
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it: the pure-Python one costs every command ~10 ms.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SafeLoader):  # type: ignore[misc,valid-type]
     """SafeLoader whose impossible dates (``2026-13-01``) are errors with a line, like syntax errors."""
 
     def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:

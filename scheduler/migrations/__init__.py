@@ -11,7 +11,8 @@ from pathlib import Path
 from content_library import migrations as _library_migrations
 
 VERSIONS = Path(__file__).with_name("versions")
+HEAD = "0007"  # the newest revision in VERSIONS
 
-_library_migrations.register(VERSIONS)
+_library_migrations.register(VERSIONS, HEAD)
 
-__all__ = ["VERSIONS"]
+__all__ = ["HEAD", "VERSIONS"]

@@ -1,20 +1,28 @@
-"""The pure planner: which item goes where, when and in which words (see :mod:`.planner`)."""
+"""The pure planner: which item goes where, when and in which words (see :mod:`.planner`).
 
-from scheduler.planning.candidates import CandidateSource, InMemoryCandidates
-from scheduler.planning.explain import explain_item
-from scheduler.planning.inputs import ChannelPlan, PlanInputs
-from scheduler.planning.model import PastShare, Plan, PlannedPost
-from scheduler.planning.planner import UnknownTarget, plan
+The public names are loaded on first use (PEP 562): the queue's tables and ``status`` need only the small
+:mod:`.model`, and importing it must not load the planner with it.
+"""
 
-__all__ = [
-    "CandidateSource",
-    "ChannelPlan",
-    "InMemoryCandidates",
-    "PastShare",
-    "Plan",
-    "PlanInputs",
-    "PlannedPost",
-    "UnknownTarget",
-    "explain_item",
-    "plan",
-]
+from importlib import import_module
+from typing import Any
+
+_EXPORTS = {
+    "CandidateSource": "candidates",
+    "InMemoryCandidates": "candidates",
+    "explain_item": "explain",
+    "ChannelPlan": "inputs",
+    "PlanInputs": "inputs",
+    "PastShare": "model",
+    "Plan": "model",
+    "PlannedPost": "model",
+    "UnknownTarget": "planner",
+    "plan": "planner",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'scheduler.planning' has no attribute {name!r}")
+    return getattr(import_module(f"scheduler.planning.{_EXPORTS[name]}"), name)

@@ -1,20 +1,20 @@
 """``queue fill``: materialise the plan up to the horizon.
 
 Refilling only adds or replaces unpinned, planner-made, ``planned`` entries more than a day ahead
-(:data:`SETTLED`). Everything a person touched (pinned, moved, inserted), everything being published or in
-doubt, and everything due within the next day is handed to the planner as *fixed*: kept as it is and
-counted by the plan's rules (min_gap, repeat_after, caps, segment shares). An entry the new plan proposes
-again on the same channel, with the same item at the same instant, keeps its id and idempotency key — its
-text (wording, campaign, zone) is updated in place if only that changed — so filling twice gives the same
-queue and an id a person read stays that post's. Only entries the new plan drops are deleted, and their ids
-are never handed out again (migration ``0004``). Fills are
-serialised: on SQLite by the write lock every transaction takes up front, on PostgreSQL by a
-transaction-scoped advisory lock, so two daemons refilling at the same moment cannot both add the plan.
+(:func:`scheduler.queue.settled.replaceable`). Everything a person touched (pinned, moved, inserted), everything
+being published or in doubt, and everything due within the next day is handed to the planner as *fixed*: kept as it
+is and counted by the plan's rules (min_gap, repeat_after, caps, segment shares). An entry the new plan proposes
+again on the same channel, with the same item at the same instant, keeps its id and idempotency key — its text
+(wording, campaign, zone) is updated in place if only that changed — so filling twice gives the same queue and an id
+a person read stays that post's. Only entries the new plan drops are deleted, and their ids are never handed out
+again (migration ``0004``). Fills are serialised: on SQLite by the write lock every transaction takes up front, on
+PostgreSQL by a transaction-scoped advisory lock, so two daemons refilling at the same moment cannot both add the
+plan.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import delete, text
 from sqlmodel import Session, col
@@ -26,6 +26,7 @@ from scheduler.planning.model import PlannedPost
 from scheduler.planning.planner import plan
 from scheduler.queue import states
 from scheduler.queue.entries import ConcurrentEdit, active_entries, as_share, history_shares, insert_entry
+from scheduler.queue.settled import replaceable
 from scheduler.queue.tables import EntryState, Origin, QueueEntry
 
 
@@ -40,23 +41,6 @@ class FillResult:
     def line(self) -> str:
         kept = f"{self.kept} kept" + (f" ({self.reworded} with new words)" if self.reworded else "")
         return f"{self.added} added, {kept}, {self.removed} replaced"
-
-
-# The planner places a day's posts in what is left of that day's windows, so a replan an hour later would
-# nudge today's posts along (and could keep nudging one past its window for good). What a person can already
-# see coming in the next day stays put; later entries are re-planned at every refill.
-SETTLED = timedelta(days=1)
-
-
-def replaceable(entry: QueueEntry, now: datetime) -> bool:
-    """Whether a refill may still replace ``entry``: unpinned, made by the planner, planned, a day or more
-    ahead. ``queue list`` marks these."""
-    return (
-        entry.state == EntryState.PLANNED.value
-        and not entry.pinned
-        and entry.origin == Origin.PLANNER.value
-        and entry.at >= now + SETTLED
-    )
 
 
 def _identity(channel: str, item_id: int, at: datetime) -> tuple[str, int, datetime]:

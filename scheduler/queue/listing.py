@@ -7,7 +7,7 @@ from sqlmodel import Session, col, select
 
 from scheduler.config import Config
 from scheduler.config.values import Window
-from scheduler.queue.fill import replaceable
+from scheduler.queue.settled import replaceable
 from scheduler.queue.tables import UPCOMING, EntryState, Publication, QueueEntry
 from scheduler.zones import zone
 
@@ -53,7 +53,7 @@ REPLACEABLE_NOTE = (
 
 
 def may_be_replaced(entry: QueueEntry, now: datetime) -> bool:
-    """Whether the next refill may replace this entry with another post (:func:`scheduler.queue.fill.replaceable`):
+    """Whether the next refill may replace this entry with another post (:func:`scheduler.queue.settled.replaceable`):
     its id then names nothing. Everything else keeps its id and its post."""
     return replaceable(entry, now)
 
