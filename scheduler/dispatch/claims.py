@@ -131,13 +131,21 @@ def next_wake(session: Session, config: Config, now: datetime, *, busy: Collecti
 
 
 def claim_due(
-    session: Session, config: Config, *, now: datetime, worker: str, lease: timedelta = LEASE, limit: int
+    session: Session,
+    config: Config,
+    *,
+    now: datetime,
+    worker: str,
+    lease: timedelta = LEASE,
+    limit: int,
+    rules: RuleBook | None = None,
 ) -> tuple[list[QueueEntry], list[Skipped]]:
     """Claim the oldest due entry of up to ``limit`` channels for ``worker``, in the caller's transaction: the
     channels' first due entries are read and locked (:func:`takeable`), judged (missed beyond grace, or
     deferred to keep ``min_gap`` and the caps against what went out; those are reported as
-    :class:`Skipped`), and the rest claimed in one statement (:func:`states.claim_all`)."""
-    rules = RuleBook.from_config(config)
+    :class:`Skipped`), and the rest claimed in one statement (:func:`states.claim_all`). ``rules``: the
+    config's rule book, if the caller keeps one."""
+    rules = rules or RuleBook.from_config(config)
     chosen: list[QueueEntry] = []
     skipped: list[Skipped] = []
     for entry in takeable(session, config, now, holds=active_holds(session, now=now), limit=limit):

@@ -38,10 +38,12 @@ from scheduler.queue.outcomes import grace_for
 from scheduler.queue.rendering import render_for_entry
 from scheduler.queue.states import Outcome
 from scheduler.queue.tables import HoldCause, HoldScope, QueueEntry
+from scheduler.rules import RuleBook
 
 log = logging.getLogger("evertide.dispatch")
 
 PublisherFactory = Callable[[str], Publisher]
+SWEEP_EVERY = timedelta(seconds=5)  # how often a round also misses, in bulk, what is beyond grace
 Clock = Callable[[], datetime]
 T = TypeVar("T")
 
@@ -63,6 +65,8 @@ class Dispatcher:
         self._publishers = publishers
         self._worker = worker
         self._built: dict[str, Publisher] = {}
+        self._last_sweep: datetime | None = None
+        self._rules = RuleBook.from_config(config)
 
     def publisher(self, channel: str) -> Publisher:
         if channel not in self._built:
@@ -116,11 +120,21 @@ class Dispatcher:
         """One round: claim the oldest takeable due entry of up to ``limit`` channels (those without a claim in
         force, whichever daemon holds it), and report the entries found missed or deferred on the way."""
         moment = now()
-        with transaction(self._engine) as session:  # apart: it waits for rows a claim holds; a claim never waits
-            missed = miss_beyond_grace(session, self._config, now=moment)
+        missed: list[Skipped] = []
+        if self._last_sweep is None or moment - self._last_sweep >= SWEEP_EVERY:
+            # apart from the claim: it waits for rows a claim holds, and a claim never waits
+            with transaction(self._engine) as session:
+                missed = miss_beyond_grace(session, self._config, now=moment)
+            self._last_sweep = moment
         with transaction(self._engine) as session:
             claimed, skipped = claim_due(
-                session, self._config, now=moment, worker=self._worker, lease=self._lease(), limit=limit
+                session,
+                self._config,
+                now=moment,
+                worker=self._worker,
+                lease=self._lease(),
+                limit=limit,
+                rules=self._rules,
             )
         return [_skipped_event(s) for s in missed + skipped], claimed
 
