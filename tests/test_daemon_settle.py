@@ -62,12 +62,14 @@ def daemon(engine: Engine, config: Config, clock: Clock) -> Iterator[Daemon]:
     dispatcher.close()
 
 
-def claimed_by(engine: Engine, config: Config, worker: str, channel: str = "outbox") -> int:
-    """A new entry due at T0 on ``channel``, claimed at T0 by ``worker``."""
+def claimed_by(
+    engine: Engine, config: Config, worker: str, channel: str = "outbox", lease: timedelta = timedelta(seconds=60)
+) -> int:
+    """A new entry due at T0 on ``channel``, claimed at T0 by ``worker`` for ``lease``."""
     [item] = add_items(engine, 1)
     entry = queue(engine, item, T0, campaign=None, channel=channel)
     with transaction(engine) as session:
-        claim_due(session, config, now=T0, worker=worker, limit=100)
+        claim_due(session, config, now=T0, worker=worker, lease=lease, limit=100)
     return entry.id or 0
 
 
@@ -89,6 +91,21 @@ def test_a_live_daemon_s_claim_is_left_alone_past_its_lease_until_its_heartbeat_
     daemon.settle()
     assert state(engine, entry_id) == "claimed"
     clock.now += registry.STALE_AFTER + timedelta(seconds=1)  # its heartbeat stopped: it died or hangs
+    with transaction(engine) as session:
+        registry.beat(session, worker="me:1", now=clock.now, in_flight=0)
+    daemon.settle()
+    assert state(engine, entry_id) == "published"
+
+
+def test_a_dead_daemon_s_claim_is_taken_over_as_soon_as_its_heartbeat_stops_not_when_its_lease_ends(
+    engine: Engine, config: Config, clock: Clock, daemon: Daemon
+) -> None:
+    """Found: after a SIGKILL, the others waited for the dead daemon's 90 s lease as well as for its heartbeat
+    to stop (60 s): its posts went out a minute and a half late."""
+    with transaction(engine) as session:
+        registry.register(session, worker="other:2", pid=2, host="other", now=T0)
+    entry_id = claimed_by(engine, config, "other:2", lease=timedelta(seconds=90))
+    clock.now = T0 + registry.STALE_AFTER + timedelta(seconds=1)  # dead; its lease runs for 30 s more
     with transaction(engine) as session:
         registry.beat(session, worker="me:1", now=clock.now, in_flight=0)
     daemon.settle()

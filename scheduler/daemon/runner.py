@@ -253,11 +253,16 @@ class Daemon:
         long its call takes."""
 
         def settle() -> None:
+            now, stale_after = self._clock(), self._config.stale_after
             with transaction(self._engine) as session:
-                beating = registry.live_daemons(session, now=self._clock(), stale_after=self._config.stale_after)
-                live = {d.id for d in beating} - {self._worker}
+                live = {d.id for d in registry.live_daemons(session, now=now, stale_after=stale_after)}
+                dead = {d.id for d in registry.dead_daemons(session, now=now, stale_after=stale_after)}
             events = self._dispatcher.settle(
-                self._clock, every_claim=every_claim, live_owners=live, in_flight=self._workers.in_flight()
+                self._clock,
+                every_claim=every_claim,
+                live_owners=live - {self._worker},
+                dead_owners=dead - {self._worker},
+                in_flight=self._workers.in_flight(),
             )
             log_events(events)
 

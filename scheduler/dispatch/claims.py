@@ -18,7 +18,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy import ColumnElement, and_, func, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -179,17 +179,19 @@ def expired_claims(
     *,
     every_claim: bool = False,
     live_owners: Collection[str] = (),
+    dead_owners: Collection[str] = (),
     in_flight: Collection[int] = (),
 ) -> list[QueueEntry]:
-    """Claims to settle: those whose lease ran out, unless their owner is one of ``live_owners`` (daemons
-    whose heartbeat still comes: each settles its own) or they are ``in_flight`` (the caller's own calls that
-    are still running). ``every_claim`` takes all of them, for a SQLite daemon starting up, which knows it is
-    the only one."""
+    """Claims to settle, other than the caller's own calls ``in_flight``: those of ``dead_owners`` (daemons
+    whose heartbeat stopped, or that stopped with calls in flight) at once, and those whose lease ran out,
+    unless their owner is one of ``live_owners`` (a live daemon settles its own). The lease is what protects
+    a worker that never registers a heartbeat (``run --once``, ``share-now --direct``). ``every_claim`` takes
+    all of them, for a SQLite daemon starting up, which knows it is the only one."""
     query = select(QueueEntry).where(QueueEntry.state == EntryState.CLAIMED.value)
     if not every_claim:
+        lease_ran_out = and_(col(QueueEntry.lease_until) < now, col(QueueEntry.claimed_by).not_in(list(live_owners)))
         query = query.where(
-            col(QueueEntry.lease_until) < now,
-            col(QueueEntry.claimed_by).not_in(list(live_owners)),
+            or_(col(QueueEntry.claimed_by).in_(list(dead_owners)), lease_ran_out),
             col(QueueEntry.id).not_in(list(in_flight)),
         )
     return list(session.exec(query.order_by(col(QueueEntry.at))).all())

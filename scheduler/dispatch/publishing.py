@@ -166,17 +166,24 @@ class Dispatcher:
         *,
         every_claim: bool = False,
         live_owners: Collection[str] = (),
+        dead_owners: Collection[str] = (),
         in_flight: Collection[int] = (),
     ) -> list[Event]:
-        """Entries left claimed by a worker that died (or stalled past its lease), other than those of
-        ``live_owners`` and the caller's own calls ``in_flight`` (:func:`expired_claims`). Each is claimed
+        """Entries left claimed by a worker that died: a daemon of ``dead_owners``, or one that never registers
+        whose lease ran out; never those of ``live_owners`` nor the caller's own calls ``in_flight``
+        (:func:`expired_claims`). Each is claimed
         afresh, then the platform is asked whether it went out: found → published; not there, or the platform
         deduplicates → publish now, whatever grace says, since the attempt began on time; cannot tell →
         in_doubt, for `queue resolve`. ``every_claim``: a SQLite daemon starting up, which knows it is the
         only one."""
         with transaction(self._engine) as session:
             stale = expired_claims(
-                session, now(), every_claim=every_claim, live_owners=live_owners, in_flight=in_flight
+                session,
+                now(),
+                every_claim=every_claim,
+                live_owners=live_owners,
+                dead_owners=dead_owners,
+                in_flight=in_flight,
             )
         events = []
         for entry in stale:
