@@ -119,7 +119,7 @@ def _disk_full(folder: Path | None) -> DatabaseUnusable:
     where = f"the disk holding {folder}" if folder else "the disk"
     return DatabaseUnusable(
         f"{where} is full",
-        hint="Free some space there and run the command again; this command's changes were not saved.",
+        hint="Free some space there, then run the command again (nothing half-written was kept).",
     )
 
 
@@ -186,8 +186,13 @@ def _os(error: OSError) -> EvertideError | None:
     where = Path(error.filename) if error.filename else None
     if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
         return _disk_full(where.parent if where else None)
-    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return _cannot_write(where) if where else None
+    if error.errno in (errno.EACCES, errno.EPERM) and where is not None:
+        return DatabaseUnusable(
+            f"permission denied: {where}",
+            hint="Check the permissions of that file and its folder for the user running evertide.",
+        )
+    if error.errno == errno.EROFS:
+        return _cannot_write(where)
     if error.errno == errno.ENOENT and where is not None:
         return DatabaseUnusable(
             f"{where} does not exist", hint="Check the path (relative paths start from the config's folder)."

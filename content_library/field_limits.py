@@ -30,17 +30,27 @@ _NAMED = 60  # characters of the title that name an entry in a warning
 
 
 def bounded(draft: ItemDraft) -> tuple[ItemDraft, list[str]]:
-    """``draft`` with every field within :data:`LIMITS`, and one warning per field that was not."""
+    """``draft`` with every field within :data:`LIMITS` and free of NUL characters (which PostgreSQL cannot
+    store: one in one feed entry stopped `feeds poll` for every feed), and one warning per field that was
+    not."""
     notes: list[str] = []
 
     def cut(field: str, text: str, limit_name: str | None = None) -> str:
+        text = storable(field, text)
         limit = LIMITS[limit_name or field]
         if len(text) <= limit:
             return text
         notes.append(f"{field} cut from {len(text):,} to {limit:,} characters")
         return shorten(text, limit)
 
+    def storable(field: str, text: str) -> str:
+        if "\x00" not in text:
+            return text
+        notes.append(f"{field}: NUL characters removed")
+        return text.replace("\x00", "")
+
     def dropped(field: str, value: str | None) -> str | None:
+        value = None if value is None else storable(field, value)
         if value is None or len(value) <= LIMITS[field]:
             return value
         notes.append(f"{field} of {len(value):,} characters dropped (the limit is {LIMITS[field]:,})")

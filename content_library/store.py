@@ -77,12 +77,14 @@ def _matching(query: Any, where: ItemFilter) -> Any:
     if where.status:
         query = query.where(Item.status == where.status)
     if where.text:
-        pattern = f"%{where.text.lower()}%"
+        # % and _ typed by a person are the characters themselves, not LIKE's wildcards
+        typed = where.text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{typed}%"
         query = query.where(
             or_(
-                func.lower(Item.title).like(pattern),
-                func.lower(Item.summary).like(pattern),
-                func.lower(func.coalesce(Item.url, "")).like(pattern),
+                func.lower(Item.title).like(pattern, escape="\\"),
+                func.lower(Item.summary).like(pattern, escape="\\"),
+                func.lower(func.coalesce(Item.url, "")).like(pattern, escape="\\"),
             )
         )
     return query
@@ -166,7 +168,9 @@ def remove_item(session: Session, item_id: int) -> Item:
     item = get_item(session, item_id)
     for variant in variants_of(session, item_id):
         session.delete(variant)
+    session.flush()  # the variants first: deleting the item first lets the foreign key's cascade take them
     session.delete(item)
+    session.flush()
     return item
 
 

@@ -23,6 +23,7 @@ every bad row (line or item number, key, what is wrong) before anything is impor
 YAML ``null`` means "not given".
 """
 
+import codecs
 import csv
 import io
 import json
@@ -190,9 +191,19 @@ def _draft(row: _Row, problems: list[str]) -> ItemDraft | None:
 # -- formats ---------------------------------------------------------------------------------------------
 
 
+_MARKED = (  # a byte order mark names its encoding (UTF-32's first, since UTF-16LE's is its prefix)
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
 def _decode(data: bytes, source_name: str) -> str:
+    """UTF-8 (with or without a byte order mark), or UTF-16 / UTF-32 with one: Excel's "Unicode text"."""
+    encoding = next((name for mark, name in _MARKED if data.startswith(mark)), "utf-8-sig")
     try:
-        return data.decode("utf-8-sig")
+        return data.decode(encoding)
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         problem = f"line {line}: the file is not UTF-8 text (byte {data[error.start]:#04x}); save it as UTF-8"

@@ -15,7 +15,14 @@ class Check:
     detail: str
 
 
-def run_checks(config: Config, *, now: datetime) -> Iterator[Check]:
+def run_checks(config: Config | Exception, *, now: datetime) -> Iterator[Check]:
+    """Every check, in order. ``config`` is the loaded config, or the error loading it raised: then the
+    config is a FAIL line and the checks that need no config still run."""
+    if isinstance(config, Exception):
+        yield Check("config", False, _said(config, None))
+        yield _package_check()
+        yield _zone_check()
+        return
     yield Check("config", True, f"{config.path} is valid")
     yield _package_check()
     yield _zone_check()
@@ -101,13 +108,13 @@ def _daemons_check(config: Config, *, now: datetime) -> Check:
     return Check("daemons", True, "none running (start one with `evertide run`)")
 
 
-def _said(error: Exception, config: Config) -> str:
+def _said(error: Exception, config: Config | None) -> str:
     """An error as one sentence and its remedy (see :mod:`content_library.failures`)."""
     from content_library.errors import EvertideError
     from content_library.failures import explain, one_line
 
     try:
-        database: str | None = config.database_url()
+        database: str | None = config.database_url() if config is not None else None
     except EvertideError:
         database = None
     explained = explain(error, database=database)

@@ -136,3 +136,45 @@ def test_init_writes_a_working_starter_and_never_overwrites(tmp_path: Path) -> N
     assert (target / "evertide.db").exists()
     again = runner.invoke(app, ["init", str(target)])
     assert again.exit_code == 1 and "never overwrites" in again.output
+
+
+def test_removing_an_item_cancels_its_queued_posts_in_the_same_transaction(tmp_path: Path) -> None:
+    """Found in review: `library remove ID --yes` left the item's queued entries planned, and the daemon
+    published them ("(item removed)"); it also printed SQLAlchemy's warning about the variants' delete."""
+    import warnings
+    from datetime import UTC, datetime, timedelta
+
+    from content_library.database import make_engine
+    from tests.queue_helpers import add_items, queue
+
+    cli = Cli(tmp_path)
+    cli("db", "upgrade")
+    engine = make_engine(f"sqlite:///{tmp_path / 'evertide.db'}")
+    try:
+        doomed, kept = add_items(engine, 2)
+        cli("library", "variants", "add", str(doomed), "Read {url}")
+        at = datetime.now(UTC) + timedelta(days=2)
+        queue(engine, doomed, at, pinned=True)
+        queue(engine, kept, at + timedelta(hours=3))
+    finally:
+        engine.dispose()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = cli("library", "remove", str(doomed), "--yes").output
+    assert "cancelled its 1 queued post(s)" in out
+    assert [e["item_id"] for e in cli.json("queue", "list")] == [kept]
+
+
+def test_text_search_takes_percent_and_underscore_literally_and_a_bad_status_is_an_error(tmp_path: Path) -> None:
+    """Found in review: `-t _` and `-t %` matched every item; `--status bogus` and a negative `--limit` were
+    accepted in silence."""
+    cli = Cli(tmp_path)
+    cli("db", "upgrade")
+    cli("library", "add", "--title", "100% uptime", "--url", "https://a.example/1")
+    cli("library", "add", "--title", "snake_case names", "--url", "https://a.example/2")
+    cli("library", "add", "--title", "Plain", "--url", "https://a.example/3")
+    assert [i["title"] for i in cli.json("library", "list", "-t", "%")] == ["100% uptime"]
+    assert [i["title"] for i in cli.json("library", "list", "-t", "_")] == ["snake_case names"]
+    bad = cli("library", "list", "--status", "bogus", ok=False)
+    assert bad.exit_code == 1 and "active, paused" in bad.output
+    assert cli("library", "list", "--limit", "-1", ok=False).exit_code != 0

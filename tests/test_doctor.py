@@ -88,3 +88,12 @@ def test_doctor_lists_the_running_daemons_and_fails_when_claims_wait_for_one(
         engine.dispose()
     result = cli("doctor", ok=False)
     assert "FAIL daemons: none running, and 1 entry(ies) are left claimed" in result.stdout
+
+
+def test_a_broken_config_is_a_fail_line_and_the_checks_that_need_none_still_run(tmp_path: Path) -> None:
+    """Found in review: a missing, unreadable or invalid config stopped `doctor` at its first error."""
+    cli = Cli(tmp_path, "channels: [unclosed\n")
+    result = cli("doctor", ok=False)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "FAIL config: " in result.output
+    assert "ok   package" in result.output and "ok   zone data" in result.output

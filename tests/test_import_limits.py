@@ -118,3 +118,33 @@ def test_a_person_s_own_text_over_a_limit_is_refused_not_cut(cli: Cli) -> None:
     assert "the category is" in cli("library", "edit", "1", "--category", "c" * 201, ok=False).output
     assert "the variant is" in cli("library", "variants", "add", "1", "v" * 10_001, ok=False).output
     assert cli.json("library", "show", "1")["title"] == "Fine"
+
+
+def test_a_nul_in_one_feed_entry_is_removed_and_every_feed_is_still_polled(tmp_path: Path, postgresql_url: str) -> None:
+    """Found in review: on PostgreSQL one NUL character in one feed's title made `feeds poll` fail with
+    DataError for every feed (PostgreSQL text cannot hold NUL)."""
+    from tests.cli import CONFIG
+
+    cli = Cli(tmp_path, CONFIG.replace("database: evertide.db", f"database: {postgresql_url}"))
+    cli("db", "upgrade")
+    (tmp_path / "nul.json").write_text(
+        '{"version": "https://jsonfeed.org/version/1.1", "title": "Nul", "items": ['
+        '{"id": "1", "url": "https://nul.example/1", "title": "nul\\u0000title"}]}'
+    )
+    (tmp_path / "good.csv").write_text("title,url\nGood one,https://good.example/1\n")
+    cli("feeds", "add", str(tmp_path / "nul.json"), "--name", "nul")
+    out = cli("feeds", "poll").output
+    assert "NUL characters removed" in out
+    titles = [item["title"] for item in cli.json("library", "list")]
+    assert titles == ["nultitle"]
+    cli("library", "import", str(tmp_path / "good.csv"))
+    assert len(cli.json("library", "list")) == 2
+
+
+def test_a_csv_saved_as_utf_16_with_its_byte_order_mark_imports(cli: Cli) -> None:
+    """Found in review: Excel's "Unicode text" (UTF-16 with a byte order mark) was refused as not UTF-8."""
+    for encoding in ("utf-16", "utf-32"):
+        path = cli.directory / f"{encoding}.csv"
+        path.write_bytes(f"title,url\nCafé {encoding},https://cafe.example/{encoding}\n".encode(encoding))
+        cli("library", "import", str(path))
+    assert sorted(i["title"] for i in cli.json("library", "list")) == ["Café utf-16", "Café utf-32"]

@@ -55,7 +55,7 @@ def _report(error: Exception, database: str | None) -> None:
     if explained is None:
         explained = EvertideError(
             f"unexpected {one_line(error)}",
-            hint="Run the command again with --debug to see where it happened, and report it if it is a bug.",
+            hint="Run it again as `evertide --debug …` to see where it happened, and report it if it is a bug.",
         )
     print_error(explained)
 

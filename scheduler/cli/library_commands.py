@@ -100,8 +100,8 @@ def list_(
     kind: str | None = typer.Option(None, help="Only this kind (article, faq, tip…)."),
     status: str | None = typer.Option(None, help="Only this status (active, paused, retired)."),
     text: str | None = typer.Option(None, "--text", "-t", help="Title, summary or URL contains this."),
-    limit: int | None = typer.Option(None, help="At most this many (default: all)."),
-    offset: int = typer.Option(0, help="Skip this many first."),
+    limit: int | None = typer.Option(None, min=0, help="At most this many (default: all)."),
+    offset: int = typer.Option(0, min=0, help="Skip this many first."),
     json: bool = typer.Option(False, "--json", help="Print JSON with stable keys."),
 ) -> None:
     """List library items, filtered; a long listing starts at once and is paged in a terminal.
@@ -109,9 +109,15 @@ def list_(
     Example: evertide library list --category onboarding --status active
     """
     from content_library.database import transaction
+    from content_library.errors import EvertideError
+    from content_library.models import ItemStatus
     from content_library.store import LISTED, ItemFilter, list_items, listing
     from scheduler.cli.streaming import stream_table
 
+    if status is not None and status not in set(ItemStatus):
+        raise EvertideError(
+            f'there is no item status "{status}"', hint=f"Known statuses: {', '.join(s.value for s in ItemStatus)}."
+        )
     engine = open_database(load(ctx))
     where = ItemFilter(category, kind, status, text)
     with transaction(engine) as session:
@@ -281,15 +287,18 @@ def remove(
     from content_library.database import transaction
     from content_library.store import get_item, remove_item
     from scheduler.outside_text import visible
+    from scheduler.queue.edits import cancel_item
 
     engine = open_database(load(ctx))
     if not yes:
         with transaction(engine) as session:
             title = get_item(session, item_id).title
         typer.confirm(f"Delete item {item_id} ({visible(title)}) and its variants?", abort=True)
-    with transaction(engine) as session:
+    with transaction(engine) as session:  # the item and its queued posts go together, or neither does
+        cancelled = cancel_item(session, item_id, now=now())
         item = remove_item(session, item_id)
-    say(f"Removed item {item.id}: {item.title}")
+    queued = f"; cancelled its {cancelled} queued post(s)" if cancelled else ""
+    say(f"Removed item {item.id}: {item.title}{queued}")
 
 
 @app.command("stats")

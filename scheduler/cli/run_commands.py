@@ -151,8 +151,12 @@ def doctor(ctx: typer.Context) -> None:
     """
     from scheduler.doctor import run_checks
 
+    try:
+        config: Config | Exception = load(ctx)
+    except Exception as error:  # a missing, unreadable or invalid config is a FAIL line, and the rest go on
+        config = error
     failures = 0
-    for check in run_checks(load(ctx), now=now()):
+    for check in run_checks(config, now=now()):
         say(f"{'ok  ' if check.ok else 'FAIL'} {check.name}: {check.detail}")
         failures += not check.ok
     if failures:

@@ -316,6 +316,17 @@ def clear(session: Session, *, now: datetime, channel: str | None = None, campai
     return cleared
 
 
+def cancel_item(session: Session, item_id: int, *, now: datetime) -> int:
+    """Cancel every planned entry of an item that is being deleted, pinned ones too (they would post "(item
+    removed)"); an entry being published or in doubt is left to finish. Returns how many."""
+    cancelled = 0
+    for entry in active_entries(session):
+        if entry.item_id == item_id and entry.state == EntryState.PLANNED.value:
+            states.cancel(session, entry, now=now)
+            cancelled += 1
+    return cancelled
+
+
 def resolve(session: Session, entry_id: int, *, published: bool, now: datetime) -> QueueEntry:
     """A person's verdict on an entry in doubt: it did go out (record it), or it did not (try again now)."""
     entry = get_entry(session, entry_id)
