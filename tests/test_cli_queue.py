@@ -110,6 +110,17 @@ def test_pause_and_resume(cli: Cli, db: Engine) -> None:
     assert cli("queue", "pause", "--channel", "outbox", "--campaign", "help", ok=False).exit_code != 0
 
 
+def test_a_pause_until_a_past_time_is_refused_and_a_pause_says_when_it_ends(cli: Cli, db: Engine) -> None:
+    """Found in review: `queue pause --until -2h` was accepted (pausing nothing) and echoed what was typed,
+    not the instant it meant; its resume hint left out --channel."""
+    past = cli("queue", "pause", "--channel", "outbox", "--until", "-2h", ok=False)
+    assert past.exit_code == 1 and "not in the future" in past.output
+    paused = cli("queue", "pause", "--channel", "outbox", "--until", "+2h").output
+    assert "Paused channel outbox until " in paused and "+2h" not in paused
+    cli("queue", "resume", "--channel", "outbox")
+    assert "`evertide queue resume --channel outbox`" in cli("queue", "pause", "--channel", "outbox").output
+
+
 def test_share_now_direct_publishes_and_history_shows_it(cli: Cli, db: Engine) -> None:
     [item] = add_items(db, 1)
     out = cli("queue", "share-now", str(item), "--channel", "outbox", "--direct").stdout

@@ -353,13 +353,24 @@ def pause(
     Example: evertide queue pause --channel outbox --until "mon 09:00"
     """
     from content_library.database import transaction
+    from content_library.errors import EvertideError
+    from scheduler.cli.timefmt import short_local
     from scheduler.queue.holds import pause as hold
 
     scope, name = _scope(channel, campaign)
     config = load(ctx)
+    moment = now()
+    end = _when(config, until, tz) if until else None
+    if end is not None and end <= moment:
+        raise EvertideError(
+            f"{until} is not in the future, so the pause would already be over; nothing was paused",
+            hint="Give a later --until, or leave it out to pause until `evertide queue resume`.",
+        )
     with transaction(open_database(config)) as session:
-        hold(session, config, scope, name, now=now(), until=_when(config, until, tz) if until else None)
-    say(f"Paused {scope} {name}" + (f" until {until}." if until else "; resume with `evertide queue resume`."))
+        hold(session, config, scope, name, now=moment, until=end)
+    resume_with = f"`evertide queue resume --{scope} {name}`"
+    ending = f" until {short_local(end, config.display_timezone)}." if end else f"; resume with {resume_with}."
+    say(f"Paused {scope} {name}{ending}")
 
 
 @app.command("resume")
