@@ -26,7 +26,8 @@ import os
 import signal
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
@@ -397,32 +398,41 @@ def publishers_for(config: Config) -> Callable[[str], Publisher]:
     return build
 
 
-def run_daemon(config: Config, engine: Engine, *, once: bool, worker: str, clock: Clock = system_clock) -> list[Event]:
-    """The whole daemon (or one pass of it with ``once``), holding the SQLite lock throughout."""
+@contextmanager
+def _sole_publisher(config: Config, clock: Clock) -> Iterator[bool]:
+    """Hold the SQLite database's daemon lock (refused, naming the holder, if a daemon runs) while publishing
+    from this process; yields whether there is one (False on a server database, where daemons share)."""
     lock_file = lock_path(config)
     lock = DaemonLock(lock_file) if lock_file else None
     if lock:
         lock.acquire(now=clock())
-    dispatcher = Dispatcher(engine, config, publishers_for(config), worker=worker)
     try:
-        if once:
-            events = dispatcher.settle(clock, every_claim=lock is not None) + dispatcher.publish_due(clock)
-            log_events(events)
-            dispatcher.close()
-            return events
-        database_file = lock_file.with_name(lock_file.name.removesuffix(".daemon.lock")) if lock_file else None
-        daemon = Daemon(engine, config, dispatcher, worker=worker, clock=clock, database_file=database_file)
-        daemon.install_signal_handlers()
-        daemon.run(sqlite=lock is not None)
-        if daemon.replaced_database:
-            raise EvertideError(
-                f"the database file {database_file} was removed or replaced while the daemon ran",
-                hint="Start the daemon again (systemd's unit restarts it on its own); it opens the file there now.",
-            )
-        return []
+        yield lock is not None
     finally:
         if lock:
             lock.release()
+
+
+def run_daemon(config: Config, engine: Engine, *, once: bool, worker: str, clock: Clock = system_clock) -> list[Event]:
+    """The whole daemon (or one pass of it with ``once``), holding the SQLite lock throughout."""
+    with _sole_publisher(config, clock) as sqlite:
+        dispatcher = Dispatcher(engine, config, publishers_for(config), worker=worker)
+        if once:
+            events = dispatcher.settle(clock, every_claim=sqlite) + dispatcher.publish_due(clock)
+            log_events(events)
+            dispatcher.close()
+            return events
+        lock_file = lock_path(config)
+        database_file = lock_file.with_name(lock_file.name.removesuffix(".daemon.lock")) if lock_file else None
+        daemon = Daemon(engine, config, dispatcher, worker=worker, clock=clock, database_file=database_file)
+        daemon.install_signal_handlers()
+        daemon.run(sqlite=sqlite)
+    if daemon.replaced_database:
+        raise EvertideError(
+            f"the database file {database_file} was removed or replaced while the daemon ran",
+            hint="Start the daemon again (systemd's unit restarts it on its own); it opens the file there now.",
+        )
+    return []
 
 
 def publish_now(
@@ -432,15 +442,10 @@ def publish_now(
     daemon would (so no daemon starts publishing beside it). The channel is built first: one that cannot be
     built from this shell (a variable not set here, an extra not installed) is the command's error, never a
     hold on the channel, which would stop the daemon that has the right environment."""
-    lock_file = lock_path(config)
-    lock = DaemonLock(lock_file) if lock_file else None
-    if lock:
-        lock.acquire(now=clock())
-    dispatcher = Dispatcher(engine, config, publishers_for(config), worker=worker)
-    try:
-        dispatcher.publisher(entry.channel)
-        return dispatcher.publish_entry(entry, clock)
-    finally:
-        dispatcher.close()
-        if lock:
-            lock.release()
+    with _sole_publisher(config, clock):
+        dispatcher = Dispatcher(engine, config, publishers_for(config), worker=worker)
+        try:
+            dispatcher.publisher(entry.channel)
+            return dispatcher.publish_entry(entry, clock)
+        finally:
+            dispatcher.close()
