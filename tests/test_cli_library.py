@@ -178,3 +178,12 @@ def test_text_search_takes_percent_and_underscore_literally_and_a_bad_status_is_
     bad = cli("library", "list", "--status", "bogus", ok=False)
     assert bad.exit_code == 1 and "active, paused" in bad.output
     assert cli("library", "list", "--limit", "-1", ok=False).exit_code != 0
+
+
+def test_text_search_ignores_case_in_every_script(tmp_path: Path) -> None:
+    """Found in review: `-t Ünï` found nothing where `-t nïcødé` found the item (SQLite's lower() is ASCII)."""
+    cli = Cli(tmp_path)
+    cli("db", "upgrade")
+    cli("library", "add", "--title", "Ünïcødé tips", "--url", "https://a.example/u")
+    assert [i["title"] for i in cli.json("library", "list", "-t", "ÜNÏ")] == ["Ünïcødé tips"]
+    assert [i["title"] for i in cli.json("library", "list", "-t", "nïcødé")] == ["Ünïcødé tips"]
