@@ -34,3 +34,12 @@ def test_a_failing_job_backs_off_to_five_minutes_and_logs_one_line_per_change(
     assert "SQL" not in lines[0] and not any(record.exc_info for record in caplog.records)
     assert lines[1].startswith("publish recovered after 12 failures since 2026-12-01 12:00:00Z")
     assert backoff.ready(now) and backoff.failing_since is None
+
+
+def test_failures_at_the_same_moment_count_once() -> None:
+    """Found in review: the workers' calls all failed together when PostgreSQL restarted, counted as four
+    failures in a row, and the daemon waited 40 s after a 2.6 s restart."""
+    backoff = Backoff("publish", logging.getLogger("evertide.test-backoff"))
+    for _ in range(4):
+        backoff.failed(ConnectionError("server closed the connection"), T0)
+    assert (backoff.failures, backoff.next_try) == (1, T0 + timedelta(seconds=5))

@@ -97,3 +97,34 @@ def test_four_daemons_deliver_every_entry_once_through_a_sigkill(
     assert len(set(keys)) == ENTRIES  # every request of an entry carried its one webhook-id
     logs = "".join((tmp_path / f"d{n}.log").read_text() for n in range(4))
     assert "Traceback" not in logs
+
+
+def test_a_daemon_with_another_config_than_its_live_peers_refuses_to_start(tmp_path: Path, postgresql_url: str) -> None:
+    """Found in review: a daemon whose config lacked some channels settled their claims as in doubt and
+    deleted their planned posts at its refill; one with `heartbeat: 1s` beside peers at 15 s took their live
+    calls for dead ones and sent them again."""
+    from scheduler.config import load_config
+    from scheduler.daemon.registry import register
+
+    (tmp_path / "config.yaml").write_text(
+        f"database: {postgresql_url}\nchannels:\n  out: {{kind: file, path: o.jsonl}}\n"
+    )
+    (tmp_path / "other.yaml").write_text(
+        f"database: {postgresql_url}\nheartbeat: 1s\nchannels:\n  out: {{kind: file, path: o.jsonl}}\n"
+    )
+    engine = make_engine(postgresql_url)
+    upgrade(engine)
+    with transaction(engine) as session:
+        digest = load_config(tmp_path / "config.yaml").fingerprint()
+        register(session, worker="peer:1", pid=1, host="peer", now=datetime.now(UTC), config_digest=digest)
+    engine.dispose()
+    refused = subprocess.run(
+        [sys.executable, "-m", "scheduler", "--config", str(tmp_path / "other.yaml"), "run"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert refused.returncode == 1
+    assert "daemon peer:1 (pid 1 on peer) runs on this database with another config" in refused.stderr
+    assert "Traceback" not in refused.stderr

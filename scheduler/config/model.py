@@ -123,6 +123,16 @@ class Config(Section):
             raise ValueError("heartbeat must be between 1s and 5m")
         return value
 
+    def fingerprint(self) -> str:
+        """A digest of what every daemon on one database must agree on: the channels, campaigns, audiences,
+        feeds, time settings and heartbeat (secrets as their ``${VAR}`` names; ``database``, ``workers`` and
+        ``secrets_file`` may differ from host to host)."""
+        import hashlib
+        import json
+
+        shared = self.model_dump(mode="json", exclude={"database", "workers", "secrets_file"})
+        return hashlib.sha256(json.dumps(shared, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
     @property
     def stale_after(self) -> timedelta:
         """How long without a heartbeat before a daemon counts as dead and its claims are settled by others."""

@@ -44,12 +44,14 @@ class UnknownDaemon(EvertideError, LookupError):
         self.worker = worker
 
 
-def register(session: Session, *, worker: str, pid: int, host: str, now: datetime) -> Daemon:
+def register(
+    session: Session, *, worker: str, pid: int, host: str, now: datetime, config_digest: str | None = None
+) -> Daemon:
     """Record that daemon ``worker`` starts at ``now``. The same id again (the kernel reused a pid on the same
     host) starts that row afresh: new start, new heartbeat, nothing in flight, not stopped."""
     daemon = session.get(Daemon, worker) or Daemon(id=worker, pid=pid, host=host, started_at=now, heartbeat_at=now)
     daemon.pid, daemon.host, daemon.started_at, daemon.heartbeat_at = pid, host, now, now
-    daemon.in_flight, daemon.stopped_at = 0, None
+    daemon.in_flight, daemon.stopped_at, daemon.config_digest = 0, None, config_digest
     session.add(daemon)
     session.flush()
     return daemon

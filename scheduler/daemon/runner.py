@@ -26,6 +26,7 @@ import os
 import signal
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -94,6 +95,7 @@ class Daemon:
         self._stop = threading.Event()
         self._wakes = itertools.count()
         self._round_asked = False  # a publish round is asked for and has not started yet
+        self._last_beat: float | None = None  # time.monotonic() of the last heartbeat written
         self._backoff_lock = threading.Lock()
         jobs = ("publish round", "publish", "settle", "feeds", "refill", "heartbeat")
         self._backoff = {job: Backoff(job, log, describe=self._describe) for job in jobs}
@@ -136,12 +138,13 @@ class Daemon:
         self._guarded("publish round", self._claim_due_and_wake)
 
     def _claim_due_and_wake(self) -> None:
-        """Claim for the free workers; then, if some are still free, look again at once when this round passed
-        over entries (the next of their channels may be due), else arm a wake-up for the next due instant
-        (with every worker busy, the next call to end asks for the next round anyway)."""
+        """Claim for the free workers, with a fresh heartbeat; then, if some are still free, look again at
+        once when this round passed over entries (the next of their channels may be due), else arm a wake-up
+        for the next due instant (with every worker busy, the next call to end asks for the next round)."""
         free = self._config.workers - len(self._workers.busy())
         skipped: list[Event] = []
         if free > 0:
+            self._beat_if_stale()
             skipped, claimed = self._dispatcher.claim_due(self._clock, limit=free)
             log_events(skipped)
             for entry in claimed:
@@ -214,15 +217,22 @@ class Daemon:
 
         if not self._database_still_there():
             return
+        self._guarded("heartbeat", self._beat)
 
-        def beat() -> None:
-            with transaction(self._engine) as session:
-                try:
-                    registry.beat(session, worker=self._worker, now=self._clock(), in_flight=len(self._workers.busy()))
-                except registry.UnknownDaemon:
-                    self._register(session)
+    def _beat(self) -> None:
+        with transaction(self._engine) as session:
+            try:
+                registry.beat(session, worker=self._worker, now=self._clock(), in_flight=len(self._workers.busy()))
+            except registry.UnknownDaemon:
+                self._register(session)
+        self._last_beat = time.monotonic()
 
-        self._guarded("heartbeat", beat)
+    def _beat_if_stale(self) -> None:
+        """Beat now unless the last beat is fresher than one interval. A claim is judged by its owner's
+        heartbeat: found in review, a daemon busy starting up (building hundreds of publishers) or just woken
+        from a pause claimed with a heartbeat the others already took for dead, and they sent its posts too."""
+        if self._last_beat is None or time.monotonic() - self._last_beat >= self._config.heartbeat.total_seconds():
+            self._beat()
 
     def _database_still_there(self) -> bool:
         """False (and the daemon stops) when the SQLite file it opened is no longer the one at its path."""
@@ -246,7 +256,28 @@ class Daemon:
         self.stop()
 
     def _register(self, session: Session) -> None:
-        registry.register(session, worker=self._worker, pid=os.getpid(), host=socket.gethostname(), now=self._clock())
+        registry.register(
+            session,
+            worker=self._worker,
+            pid=os.getpid(),
+            host=socket.gethostname(),
+            now=self._clock(),
+            config_digest=self._config.fingerprint(),
+        )
+
+    def _refuse_another_config(self, session: Session) -> None:
+        """Every daemon on one database must run the same config: one without some channels settled their
+        claims as in doubt and deleted their planned posts at its refill; one with a shorter heartbeat took a
+        slower peer's live calls for dead ones (found in review)."""
+        mine = self._config.fingerprint()
+        live = registry.live_daemons(session, now=self._clock(), stale_after=self._config.stale_after)
+        other = next((d for d in live if d.id != self._worker and d.config_digest not in (None, mine)), None)
+        if other is not None:
+            raise EvertideError(
+                f"daemon {other.id} (pid {other.pid} on {other.host}) runs on this database with another config",
+                hint="Every daemon on one database needs the same channels, campaigns, audiences, feeds and "
+                "heartbeat: deploy the same config.yaml everywhere, stopping the old daemons first.",
+            )
 
     def settle(self, *, every_claim: bool = False) -> None:
         """Settle the claims of daemons whose heartbeat has stopped, and this daemon's own claims that no call
@@ -303,12 +334,16 @@ class Daemon:
     def run(self, *, sqlite: bool) -> None:
         """Run until SIGTERM/SIGINT (or :meth:`stop`)."""
         with transaction(self._engine) as session:
+            self._refuse_another_config(session)
             self._register(session)
             registry.forget_dead(session, now=self._clock())
+        self._last_beat = time.monotonic()
         for channel in self._dispatcher.prepare(self._clock):
             log.info("released", extra={"channel": channel, "entry": None, "detail": "the channel can be built again"})
+        self.heartbeat()  # building every publisher can take a while: say we are alive before settling
         self.settle(every_claim=sqlite)  # on SQLite this is the only daemon: every claim is a dead one's
         self.refill()
+        self.heartbeat()
         beat = self._config.heartbeat
         for job, every in ((self.settle, beat), (self.poll_feeds, FEEDS_EVERY), (self.refill, REFILL_EVERY)):
             self._scheduler.add_job(job, "interval", seconds=every.total_seconds(), id=job.__name__)

@@ -32,6 +32,7 @@ class Daemon(SQLModel, table=True):
     heartbeat_at: datetime = _utc(nullable=False)
     in_flight: int = 0
     stopped_at: datetime | None = _utc()
+    config_digest: str | None = None  # Config.fingerprint(): daemons on one database must share a config
 
 
 class JobRun(SQLModel, table=True):

@@ -66,8 +66,9 @@ class ChannelWorkers:
         while (entry := self._todo.get()) is not None:
             try:
                 self._job(entry)
-            except Exception:  # the job handles its own failures; a worker must outlive anything it missed
-                log.exception("publishing entry %s failed unexpectedly", entry.id)
+            except Exception as error:  # the job handles its own failures; a worker must outlive anything it missed
+                log.error("publishing entry %s failed unexpectedly: %s", entry.id, type(error).__name__)
+                log.debug("publishing entry %s failed", entry.id, exc_info=True)  # the traceback, with --debug
             finally:
                 with self._idle:
                     self._busy.pop(entry.channel, None)

@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from content_library.database import transaction
 from content_library.errors import EvertideError
+from content_library.failures import one_line
 from content_library.models import Item
 from content_library.store import mark_needs_variant
 from scheduler.config import Config
@@ -187,6 +188,8 @@ class Dispatcher:
             )
         events = []
         for entry in stale:
+            if entry.channel not in self._config.channels:
+                continue  # a channel removed from the config: its claim waits untouched, as its entries do
             claimed = self._take_over(entry, now)
             if claimed is not None:
                 events.append(self._safely(claimed, now, lambda e: self._settle_one(e, now)))
@@ -387,7 +390,8 @@ class Dispatcher:
         try:
             return step(entry)
         except Exception as error:
-            log.exception("publishing entry %s failed unexpectedly", entry.id)
+            log.error("publishing entry %s failed unexpectedly: %s", entry.id, one_line(error))
+            log.debug("publishing entry %s failed", entry.id, exc_info=True)  # the traceback, with --debug
             reason = f"unexpected {type(error).__name__} while publishing; check whether it went out"
             return self._record(entry, now, Outcome.IN_DOUBT, reason, states.doubt, reason=reason)
 

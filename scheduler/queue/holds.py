@@ -44,11 +44,15 @@ def pause(
     reason: str = PAUSED_BY_PERSON,
     cause: HoldCause = HoldCause.PERSON,
 ) -> Hold:
-    """Hold ``scope`` ``name`` until ``until`` (or until resumed); a second pause replaces the first."""
+    """Hold ``scope`` ``name`` until ``until`` (or until resumed); a second pause replaces the first, except
+    that the daemon's holds never replace a person's (found in review: a 429 met while a person paused the
+    channel turned the pause into an 8-second rate-limit hold), and never shorten another of the daemon's."""
     scope = _known(config, scope, name)
     hold = session.exec(select(Hold).where(Hold.scope == scope.value, Hold.name == name)).first()
     if hold is None:
         hold = Hold(scope=scope.value, name=name, created_at=now)
+    elif cause != HoldCause.PERSON and (made_by_person(hold) or _longer(hold.until, until, now=now)):
+        return hold
     hold.until, hold.reason, hold.cause = until, reason, cause.value
     session.add(hold)
     session.flush()
@@ -70,6 +74,13 @@ def active_holds(session: Session, *, now: datetime) -> list[Hold]:
     """Holds in force at ``now`` (a hold whose ``until`` has passed no longer counts)."""
     holds = session.exec(select(Hold).order_by(col(Hold.scope), col(Hold.name))).all()
     return [h for h in holds if h.until is None or h.until > now]
+
+
+def _longer(held_until: datetime | None, until: datetime | None, *, now: datetime) -> bool:
+    """Whether a hold in force until ``held_until`` (None: until resumed) outlasts one until ``until``."""
+    if held_until is not None and held_until <= now:
+        return False  # over: anything replaces it
+    return held_until is None or (until is not None and held_until > until)
 
 
 def made_by_person(hold: Hold) -> bool:
