@@ -480,41 +480,20 @@ def test_a_rate_limit_never_replaces_a_person_s_pause_nor_shortens_a_longer_hold
 ) -> None:
     """Found in review: a 429 answered while a person paused the channel turned the pause into an 8-second
     rate-limit hold, and the channel published 13 posts afterwards."""
+    from sqlmodel import Session
+
     from scheduler.queue.holds import pause
     from scheduler.queue.tables import HoldScope
 
+    def rate_limited(session: Session, channel: str, until: timedelta) -> None:
+        limit = HoldCause.RATE_LIMIT
+        pause(session, config, HoldScope.CHANNEL, channel, now=T0, until=T0 + until, reason="429", cause=limit)
+
     with transaction(sqlite_engine) as session:
         pause(session, config, HoldScope.CHANNEL, "x-main", now=T0)  # a person's, until resumed
-        pause(
-            session,
-            config,
-            HoldScope.CHANNEL,
-            "x-main",
-            now=T0,
-            until=T0 + timedelta(seconds=8),
-            reason="rate limited",
-            cause=HoldCause.RATE_LIMIT,
-        )
-        pause(
-            session,
-            config,
-            HoldScope.CHANNEL,
-            "hook",
-            now=T0,
-            until=T0 + timedelta(hours=1),
-            reason="rate limited: 1h",
-            cause=HoldCause.RATE_LIMIT,
-        )
-        pause(
-            session,
-            config,
-            HoldScope.CHANNEL,
-            "hook",
-            now=T0,
-            until=T0 + timedelta(minutes=1),
-            reason="rate limited: 1m",
-            cause=HoldCause.RATE_LIMIT,
-        )
+        rate_limited(session, "x-main", timedelta(seconds=8))
+        rate_limited(session, "hook", timedelta(hours=1))
+        rate_limited(session, "hook", timedelta(minutes=1))
     with transaction(sqlite_engine) as session:
         holds = {h.name: (h.cause, h.until) for h in active_holds(session, now=T0)}
     assert holds == {"x-main": ("person", None), "hook": ("rate_limit", T0 + timedelta(hours=1))}
