@@ -15,6 +15,7 @@ from typer.exceptions import TyperException
 from scheduler.cli import (
     config_commands,
     db_commands,
+    export_commands,
     feeds_commands,
     library_commands,
     plan_commands,
@@ -98,6 +99,7 @@ app.add_typer(feeds_commands.app, name="feeds")
 app.command("plan")(plan_commands.plan)
 app.add_typer(queue_commands.app, name="queue")
 queue_commands.app.command("share-now")(run_commands.share_now)
+queue_commands.app.command("export")(export_commands.export)
 app.command("history")(queue_commands.history)
 app.command("run")(run_commands.run)
 app.command("doctor")(run_commands.doctor)

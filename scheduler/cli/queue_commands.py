@@ -150,25 +150,18 @@ def list_(
         say("⚠ = outside every active window of its audience (a person's choice; allowed)")
 
 
-def _titles(session: Any, ids: set[int]) -> dict[int, str]:
-    from sqlmodel import col, select
-
-    from content_library.models import Item
-
-    return {i.id: i.title for i in session.exec(select(Item).where(col(Item.id).in_(ids))).all() if i.id}
-
-
 @app.command("show")
 def show(ctx: typer.Context, entry_id: int = typer.Argument(..., help="The entry's id.")) -> None:
     """Everything about one entry, including why the planner chose it. Example: evertide queue show 17"""
     from content_library.database import transaction
     from scheduler.outside_text import visible
     from scheduler.queue.entries import get_entry
+    from scheduler.queue.listing import titles_of
 
     config = load(ctx)
     with transaction(open_database(config)) as session:
         entry = get_entry(session, entry_id)
-        title = _titles(session, {entry.item_id}).get(entry.item_id, "(item removed)")
+        title = titles_of(session, {entry.item_id}).get(entry.item_id, "(item removed)")
     data = entry_json(entry) | {
         "display": short_local(entry.at, config.display_timezone),
         "item": title,

@@ -100,3 +100,11 @@ def published_posts(
     if since is not None:
         query = query.where(col(Publication.published_at) >= since)
     return list(session.exec(query.order_by(col(Publication.published_at), col(Publication.id))).all())
+
+
+def titles_of(session: Session, item_ids: set[int]) -> dict[int, str]:
+    """The titles of these items, by id (a removed item is missing)."""
+    from content_library.models import Item
+
+    found = session.exec(select(Item).where(col(Item.id).in_(item_ids))).all()
+    return {item.id: item.title for item in found if item.id is not None}
