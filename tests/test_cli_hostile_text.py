@@ -72,6 +72,7 @@ LISTINGS = [
     ("plan", "--days", "7"),
     ("history",),
     ("status",),
+    ("stats",),
 ]
 
 

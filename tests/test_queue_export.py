@@ -15,7 +15,6 @@ from scheduler.queue.entries import get_entry
 from tests.cli import Cli
 from tests.queue_helpers import queue
 
-
 NOW = datetime.now(UTC).replace(microsecond=0)
 HOSTILE = 'Guide, with; commas\nand "quotes" \\ backslash'
 

@@ -21,6 +21,7 @@ from scheduler.cli import (
     plan_commands,
     queue_commands,
     run_commands,
+    stats_commands,
     status_commands,
 )
 from scheduler.cli.common import CliState, close_databases
@@ -104,6 +105,7 @@ app.command("history")(queue_commands.history)
 app.command("run")(run_commands.run)
 app.command("doctor")(run_commands.doctor)
 app.command("status")(status_commands.status)
+app.command("stats")(stats_commands.stats)
 
 
 def main() -> None:

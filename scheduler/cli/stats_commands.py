@@ -1,0 +1,98 @@
+"""``evertide stats``: what went out since a given time, where, and what did not."""
+
+from typing import Any
+
+import typer
+
+from scheduler.cli.common import load, now, open_database
+from scheduler.cli.output import print_json, print_table, say
+from scheduler.when_forms import WHEN_FORMS
+
+SHOWN_GAPS = 20  # the text lists this many gaps; --json lists them all
+
+
+def stats(
+    ctx: typer.Context,
+    since: str = typer.Option("-30d", help=f"From this time: {WHEN_FORMS}."),
+    json: bool = typer.Option(False, "--json", help="Print one JSON object with stable keys."),
+) -> None:
+    """Posts per channel and audience segment, shares per item, coverage gaps (items that have not reached a
+    segment within repeat_after times the number of segments) and missed or failed posts with their reasons.
+
+    Example: evertide stats --since -7d
+    """
+    from content_library.database import transaction
+    from scheduler.queue.when import parse_when
+    from scheduler.reporting.stats import gather
+
+    config = load(ctx)
+    current = now()
+    start = parse_when(since, now=current, zone_name=config.display_timezone)
+    with transaction(open_database(config)) as session:
+        found = gather(session, config, since=start, now=current)
+    if json:
+        print_json(_as_json(found))
+        return
+    say(f"Since {start:%Y-%m-%d %H:%MZ}: {len(found.posts)} post(s) published.")
+    if found.posts:
+        print_table("Posts per channel", ("channel", "posts"), sorted(found.by_channel.items()), fill_width=False)
+        print_table("Posts per segment", ("segment", "posts"), sorted(found.by_segment.items()), fill_width=False)
+        print_table(
+            "Shares per item",
+            ("item", "shares", "title"),
+            [(i, n, found.titles.get(i, "(item removed)")) for i, n in found.by_item.most_common()],
+        )
+    say(f"{len(found.gaps)} coverage gap(s){':' if found.gaps else '.'}")
+    if found.gaps:
+        print_table(
+            None,
+            ("campaign", "channel", "segment", "item", "last reached", "title"),
+            [
+                (g.campaign, g.channel, g.zone, g.item_id, f"{g.last:%Y-%m-%d}" if g.last else "never", g.title)
+                for g in found.gaps[:SHOWN_GAPS]
+            ],
+        )
+        if len(found.gaps) > SHOWN_GAPS:
+            say(f"… and {len(found.gaps) - SHOWN_GAPS} more (`evertide stats --json` lists them all).")
+    say(f"{len(found.problems)} missed or failed post(s){':' if found.problems else '.'}")
+    if found.problems:
+        print_table(
+            None,
+            ("entry", "channel", "state", "due", "reason"),
+            [(p.entry_id, p.channel, p.state, f"{p.at:%Y-%m-%d %H:%MZ}", p.reason) for p in found.problems],
+        )
+
+
+def _as_json(found: Any) -> dict[str, Any]:
+    from scheduler.cli.timefmt import iso_utc
+
+    return {
+        "since": iso_utc(found.since),
+        "posts": [
+            {
+                "entry_id": p.entry_id,
+                "channel": p.channel,
+                "item_id": p.item_id,
+                "at": iso_utc(p.published_at),
+                "zone": p.zone,
+            }
+            for p in found.posts
+        ],
+        "by_channel": dict(sorted(found.by_channel.items())),
+        "by_segment": dict(sorted(found.by_segment.items())),
+        "by_item": [{"item_id": i, "shares": n, "title": found.titles.get(i)} for i, n in found.by_item.most_common()],
+        "gaps": [
+            {
+                "campaign": g.campaign,
+                "channel": g.channel,
+                "zone": g.zone,
+                "item_id": g.item_id,
+                "last": g.last and iso_utc(g.last),
+            }
+            for g in found.gaps
+        ],
+        "problems": [
+            {"entry_id": p.entry_id, "channel": p.channel, "state": p.state, "at": iso_utc(p.at), "reason": p.reason}
+            for p in found.problems
+        ],
+    }
