@@ -33,11 +33,14 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite connections get WAL, a busy timeout, foreign keys and immediate writes."""
+def make_engine(url: str, *, application_name: str | None = None) -> Engine:
+    """An engine for ``url``; SQLite connections get WAL, a busy timeout, foreign keys and immediate writes.
+    ``application_name`` names a server's connections (a daemon's id: the others can tell which daemon holds
+    a lock)."""
     if not url.startswith("sqlite"):
+        named = {"application_name": application_name[:63]} if application_name else {}
         try:
-            return create_engine(url, pool_pre_ping=True)
+            return create_engine(url, pool_pre_ping=True, connect_args=named)
         except ModuleNotFoundError as error:
             raise EvertideError(
                 f"the database driver for {url.split(':', 1)[0]} is not installed ({error.name} is missing)",

@@ -30,3 +30,27 @@ def release(connection: Connection, name: str) -> None:
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key(name)})
         connection.commit()
+
+
+def holder(connection: Connection, name: str) -> tuple[int, str] | None:
+    """The server process and the application name of the connection holding ``name``'s lock, if any (a
+    daemon names its connections with its id)."""
+    if connection.dialect.name != "postgresql":
+        return None
+    k = key(name)
+    found = connection.execute(
+        text(
+            "SELECT a.pid, a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+            " WHERE l.locktype = 'advisory' AND l.granted AND l.classid = :high AND l.objid = :low"
+            " AND l.objsubid = 1"
+        ),
+        {"high": (k >> 32) & 0xFFFFFFFF, "low": k & 0xFFFFFFFF},
+    ).first()
+    connection.commit()
+    return (int(found[0]), str(found[1])) if found else None
+
+
+def break_lock(connection: Connection, server_pid: int) -> None:
+    """End the server process that holds a lock (its connection closes, so its locks go)."""
+    connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": server_pid})
+    connection.commit()

@@ -73,3 +73,45 @@ def test_a_daemon_that_dies_holding_a_job_frees_it_at_once(postgresql_url: str) 
         holder.wait()
         holder.stdout.close()  # type: ignore[union-attr]
         engine.dispose()
+
+
+def test_a_hung_daemon_s_job_lock_is_broken_once_its_heartbeat_is_stale(postgresql_url: str) -> None:
+    """Found in review: a SIGSTOPped daemon keeps its connection, so the job's lock, open: feed polling and
+    refilling stopped on every daemon for as long as it hung."""
+    import signal
+    from datetime import UTC, datetime
+
+    from content_library.database import make_engine, transaction, upgrade
+    from scheduler.daemon import registry
+
+    engine = make_engine(postgresql_url)
+    upgrade(engine)
+    with transaction(engine) as session:
+        registry.register(session, worker="hung:7", pid=7, host="elsewhere", now=datetime.now(UTC))
+    script = (
+        "import sys, time\nfrom datetime import UTC, datetime, timedelta\n"
+        "from content_library.database import make_engine\nfrom scheduler.daemon.singleton import turn\n"
+        "engine = make_engine(sys.argv[1], application_name='hung:7')\n"
+        "with turn(engine, 'refill', worker='hung:7', now=datetime.now(UTC), every=timedelta(0)):\n"
+        "    print('holding', flush=True)\n    time.sleep(60)\n"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", script, postgresql_url], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
+        holder.send_signal(signal.SIGSTOP)
+        alive = datetime.now(UTC) + timedelta(seconds=30)  # its heartbeat is 30 s old: not stale yet
+        with turn(
+            engine, "refill", worker="b", now=alive, every=timedelta(0), stale_after=timedelta(minutes=1)
+        ) as mine:
+            assert not mine
+        later = datetime.now(UTC) + timedelta(minutes=2)  # now it is: the lock is broken and taken
+        with turn(
+            engine, "refill", worker="b", now=later, every=timedelta(0), stale_after=timedelta(minutes=1)
+        ) as mine:
+            assert mine
+    finally:
+        holder.send_signal(signal.SIGCONT)
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()  # type: ignore[union-attr]
+        engine.dispose()

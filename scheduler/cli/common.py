@@ -37,13 +37,13 @@ def load(ctx: typer.Context) -> "Config":
 _OPENED: list["Engine"] = []
 
 
-def open_database(config: "Config", *, check_schema: bool = True) -> "Engine":
-    """The configured database, refusing an outdated schema (see ``evertide db upgrade``). The command's
-    engines are closed when it ends (:func:`close_databases`): a server's connections are not left to the
-    garbage collector."""
+def open_database(config: "Config", *, check_schema: bool = True, name: str | None = None) -> "Engine":
+    """The configured database, refusing an outdated schema (see ``evertide db upgrade``); ``name`` names a
+    server's connections. The command's engines are closed when it ends (:func:`close_databases`): a server's
+    connections are not left to the garbage collector."""
     from content_library.database import make_engine, require_current_schema
 
-    engine = make_engine(config.database_url())
+    engine = make_engine(config.database_url(), application_name=name)
     _OPENED.append(engine)
     if check_schema:
         require_current_schema(engine)

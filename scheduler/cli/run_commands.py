@@ -32,8 +32,9 @@ def run(
     state: CliState = ctx.find_root().obj
     configure(log_format, debug=state.debug)
     config = load(ctx)
-    engine = open_database(config)
-    run_daemon(config, engine, once=once, worker=f"{socket.gethostname()}:{os.getpid()}")
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    engine = open_database(config, name=worker)
+    run_daemon(config, engine, once=once, worker=worker)
 
 
 def share_now(

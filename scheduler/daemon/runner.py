@@ -325,7 +325,8 @@ class Daemon:
         """Run ``work`` if it is this daemon's turn: one daemon at a time, once per ``every`` in all."""
         from scheduler.daemon.singleton import turn
 
-        with turn(self._engine, job, worker=self._worker, now=self._clock(), every=every) as mine:
+        moment, stale_after = self._clock(), self._config.stale_after
+        with turn(self._engine, job, worker=self._worker, now=moment, every=every, stale_after=stale_after) as mine:
             if mine:
                 work()
 
