@@ -20,6 +20,7 @@ from scheduler.cli import (
     library_commands,
     plan_commands,
     queue_commands,
+    report_commands,
     run_commands,
     stats_commands,
     status_commands,
@@ -106,6 +107,7 @@ app.command("run")(run_commands.run)
 app.command("doctor")(run_commands.doctor)
 app.command("status")(status_commands.status)
 app.command("stats")(stats_commands.stats)
+app.command("report")(report_commands.report)
 
 
 def main() -> None:

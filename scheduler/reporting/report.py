@@ -1,0 +1,253 @@
+"""``evertide report``: one self-contained HTML page that shows what goes out, when, to whom, and how it went.
+
+The page has no script and loads nothing: inline CSS (light and dark, by the reader's setting), tables for
+every chart, so it opens from a file, prints, and reads with a screen reader. Every piece of outside text
+(titles, post words, reasons) is escaped. Sections:
+
+- a calendar per channel: the past week's posts with their outcome and the coming days' queue, pinned posts
+  marked, held channels shaded;
+- a heatmap of posts by local hour and audience segment, the segment's active windows outlined;
+- coverage: when each item last reached each segment, gaps first (:mod:`.stats`), at most
+  :data:`COVERAGE_ROWS` items;
+- volume per channel for the coming 30 days against its caps;
+- engagement: empty, with a sentence, until evertide stores it.
+
+:func:`gather` reads (pure apart from the session); :func:`render` writes the page from what was read.
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from html import escape
+
+from sqlmodel import Session, col, select
+
+from scheduler.config import Config
+from scheduler.config.values import Window
+from scheduler.queue.tables import Hold, Publication, QueueEntry
+from scheduler.reporting.stats import Gap
+from scheduler.zones import zone
+
+COVERAGE_ROWS = 200  # items in the coverage table: a page a person reads, not a dump
+PAST_DAYS = 7
+SHOWN_STATES = ("planned", "claimed", "published", "missed", "failed", "in_doubt")
+
+
+@dataclass
+class ReportData:
+    now: datetime
+    days: int
+    display_zone: str
+    channels: list[str]
+    entries: list[QueueEntry]
+    titles: dict[int, str]
+    holds: list[Hold]
+    hours: dict[str, Counter[int]]  # segment zone -> local hour -> posts (went out, or planned)
+    windows: dict[str, list[Window]]
+    gaps: list[Gap]
+    volume: dict[str, int]
+    caps: dict[str, tuple[int | None, int | None]]
+    reached: dict[tuple[int, str], datetime] = field(default_factory=dict)
+
+
+def gather(session: Session, config: Config, *, now: datetime, days: int) -> ReportData:
+    from scheduler.queue.holds import active_holds
+    from scheduler.queue.listing import titles_of
+    from scheduler.reporting.stats import gather as gather_stats
+
+    start, end = now - timedelta(days=PAST_DAYS), now + timedelta(days=days)
+    entries = list(
+        session.exec(
+            select(QueueEntry)
+            .where(col(QueueEntry.at) >= start, col(QueueEntry.at) < end, col(QueueEntry.state).in_(SHOWN_STATES))
+            .order_by(col(QueueEntry.at))
+        ).all()
+    )
+    found = gather_stats(session, config, since=now - timedelta(days=30), now=now)
+    hours: dict[str, Counter[int]] = defaultdict(Counter)
+    for post in found.posts:
+        hours[post.zone][post.published_at.astimezone(zone(post.zone)).hour] += 1
+    for entry in entries:
+        if entry.at >= now:
+            hours[entry.zone][entry.at.astimezone(zone(entry.zone)).hour] += 1
+    windows: dict[str, list[Window]] = defaultdict(list)
+    for channel in config.channels:
+        for segment in config.audience_of(channel):
+            windows[segment.zone] += [w for w in segment.windows if w not in windows[segment.zone]]
+    reached: dict[tuple[int, str], datetime] = {}
+    for item_id, segment_zone, at in session.exec(
+        select(Publication.item_id, Publication.zone, Publication.published_at)
+    ).all():
+        reached[(item_id, segment_zone)] = max(at, reached.get((item_id, segment_zone), at))
+    upcoming = [e for e in entries if e.at >= now and e.state in ("planned", "claimed")]
+    in_month = Counter(e.channel for e in upcoming if e.at < now + timedelta(days=30))
+    return ReportData(
+        now=now,
+        days=days,
+        display_zone=config.display_timezone,
+        channels=list(config.channels),
+        entries=entries,
+        titles=titles_of(session, {e.item_id for e in entries} | {g.item_id for g in found.gaps}),
+        holds=active_holds(session, now=now),
+        hours=dict(hours),
+        windows=dict(windows),
+        gaps=found.gaps,
+        volume=dict(in_month),
+        caps={name: (c.daily_cap, c.monthly_cap) for name, c in config.channels.items()},
+        reached=reached,
+    )
+
+
+def render(data: ReportData) -> str:
+    sections = [_calendar(data), _heatmap(data), _coverage(data), _volume(data), _engagement()]
+    generated = f"{data.now.astimezone(zone(data.display_zone)):%a %d %b %Y %H:%M %Z}"
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>evertide report</title><style>{STYLE}</style></head><body>"
+        f"<header><h1>evertide report</h1><p>Generated {escape(generated)}; times in "
+        f"{escape(data.display_zone)} unless a segment is named. The past {PAST_DAYS} days and the next "
+        f"{data.days}.</p></header>" + "".join(sections) + "</body></html>\n"
+    )
+
+
+def _local_day(instant: datetime, zone_name: str) -> date:
+    return instant.astimezone(zone(zone_name)).date()
+
+
+def _calendar(data: ReportData) -> str:
+    today = _local_day(data.now, data.display_zone)
+    days = [today + timedelta(days=n) for n in range(-PAST_DAYS, data.days)]
+    held = {h.name: h for h in data.holds if h.scope == "channel"}
+    cells: dict[tuple[str, date], list[QueueEntry]] = defaultdict(list)
+    for entry in data.entries:
+        cells[(entry.channel, _local_day(entry.at, data.display_zone))].append(entry)
+    marked = {today: ' class="today"'}
+    head = "".join(f'<th scope="col"{marked.get(day, "")}>{day:%a %d %b}</th>' for day in days)
+    rows = []
+    for channel in data.channels:
+        hold = held.get(channel)
+        label = escape(channel) + (f"<br><small>held: {escape(hold.reason)}</small>" if hold else "")
+        posts = "".join(f"<td>{''.join(_post(e, data) for e in cells[(channel, day)])}</td>" for day in days)
+        shaded = ' class="held"' if hold else ""
+        rows.append(f'<tr{shaded}><th scope="row">{label}</th>{posts}</tr>')
+    return (
+        "<section><h2>Calendar</h2><p>Each post with its local time; past ones with their outcome. "
+        '📌 marks a pinned post; a shaded row is a held channel.</p><div class="scroll"><table class="calendar">'
+        f'<caption>Posts per channel and day</caption><thead><tr><th scope="col">channel</th>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div></section>"
+    )
+
+
+def _post(entry: QueueEntry, data: ReportData) -> str:
+    clock = entry.at.astimezone(zone(data.display_zone)).strftime("%H:%M")
+    title = data.titles.get(entry.item_id, "(item removed)")
+    pin = " 📌" if entry.pinned else ""
+    return (
+        f'<div class="post {escape(entry.state)}" title="{escape(entry.text)}">{clock}{pin} '
+        f'{escape(title[:80])}<span class="state"> · {escape(entry.state.replace("_", " "))}</span></div>'
+    )
+
+
+def _heatmap(data: ReportData) -> str:
+    peak = max((n for counts in data.hours.values() for n in counts.values()), default=0) or 1
+    head = "".join(f'<th scope="col">{hour:02d}</th>' for hour in range(24))
+    rows = []
+    for segment_zone in sorted(set(data.hours) | set(data.windows)):
+        counts = data.hours.get(segment_zone, Counter())
+        cells = []
+        for hour in range(24):
+            count = counts.get(hour, 0)
+            inside = any(_window_has_hour(w, hour) for w in data.windows.get(segment_zone, []))
+            shade = round(100 * count / peak)
+            cells.append(
+                f'<td class="{"window" if inside else ""}" style="--shade:{shade}%" '
+                f'aria-label="{count} post(s) at {hour:02d}:00">{count or ""}</td>'
+            )
+        rows.append(f'<tr><th scope="row">{escape(segment_zone)}</th>{"".join(cells)}</tr>')
+    return (
+        "<section><h2>Local hours</h2><p>Posts of the past 30 days and the queue, by the local hour of the segment "
+        'they were aimed at; outlined cells are the segment\'s active windows.</p><div class="scroll">'
+        f'<table class="heatmap"><caption>Posts by local hour and segment</caption><thead><tr>'
+        f'<th scope="col">segment</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div></section>'
+    )
+
+
+def _window_has_hour(window: Window, hour: int) -> bool:
+    start, end = window.start.hour, window.end.hour if window.end.minute == 0 else window.end.hour + 1
+    return start <= hour < end if not window.crosses_midnight else hour >= start or hour < end
+
+
+def _coverage(data: ReportData) -> str:
+    zones = sorted(data.windows)
+    gap_items = list(dict.fromkeys(g.item_id for g in data.gaps))
+    shown = gap_items[:COVERAGE_ROWS]
+    missing = {(g.item_id, g.zone) for g in data.gaps}
+    head = "".join(f'<th scope="col">{escape(z)}</th>' for z in zones)
+    rows = []
+    for item_id in shown:
+        cells = []
+        for segment_zone in zones:
+            last = data.reached.get((item_id, segment_zone))
+            text = f"{last:%Y-%m-%d}" if last else "never"
+            cells.append(f'<td class="{"gap" if (item_id, segment_zone) in missing else ""}">{text}</td>')
+        title = escape(data.titles.get(item_id, "(item removed)")[:100])
+        rows.append(f'<tr><th scope="row">{item_id} · {title}</th>{"".join(cells)}</tr>')
+    more = f"<p>… and {len(gap_items) - len(shown)} more items with gaps.</p>" if len(gap_items) > len(shown) else ""
+    summary = (
+        f"{len(data.gaps)} gap(s) in {len(gap_items)} item(s): an item that has not reached a segment within its "
+        "campaign's repeat_after times the number of segments."
+        if data.gaps
+        else "Every item has reached every segment in time."
+    )
+    table = (
+        f'<div class="scroll"><table class="coverage"><caption>When each item last reached each segment'
+        f'</caption><thead><tr><th scope="col">item</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody>'
+        "</table></div>"
+        if rows
+        else ""
+    )
+    return f"<section><h2>Coverage</h2><p>{summary}</p>{table}{more}</section>"
+
+
+def _volume(data: ReportData) -> str:
+    rows = []
+    for channel in data.channels:
+        daily, monthly = data.caps.get(channel, (None, None))
+        caps = ", ".join(filter(None, [f"{daily}/day" if daily else "", f"{monthly}/month" if monthly else ""]))
+        rows.append(
+            f'<tr><th scope="row">{escape(channel)}</th><td>{data.volume.get(channel, 0)}</td>'
+            f"<td>{caps or 'none'}</td><td>—</td></tr>"
+        )
+    return (
+        "<section><h2>Volume</h2><table><caption>Posts queued for the coming 30 days</caption><thead><tr>"
+        '<th scope="col">channel</th><th scope="col">posts</th><th scope="col">caps</th>'
+        f'<th scope="col">cost</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        "<p>Cost appears once a channel declares one.</p></section>"
+    )
+
+
+def _engagement() -> str:
+    return (
+        "<section><h2>What worked</h2><p>Engagement (likes, reposts, replies, clicks) per item and wording "
+        "appears here once evertide collects it from the platforms.</p></section>"
+    )
+
+
+STYLE = """
+:root{color-scheme:light dark;--bg:#fff;--fg:#1b1f24;--muted:#59636e;--line:#d1d9e0;--hot:#0969da;
+--gap:#ffebe9;--held:#fff8c5;--ok:#1a7f37;--bad:#cf222e}
+@media (prefers-color-scheme:dark){:root{--bg:#0d1117;--fg:#e6edf3;--muted:#9198a1;--line:#3d444d;
+--hot:#4493f8;--gap:#3c1618;--held:#3b2e00;--ok:#3fb950;--bad:#f85149}}
+body{font:14px/1.45 system-ui,sans-serif;background:var(--bg);color:var(--fg);margin:1.5rem;max-width:120rem}
+h1{font-size:1.5rem;margin:0}h2{font-size:1.15rem;margin:2rem 0 .3rem}p{color:var(--muted);margin:.3rem 0}
+table{border-collapse:collapse;margin:.5rem 0}caption{text-align:left;color:var(--muted);padding:.2rem 0}
+th,td{border:1px solid var(--line);padding:.25rem .4rem;vertical-align:top;text-align:left}
+.scroll{overflow-x:auto}.calendar td{min-width:9rem}.today{color:var(--hot)}
+tr.held th,tr.held td{background:var(--held)}
+.post{margin:.1rem 0;font-size:.85rem}.post .state{color:var(--muted)}.post.published .state{color:var(--ok)}
+.post.missed .state,.post.failed .state,.post.in_doubt .state{color:var(--bad)}
+.heatmap td{text-align:center;min-width:1.6rem;
+background:color-mix(in srgb,var(--hot) var(--shade),transparent)}
+.heatmap td.window{outline:2px solid var(--ok);outline-offset:-2px}td.gap{background:var(--gap)}
+"""
