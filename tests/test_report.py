@@ -84,8 +84,32 @@ def test_a_large_setup_stays_small(tmp_path: Path) -> None:
     rows = "".join(f"Item {n},https://e.example/{n}\n" for n in range(10_000))
     (tmp_path / "items.csv").write_text("title,url\n" + rows)
     cli("library", "import", str(tmp_path / "items.csv"))
+    engine = make_engine(f"sqlite:///{tmp_path / 'evertide.db'}")
+    with engine.begin() as connection:  # a library a year old: items that had time to reach every segment
+        connection.exec_driver_sql("UPDATE item SET created_at = '2025-12-01 00:00:00.000000'")
+    engine.dispose()
     cli("queue", "fill", "--days", "7")
     out = tmp_path / "report.html"
     cli("report", "--out", str(out))
     assert out.stat().st_size < 5_000_000
     assert "more items with gaps" in out.read_text()
+
+
+def test_the_volume_counts_the_coming_30_days_whatever_the_calendar_shows(tmp_path: Path) -> None:
+    """Found in review: the 30-day volume counted only the calendar's --days (5, 16 and 31 posts for 1, 7, 30)."""
+    import re
+
+    cli = Cli(tmp_path)
+    cli("db", "upgrade")
+    engine = make_engine(f"sqlite:///{tmp_path / 'evertide.db'}")
+    try:
+        with transaction(engine) as session:
+            item = add_item(session, {"title": "Soon and later"}, now=NOW).id or 0
+        for days in (2, 20, 45):
+            queue(engine, item, NOW + timedelta(days=days), pinned=True)
+    finally:
+        engine.dispose()
+    for days in ("1", "30"):
+        cli("report", "--days", days, "--out", str(tmp_path / "r.html"))
+        html = (tmp_path / "r.html").read_text()
+        assert re.search(r'<th scope="row">outbox</th><td>2</td>', html), days

@@ -31,7 +31,7 @@ def test_stats_count_what_went_out_where_and_find_the_gaps(tmp_path: Path) -> No
     cli("db", "upgrade")
     engine = make_engine(f"sqlite:///{tmp_path / 'evertide.db'}")
     try:
-        first, second, third = add_items(engine, 3)
+        first, second, third = add_items(engine, 3, now=NOW - timedelta(days=60))  # old enough to have gaps
         ago = lambda days: NOW - timedelta(days=days)  # noqa: E731
         for item, days, zone in (
             (first, 1, "America/New_York"),
@@ -61,4 +61,7 @@ def test_stats_count_what_went_out_where_and_find_the_gaps(tmp_path: Path) -> No
     ]
     assert len(cli.json("stats", "--since", "-36h")["posts"]) == 1
     text = cli("stats").output
+    [newcomer] = add_items(engine := make_engine(f"sqlite:///{tmp_path / 'evertide.db'}"), 1, now=NOW)
+    engine.dispose()
+    assert newcomer not in {g["item_id"] for g in cli.json("stats")["gaps"]}  # too new to have had its turns
     assert "3 post(s) published" in text and "3 coverage gap(s)" in text and "401 refused" in text

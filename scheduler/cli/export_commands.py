@@ -33,7 +33,10 @@ def export(
     require_known("channel", [channel], config.channels)
     current = now()
     with transaction(open_database(config)) as session:
-        entries = list_entries(session, channel=channel, days=days, now=current)
+        # a channel removed from the config publishes nothing: its entries are not in the calendar either
+        entries = [
+            e for e in list_entries(session, channel=channel, days=days, now=current) if e.channel in config.channels
+        ]
         titles = titles_of(session, {e.item_id for e in entries})
     document = to_ics(entries, titles, now=current)
     if out is None:

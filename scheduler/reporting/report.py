@@ -79,8 +79,15 @@ def gather(session: Session, config: Config, *, now: datetime, days: int) -> Rep
         select(Publication.item_id, Publication.zone, Publication.published_at)
     ).all():
         reached[(item_id, segment_zone)] = max(at, reached.get((item_id, segment_zone), at))
-    upcoming = [e for e in entries if e.at >= now and e.state in ("planned", "claimed")]
-    in_month = Counter(e.channel for e in upcoming if e.at < now + timedelta(days=30))
+    in_month = Counter(
+        session.exec(
+            select(QueueEntry.channel).where(
+                col(QueueEntry.state).in_(("planned", "claimed")),
+                col(QueueEntry.at) >= now,
+                col(QueueEntry.at) < now + timedelta(days=30),
+            )
+        ).all()
+    )
     return ReportData(
         now=now,
         days=days,
@@ -127,7 +134,8 @@ def _calendar(data: ReportData) -> str:
     rows = []
     for channel in data.channels:
         hold = held.get(channel)
-        label = escape(channel) + (f"<br><small>held: {escape(hold.reason)}</small>" if hold else "")
+        until = f" until {hold.until.astimezone(zone(data.display_zone)):%a %d %b %H:%M}" if hold and hold.until else ""
+        label = escape(channel) + (f"<br><small>held{until}: {escape(hold.reason)}</small>" if hold else "")
         posts = "".join(f"<td>{''.join(_post(e, data) for e in cells[(channel, day)])}</td>" for day in days)
         shaded = ' class="held"' if hold else ""
         rows.append(f'<tr{shaded}><th scope="row">{label}</th>{posts}</tr>')
@@ -145,7 +153,7 @@ def _post(entry: QueueEntry, data: ReportData) -> str:
     pin = " 📌" if entry.pinned else ""
     return (
         f'<div class="post {escape(entry.state)}" title="{escape(entry.text)}">{clock}{pin} '
-        f'{escape(title[:80])}<span class="state"> · {escape(entry.state.replace("_", " "))}</span></div>'
+        f'<bdi>{escape(title[:80])}</bdi><span class="state"> · {escape(entry.state.replace("_", " "))}</span></div>'
     )
 
 
@@ -192,7 +200,7 @@ def _coverage(data: ReportData) -> str:
             text = f"{last:%Y-%m-%d}" if last else "never"
             cells.append(f'<td class="{"gap" if (item_id, segment_zone) in missing else ""}">{text}</td>')
         title = escape(data.titles.get(item_id, "(item removed)")[:100])
-        rows.append(f'<tr><th scope="row">{item_id} · {title}</th>{"".join(cells)}</tr>')
+        rows.append(f'<tr><th scope="row">{item_id} · <bdi>{title}</bdi></th>{"".join(cells)}</tr>')
     more = f"<p>… and {len(gap_items) - len(shown)} more items with gaps.</p>" if len(gap_items) > len(shown) else ""
     summary = (
         f"{len(data.gaps)} gap(s) in {len(gap_items)} item(s): an item that has not reached a segment within its "
@@ -242,7 +250,8 @@ STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;background:var(--bg);color:var(--fg);margin:1.5rem;max-width:120rem}
 h1{font-size:1.5rem;margin:0}h2{font-size:1.15rem;margin:2rem 0 .3rem}p{color:var(--muted);margin:.3rem 0}
 table{border-collapse:collapse;margin:.5rem 0}caption{text-align:left;color:var(--muted);padding:.2rem 0}
-th,td{border:1px solid var(--line);padding:.25rem .4rem;vertical-align:top;text-align:left}
+th,td{border:1px solid var(--line);padding:.25rem .4rem;vertical-align:top;text-align:left;
+overflow-wrap:anywhere}.coverage th{max-width:28rem}
 .scroll{overflow-x:auto}.calendar td{min-width:9rem}.today{color:var(--hot)}
 tr.held th,tr.held td{background:var(--held)}
 .post{margin:.1rem 0;font-size:.85rem}.post .state{color:var(--muted)}.post.published .state{color:var(--ok)}

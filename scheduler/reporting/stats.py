@@ -107,6 +107,8 @@ def _gaps(session: Session, config: Config, items: list["Item"], *, now: datetim
             window = campaign.repeat_after * len(segments)
             for item in eligible:
                 item_id = item.id or 0
+                if now - item.created_at <= window:
+                    continue  # too new to have had its turn in every segment
                 for segment in segments:
                     reached = last.get((channel, item_id, segment.zone))
                     if reached is None or now - reached > window:
