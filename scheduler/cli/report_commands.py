@@ -10,7 +10,7 @@ from scheduler.cli.output import say
 
 def report(
     ctx: typer.Context,
-    days: int = typer.Option(7, min=1, max=90, help="Days ahead in the calendar (and the past 7)."),
+    days: int = typer.Option(7, min=1, max=90, help="Days ahead in the calendar (and the past 3)."),
     out: Path = typer.Option(Path("report.html"), "--out", help="Where to write the page."),
 ) -> None:
     """Write one self-contained HTML page (no network, no script): a calendar per channel, posts by local hour

@@ -4,7 +4,7 @@ The page has no script and loads nothing: inline CSS (light and dark, by the rea
 every chart, so it opens from a file, prints, and reads with a screen reader. Every piece of outside text
 (titles, post words, reasons) is escaped. Sections:
 
-- a calendar per channel: the past week's posts with their outcome and the coming days' queue, pinned posts
+- a calendar per channel: the last days' posts with their outcome and the coming days' queue, pinned posts
   marked, held channels shaded;
 - a heatmap of posts by local hour and audience segment, the segment's active windows outlined;
 - coverage: when each item last reached each segment, gaps first (:mod:`.stats`), at most
@@ -29,7 +29,7 @@ from scheduler.reporting.stats import Gap
 from scheduler.zones import zone
 
 COVERAGE_ROWS = 200  # items in the coverage table: a page a person reads, not a dump
-PAST_DAYS = 7
+PAST_DAYS = 3  # enough to see how the last posts went; the screen is for what comes
 SHOWN_STATES = ("planned", "claimed", "published", "missed", "failed", "in_doubt")
 
 
@@ -206,7 +206,8 @@ def _coverage(data: ReportData) -> str:
         f"{len(data.gaps)} gap(s) in {len(gap_items)} item(s): an item that has not reached a segment within its "
         "campaign's repeat_after times the number of segments."
         if data.gaps
-        else "Every item has reached every segment in time."
+        else "No gaps: every item older than its campaign's repeat_after times the number of segments has "
+        "reached every segment in time (newer items are still having their turns)."
     )
     table = (
         f'<div class="scroll"><table class="coverage"><caption>When each item last reached each segment'
@@ -251,7 +252,8 @@ body{font:14px/1.45 system-ui,sans-serif;background:var(--bg);color:var(--fg);ma
 h1{font-size:1.5rem;margin:0}h2{font-size:1.15rem;margin:2rem 0 .3rem}p{color:var(--muted);margin:.3rem 0}
 table{border-collapse:collapse;margin:.5rem 0}caption{text-align:left;color:var(--muted);padding:.2rem 0}
 th,td{border:1px solid var(--line);padding:.25rem .4rem;vertical-align:top;text-align:left;
-overflow-wrap:anywhere}.coverage th{max-width:28rem}
+overflow-wrap:anywhere}th[scope=row]{min-width:8rem}.coverage th{max-width:28rem}
+.calendar thead th{min-width:8rem}
 .scroll{overflow-x:auto}.calendar td{min-width:9rem}.today{color:var(--hot)}
 tr.held th,tr.held td{background:var(--held)}
 .post{margin:.1rem 0;font-size:.85rem}.post .state{color:var(--muted)}.post.published .state{color:var(--ok)}
