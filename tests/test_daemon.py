@@ -60,6 +60,18 @@ def outbox(workdir: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip().endswith("}")]
 
 
+def status_json(workdir: Path) -> dict:  # type: ignore[type-arg]
+    """`evertide status --json` as another process would run it."""
+    out = subprocess.run(
+        [sys.executable, "-m", "scheduler", "--config", str(workdir / "config.yaml"), "status", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(out.stdout)  # type: ignore[no-any-return]
+
+
 def wait_for(condition, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while not condition():
@@ -221,25 +233,11 @@ def test_a_running_daemon_shows_in_status_and_its_start_up_line_names_the_next_p
         wait_for(lambda: "started" in (workdir / "daemon.log").read_text() or daemon.poll() is not None)
         assert daemon.poll() is None, (workdir / "daemon.log").read_text()
         assert "next post due" in (workdir / "daemon.log").read_text()
-        status = subprocess.run(
-            [sys.executable, "-m", "scheduler", "--config", str(workdir / "config.yaml"), "status", "--json"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-        [running] = json.loads(status.stdout)["daemons"]
+        [running] = status_json(workdir)["daemons"]
         assert running["pid"] == daemon.pid and running["alive"]
         daemon.send_signal(signal.SIGTERM)
         assert daemon.wait(timeout=20) == 0
-        after = subprocess.run(
-            [sys.executable, "-m", "scheduler", "--config", str(workdir / "config.yaml"), "status", "--json"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-        assert not any(d["alive"] for d in json.loads(after.stdout)["daemons"])
+        assert not any(d["alive"] for d in status_json(workdir)["daemons"])
     finally:
         daemon.kill()
         daemon.wait()

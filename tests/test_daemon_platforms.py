@@ -7,7 +7,6 @@ the permanent problems hold their channel with a reason, logged once, until a pe
 reply costs no memory; and the log stays a few lines long. Short real-time waits, never fixed sleeps.
 """
 
-import json
 import os
 import signal
 import subprocess
@@ -21,24 +20,13 @@ from tests.emulators import Reply
 from tests.emulators.webhook_sink import WebhookSink, too_many, unavailable
 from tests.emulators.x_api import XApi
 from tests.queue_helpers import add_items, queue
-from tests.test_daemon import _publications, start_daemon, wait_for
+from tests.test_daemon import _publications, start_daemon, status_json, wait_for
 
 CHANNELS = ("h500", "h503", "h429", "h401", "huge")
 
 
 def hook_channel(name: str, sink: WebhookSink) -> str:
     return f'  {name}: {{kind: webhook, url: "{sink.url}", timeout: 5s}}\n'
-
-
-def status(workdir: Path) -> dict:  # type: ignore[type-arg]
-    out = subprocess.run(
-        [sys.executable, "-m", "scheduler", "--config", str(workdir / "config.yaml"), "status", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return json.loads(out.stdout)  # type: ignore[no-any-return]
 
 
 def peak_memory_mb(pid: int) -> float:
@@ -100,7 +88,7 @@ def test_misbehaving_platforms_cost_their_own_channel_only_and_holds_are_said_on
             # (Retry-After counts from the reply's Date header, which has whole seconds)
             assert peak_memory_mb(daemon.pid) < 250  # the 30 MB reply was read up to 1 MB
             assert state("h401") == state("x402") == "planned"  # held, kept
-            channels_now = {c["name"]: c for c in status(tmp_path)["channels"]}
+            channels_now = {c["name"]: c for c in status_json(tmp_path)["channels"]}
             assert channels_now["h401"]["state"] == channels_now["x402"]["state"] == "held"
             assert "credits" in channels_now["x402"]["reason"]
             assert channels_now["outbox"]["state"] == "active"

@@ -41,21 +41,33 @@ def test_while_one_daemon_runs_a_job_the_others_do_not(postgresql_url: str) -> N
         engine.dispose()
 
 
+HOLDER = """\
+import sys, time
+from datetime import UTC, datetime, timedelta
+from content_library.database import make_engine
+from scheduler.daemon.singleton import turn
+job, name = sys.argv[2], sys.argv[3]
+engine = make_engine(sys.argv[1], application_name=name)
+with turn(engine, job, worker=name, now=datetime.now(UTC), every=timedelta(0)):
+    print("holding", flush=True)
+    time.sleep(60)
+"""
+
+
+def holder_of(job: str, url: str, *, name: str) -> "subprocess.Popen[str]":
+    """Another process (a daemon called ``name``) that takes ``job``'s turn and holds it for a minute."""
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, url, job, name], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
+    return holder
+
+
 def test_a_daemon_that_dies_holding_a_job_frees_it_at_once(postgresql_url: str) -> None:
     from content_library.database import make_engine, upgrade
 
     engine = make_engine(postgresql_url)
     upgrade(engine)
-    script = (
-        "import sys, time\nfrom datetime import UTC, datetime, timedelta\n"
-        "from content_library.database import make_engine\nfrom scheduler.daemon.singleton import turn\n"
-        "engine = make_engine(sys.argv[1])\n"
-        "with turn(engine, 'feeds', worker='doomed', now=datetime(2020, 1, 1, tzinfo=UTC), every=timedelta(0)):\n"
-        "    print('holding', flush=True)\n    time.sleep(60)\n"
-    )
-    holder = subprocess.Popen([sys.executable, "-c", script, postgresql_url], stdout=subprocess.PIPE, text=True)
+    holder = holder_of("feeds", postgresql_url, name="doomed")
     try:
-        assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
         with turn(engine, "feeds", worker="b", now=T0, every=timedelta(0)) as mine:
             assert not mine
         holder.kill()
@@ -88,16 +100,8 @@ def test_a_hung_daemon_s_job_lock_is_broken_once_its_heartbeat_is_stale(postgres
     upgrade(engine)
     with transaction(engine) as session:
         registry.register(session, worker="hung:7", pid=7, host="elsewhere", now=datetime.now(UTC))
-    script = (
-        "import sys, time\nfrom datetime import UTC, datetime, timedelta\n"
-        "from content_library.database import make_engine\nfrom scheduler.daemon.singleton import turn\n"
-        "engine = make_engine(sys.argv[1], application_name='hung:7')\n"
-        "with turn(engine, 'refill', worker='hung:7', now=datetime.now(UTC), every=timedelta(0)):\n"
-        "    print('holding', flush=True)\n    time.sleep(60)\n"
-    )
-    holder = subprocess.Popen([sys.executable, "-c", script, postgresql_url], stdout=subprocess.PIPE, text=True)
+    holder = holder_of("refill", postgresql_url, name="hung:7")
     try:
-        assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
         holder.send_signal(signal.SIGSTOP)
         alive = datetime.now(UTC) + timedelta(seconds=30)  # its heartbeat is 30 s old: not stale yet
         with turn(
