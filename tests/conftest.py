@@ -9,6 +9,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import settings
@@ -17,6 +18,9 @@ from sqlalchemy.engine import Engine
 
 import scheduler  # noqa: F401  (pins zoneinfo to the bundled tzdata before any test loads a zone)
 from content_library.database import make_engine, upgrade
+
+if TYPE_CHECKING:
+    from tests.cli import Cli
 
 # CI runs the property tests on the same examples every time (derandomize), so a landing is judged on the
 # change and not on the luck of the draw; locally every run draws new ones and keeps what failed.
@@ -76,5 +80,23 @@ def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
     """A SQLite database at the newest schema, for tests about logic rather than backends."""
     engine = make_engine(sqlite_url)
     upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> "Cli":
+    """The real CLI on the standard test config, its SQLite database upgraded."""
+    from tests.cli import Cli
+
+    runner = Cli(tmp_path)
+    runner("db", "upgrade")
+    return runner
+
+
+@pytest.fixture
+def db(cli: "Cli") -> Iterator[Engine]:
+    """An engine on the ``cli`` fixture's database."""
+    engine = make_engine(f"sqlite:///{cli.directory / 'evertide.db'}")
     yield engine
     engine.dispose()

@@ -14,13 +14,6 @@ from tests.cli import Cli
 from tests.queue_helpers import add_items, queue
 
 
-@pytest.fixture
-def cli(tmp_path: Path) -> Cli:
-    cli = Cli(tmp_path)
-    cli("db", "upgrade")
-    return cli
-
-
 @pytest.mark.parametrize(
     "command",
     [

@@ -4,16 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.cli import Cli
-
-
-@pytest.fixture
-def cli(tmp_path: Path) -> Cli:
-    cli = Cli(tmp_path)
-    cli("db", "upgrade")
-    return cli
 
 
 def test_commands_refuse_an_unmigrated_database_and_say_how_to_fix_it(tmp_path: Path) -> None:

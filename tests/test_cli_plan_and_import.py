@@ -1,18 +1,9 @@
 """`evertide library import` and `evertide plan` through the real CLI."""
 
-from pathlib import Path
-
 import pytest
 
 from tests.cli import Cli
 from tests.conftest import DATA
-
-
-@pytest.fixture
-def cli(tmp_path: Path) -> Cli:
-    cli = Cli(tmp_path)
-    cli("db", "upgrade")
-    return cli
 
 
 def test_import_a_csv_and_a_feed_and_count_what_changed(cli: Cli) -> None:

@@ -13,20 +13,6 @@ from tests.cli import CONFIG, Cli
 from tests.queue_helpers import T0, add_items, queue
 
 
-@pytest.fixture
-def cli(tmp_path: Path) -> Cli:
-    cli = Cli(tmp_path)
-    cli("db", "upgrade")
-    return cli
-
-
-@pytest.fixture
-def db(cli: Cli) -> Engine:
-    engine = make_engine(f"sqlite:///{cli.directory / 'evertide.db'}")
-    yield engine  # type: ignore[misc]
-    engine.dispose()
-
-
 def soon(days: float = 2, hours: float = 0) -> datetime:
     """A round instant some days ahead, at 09:00 London time in winter."""
     base = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)

@@ -4,23 +4,12 @@ Found: only ``feeds poll`` sent If-None-Match / If-Modified-Since; importing a U
 the whole document every time.
 """
 
-from pathlib import Path
-
-import pytest
-
 from tests.cli import Cli
 from tests.conftest import DATA
 from tests.http_server import LoopbackServer, Reply, Request
 
 FEED = (DATA / "feeds" / "wordpress_natashatherobot.rss.xml").read_bytes()
 VALIDATORS = {"ETag": '"v1"', "Last-Modified": "Tue, 01 Dec 2026 08:00:00 GMT"}
-
-
-@pytest.fixture
-def cli(tmp_path: Path) -> Cli:
-    cli = Cli(tmp_path)
-    cli("db", "upgrade")
-    return cli
 
 
 def conditional(request: Request) -> Reply:

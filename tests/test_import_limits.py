@@ -7,7 +7,6 @@ MemoryError.
 
 from pathlib import Path
 
-import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import func, select
 
@@ -24,13 +23,6 @@ def entity_bomb(value_size: int = 50_000, uses: int = 4_000) -> bytes:
         f'<rss version="2.0"><channel><title>Bomb</title><item><title>{"&boom;" * uses}</title>'
         "<link>https://example.com/bomb</link></item></channel></rss>\n"
     ).encode()
-
-
-@pytest.fixture
-def cli(tmp_path: Path) -> Cli:
-    cli = Cli(tmp_path)
-    cli("db", "upgrade")
-    return cli
 
 
 def test_an_entity_bomb_is_refused_in_one_line_before_it_is_parsed(cli: Cli) -> None:

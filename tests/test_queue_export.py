@@ -2,13 +2,11 @@
 round-tripped in UTC across DST changes, a stable UID per entry (a re-import updates), hostile titles escaped."""
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
 from icalendar import Calendar
 from sqlalchemy.engine import Engine
 
-from content_library.database import make_engine, transaction
+from content_library.database import transaction
 from content_library.store import add_item
 from scheduler.queue import states
 from scheduler.queue.entries import get_entry
@@ -17,20 +15,6 @@ from tests.queue_helpers import queue
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 HOSTILE = 'Guide, with; commas\nand "quotes" \\ backslash'
-
-
-@pytest.fixture
-def cli(tmp_path: Path) -> Cli:
-    cli = Cli(tmp_path)
-    cli("db", "upgrade")
-    return cli
-
-
-@pytest.fixture
-def db(cli: Cli) -> Engine:
-    engine = make_engine(f"sqlite:///{cli.directory / 'evertide.db'}")
-    yield engine  # type: ignore[misc]
-    engine.dispose()
 
 
 def events(document: bytes) -> dict[str, dict[str, object]]:
