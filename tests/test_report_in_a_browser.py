@@ -23,7 +23,11 @@ def chromium() -> str:
     if found:
         return found
     if os.environ.get("CI"):
-        subprocess.run(["apt-get", "install", "-y", "-q", "chromium"], check=True, timeout=600, capture_output=True)
+        install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"]
+        if subprocess.run(install, timeout=600, capture_output=True, check=False).returncode != 0:
+            # a fresh machine's package lists may be missing or stale
+            subprocess.run(["apt-get", "update", "-q"], timeout=600, capture_output=True, check=True)
+            subprocess.run(install, timeout=600, capture_output=True, check=True)
         return shutil.which("chromium") or pytest.fail("apt-get installed chromium, but it is not on PATH")
     pytest.skip("LOUD SKIP: no Chromium here (apt-get install chromium); the report was not opened in a browser")
 
