@@ -46,7 +46,7 @@ def test_every_upcoming_post_is_an_event_at_its_utc_instant_with_a_stable_uid(cl
     for entry in entries:
         event = first[f"{entry.key}@evertide"]
         assert event["start"] == entry.at and event["start"].utcoffset() == timedelta(0)  # type: ignore[union-attr]
-        assert event["summary"] == f"outbox: {HOSTILE}" and event["description"] == entry.text
+        assert event["summary"] == HOSTILE and event["description"] == entry.text
     with transaction(db) as session:  # a person moves one: the next export updates it, under the same UID
         moved = get_entry(session, entries[0].id or 0)
         states.edit(session, moved, now=NOW, at=moved.at + timedelta(hours=1))
@@ -80,3 +80,37 @@ def test_export_needs_a_format_and_a_known_channel(cli: Cli) -> None:
     assert "--ics" in cli("queue", "export", ok=False).output
     unknown = cli("queue", "export", "--ics", "--channel", "bogus", ok=False)
     assert unknown.exit_code == 1 and "Known channels: outbox" in unknown.output
+
+
+def test_a_post_dropped_since_the_last_export_comes_back_cancelled(cli: Cli, db: Engine) -> None:
+    """Found in review: a calendar that imported an export kept the events of posts a refill had replaced or a
+    person had skipped, since the next export simply no longer named them. Now they come back as cancelled
+    (STATUS:CANCELLED, a higher SEQUENCE), which makes a calendar remove them."""
+    with transaction(db) as session:
+        item = add_item(session, {"title": "Dropped later"}, now=NOW).id or 0
+    skipped = queue(db, item, NOW + timedelta(days=2), text="a person skips this one")
+    kept = queue(db, item, NOW + timedelta(days=3), text="still going out")
+    first = Calendar.from_ical(cli("queue", "export", "--ics").stdout_bytes)
+    assert {str(e["status"]) for e in first.walk("VEVENT")} == {"CONFIRMED"}
+    assert {str(e["summary"]) for e in first.walk("VEVENT")} == {"Dropped later"}  # the item's title, as asked
+    cli("queue", "skip", str(skipped.id))
+    second = {str(e["uid"]): e for e in Calendar.from_ical(cli("queue", "export", "--ics").stdout_bytes).walk("VEVENT")}
+    gone = second[f"{skipped.key}@evertide"]
+    assert str(gone["status"]) == "CANCELLED" and int(gone["sequence"]) > skipped.version
+    assert str(second[f"{kept.key}@evertide"]["status"]) == "CONFIRMED"
+
+
+def test_a_refill_cancels_what_it_replaces_so_the_calendar_can_drop_it(cli: Cli, db: Engine) -> None:
+    for n in range(12):
+        cli("library", "add", "--title", f"Guide {n}", "--url", f"https://help.example.com/{n}")
+    cli("queue", "fill", "--days", "7")
+    before = set(uids(cli("queue", "export", "--ics").stdout_bytes))
+    cli.config.write_text(cli.config.read_text().replace("posts_per_day: 2", "posts_per_day: 1"))
+    cli("queue", "fill", "--days", "7")
+    after = uids(cli("queue", "export", "--ics").stdout_bytes)
+    assert before <= set(after)  # no event of the first export is left without word
+    assert "CANCELLED" in after.values() and "CONFIRMED" in after.values()
+
+
+def uids(document: bytes) -> dict[str, str]:
+    return {str(e["uid"]): str(e["status"]) for e in Calendar.from_ical(document).walk("VEVENT")}

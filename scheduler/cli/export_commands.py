@@ -24,7 +24,7 @@ def export(
     from content_library.database import transaction
     from content_library.errors import EvertideError
     from scheduler.names import require_known
-    from scheduler.queue.calendar import to_ics
+    from scheduler.queue.calendar import DROPPED, to_ics
     from scheduler.queue.listing import list_entries, titles_of
 
     if not ics:
@@ -34,9 +34,14 @@ def export(
     current = now()
     with transaction(open_database(config)) as session:
         # a channel removed from the config publishes nothing: its entries are not in the calendar either
-        entries = [
-            e for e in list_entries(session, channel=channel, days=days, now=current) if e.channel in config.channels
+        upcoming = list_entries(session, channel=channel, days=days, now=current)
+        dropped = [
+            e
+            for state in DROPPED
+            for e in list_entries(session, channel=channel, days=days, now=current, state=state)
+            if e.at >= current
         ]
+        entries = [e for e in upcoming + dropped if e.channel in config.channels]
         titles = titles_of(session, {e.item_id for e in entries})
     document = to_ics(entries, titles, now=current)
     if out is None:
@@ -44,4 +49,4 @@ def export(
         sys.stdout.flush()
         return
     out.write_bytes(document)
-    say(f"Wrote {len(entries)} post(s) to {out}.")
+    say(f"Wrote {len(upcoming)} post(s) to {out}" + (f", and {len(dropped)} cancelled" if dropped else "") + ".")

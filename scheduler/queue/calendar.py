@@ -4,20 +4,26 @@ One event per upcoming post: its instant in UTC (a calendar shows it in the view
 changes), the item's title as the summary, the post's words as the description. The UID is the entry's own
 key, which never changes and is never given to another post, and SEQUENCE is the entry's version: importing
 a newer export into Google Calendar, Outlook or Apple Calendar updates the events rather than adding copies.
+A post that will no longer go out (skipped, cancelled, replaced by a refill) within the exported days comes as
+its event with STATUS:CANCELLED, so a calendar that holds the earlier export removes it instead of keeping it.
 Built with the ``icalendar`` package, which escapes commas, semicolons and line breaks as the RFC requires.
 """
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-from scheduler.queue.tables import QueueEntry
+from scheduler.queue.tables import EntryState, QueueEntry
 
+UPCOMING = (EntryState.PLANNED.value, EntryState.CLAIMED.value)
+
+DROPPED = (EntryState.SKIPPED.value, EntryState.CANCELLED.value)  # sent as cancelled events
 SHOWN_FOR = timedelta(minutes=15)  # a post is an instant; a calendar needs an end to draw it
 PRODUCT = "-//evertide//queue export//EN"
 
 
 def to_ics(entries: Sequence[QueueEntry], titles: Mapping[int, str], *, now: datetime) -> bytes:
-    """An iCalendar document of ``entries``; ``titles`` by item id (a removed item is named as such)."""
+    """An iCalendar document of ``entries`` (upcoming ones confirmed, the others cancelled); ``titles`` by
+    item id (a removed item is named as such)."""
     from icalendar import Calendar, Event
 
     calendar = Calendar()
@@ -33,7 +39,8 @@ def to_ics(entries: Sequence[QueueEntry], titles: Mapping[int, str], *, now: dat
         event.add("dtend", entry.at + SHOWN_FOR)
         event.add("sequence", entry.version)
         event.add("last-modified", entry.updated_at)
-        event.add("summary", f"{entry.channel}: {titles.get(entry.item_id, '(item removed)')}")
+        event.add("status", "CONFIRMED" if entry.state in UPCOMING else "CANCELLED")
+        event.add("summary", titles.get(entry.item_id, "(item removed)"))
         event.add("description", entry.text)
         event.add("categories", [c for c in (entry.channel, entry.campaign) if c])
         calendar.add_component(event)

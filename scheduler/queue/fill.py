@@ -6,15 +6,18 @@ being published or in doubt, and everything due within the next day is handed to
 is and counted by the plan's rules (min_gap, repeat_after, caps, segment shares). An entry the new plan proposes
 again on the same channel, with the same item at the same instant, keeps its id and idempotency key — its text
 (wording, campaign, zone) is updated in place if only that changed — so filling twice gives the same queue and an id
-a person read stays that post's. Only entries the new plan drops are deleted, and their ids are never handed out
-again (migration ``0004``). Fills are serialised: on SQLite by the write lock every transaction takes up front, on
+a person read stays that post's. Entries the new plan drops are cancelled, not deleted: the row is the tombstone
+that tells a calendar holding an exported copy to remove the event (``queue export --ics``), and its id is never
+handed out again (migration ``0004``). Cancelled rows whose instant is :data:`TOMBSTONES_KEPT` past are deleted.
+
+Fills are serialised: on SQLite by the write lock every transaction takes up front, on
 PostgreSQL by a transaction-scoped advisory lock, so two daemons refilling at the same moment cannot both add the
 plan.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, text
 from sqlmodel import Session, col
@@ -49,6 +52,7 @@ def _identity(channel: str, item_id: int, at: datetime) -> tuple[str, int, datet
     return (channel, item_id, at)
 
 
+TOMBSTONES_KEPT = timedelta(days=30)  # longer than anyone keeps an exported calendar unrefreshed
 FILL_LOCK = 0x65766572  # "ever": the advisory lock id that serialises fills on PostgreSQL
 
 
@@ -83,7 +87,8 @@ def fill(session: Session, config: Config, *, now: datetime, days: int) -> FillR
         changes = {k: v for k, v in _fields(post).items() if k in _UPDATED and getattr(existing, k) != v}
         if changes:
             reworded += _edit_if_unchanged(session, existing, changes, now=now)
-    removed = sum(_delete_if_unchanged(session, stale) for same in old.values() for stale in same)
+    removed = sum(_cancel_if_unchanged(session, stale, now=now) for same in old.values() for stale in same)
+    _forget_old_tombstones(session, now=now)
     return FillResult(added, kept, removed, result.warnings, reworded)
 
 
@@ -99,17 +104,23 @@ def _edit_if_unchanged(session: Session, entry: QueueEntry, changes: dict[str, o
     return 1
 
 
-def _delete_if_unchanged(session: Session, entry: QueueEntry) -> int:
-    """Delete a replaced entry unless someone changed it meanwhile (a daemon claiming it on PostgreSQL).
-    Deleting is not a state move: the entry is gone, and its id is never used again."""
-    deleted = session.execute(
+def _cancel_if_unchanged(session: Session, entry: QueueEntry, *, now: datetime) -> int:
+    """Cancel a replaced entry unless someone changed it meanwhile (a daemon claiming it on PostgreSQL)."""
+    try:
+        states.cancel(session, entry, now=now)
+    except ConcurrentEdit:
+        return 0
+    return 1
+
+
+def _forget_old_tombstones(session: Session, *, now: datetime) -> None:
+    """Cancelled entries long past tell no calendar anything any more; without this a daemon refilling for years
+    would keep every replaced entry."""
+    session.execute(
         delete(QueueEntry).where(
-            col(QueueEntry.id) == entry.id,
-            col(QueueEntry.version) == entry.version,
-            col(QueueEntry.state) == EntryState.PLANNED.value,
+            col(QueueEntry.state) == EntryState.CANCELLED.value, col(QueueEntry.at) < now - TOMBSTONES_KEPT
         )
     )
-    return int(deleted.rowcount)  # type: ignore[attr-defined]
 
 
 def _fields(post: PlannedPost) -> dict[str, object]:
