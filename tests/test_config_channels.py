@@ -112,7 +112,7 @@ channels:
     )
     assert error_of(path) == (
         f"{path}:5: channels.hook.credentials: unknown key; allowed here: kind, audience, daily_cap, monthly_cap, "
-        "timeout, url, secret"
+        "timeout, cost, budget, url, secret"
     )
 
 
@@ -129,7 +129,7 @@ channels:
     )
     assert error_of(path).splitlines() == [
         f"{path}:2: channels.out.base_url: unknown key; allowed here: kind, audience, daily_cap, monthly_cap, "
-        "timeout, path",
+        "timeout, cost, budget, path",
         f"{path}:5: channels.x-main.credentials.api_key: unknown key; allowed here: consumer_key, consumer_secret, "
         "access_token, access_token_secret, bearer_token",
     ]

@@ -141,7 +141,7 @@ def test_status_json_shows_daemons_the_next_post_each_channel_and_the_last_day(c
     seeded = seed(cli, db)
     now = seeded["now"]
     status = cli.json("status")
-    assert set(status) == {"daemons", "next", "channels", "last_24h"}
+    assert set(status) == {"daemons", "next", "channels", "last_24h", "month_to_date"}
     assert status["daemons"] == [
         {
             "id": "web-2:7",
@@ -212,6 +212,7 @@ def test_status_of_an_empty_system_says_what_to_do(cli: Cli, db: Engine) -> None
             for name in ("outbox", "hooks", "news", "drip", "quiet")
         ],
         "last_24h": {"published": 0, "missed": 0, "failed": 0, "in_doubt": 0},
+        "month_to_date": {},  # no channel has a cost
     }
     out = cli("status").stdout
     assert "no daemon is running" in out and "evertide run" in out

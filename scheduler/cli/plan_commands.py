@@ -60,9 +60,9 @@ def plan(
             campaigns=campaign or None,
         )
     if json:
-        print_json([post_json(p) for p in result.posts])
+        print_json([post_json(p, config) for p in result.posts])
     else:
-        _print_plan(config, result, start)
+        _print_plan(config, result, start, days)
         queued = sum(1 for share in fixed if start <= share.at < start + timedelta(days=days))
         if queued:
             say(
@@ -73,7 +73,10 @@ def plan(
         warn(warning)
 
 
-def post_json(post: Any) -> dict[str, Any]:
+def post_json(post: Any, config: "Config") -> dict[str, Any]:
+    from scheduler.costs import post_cost
+
+    price = post_cost(config, post.channel, post.text)
     return {
         "channel": post.channel,
         "campaign": post.campaign,
@@ -83,10 +86,11 @@ def post_json(post: Any) -> dict[str, Any]:
         "item_id": post.item_id,
         "variant_id": post.variant_id,
         "text": post.text,
+        "cost": None if price is None else float(price),  # in the channel's cost: currency; None: free
     }
 
 
-def _print_plan(config: "Config", result: "Plan", start: datetime) -> None:
+def _print_plan(config: "Config", result: "Plan", start: datetime, days: int) -> None:
     print_table(
         f"{len(result.posts)} planned post(s)",
         ("target local time", config.display_timezone, "channel", "campaign", "item", "text"),
@@ -122,15 +126,24 @@ def _print_plan(config: "Config", result: "Plan", start: datetime) -> None:
         ]
         columns = ("segment", "posts", "share", "weight", "distinct items")
         print_table(f"{name}: shares per segment", columns, rows, fill_width=False)
-        say(_volume_line(name, config, posts, start))
+        say(_volume_line(name, config, posts, start, days))
 
 
-def _volume_line(channel: str, config: "Config", posts: list[Any], start: datetime) -> str:
-    """Posts in the next 24 h and 30 days of the plan — platforms such as X charge per post, more with a link."""
+def _volume_line(channel: str, config: "Config", posts: list[Any], start: datetime, days: int) -> str:
+    """Posts in the next 24 h and 30 days of the plan, and what the period costs where the channel has a price
+    (X charges per post, more with a link): the bill is seen before it happens."""
+    from scheduler.costs import spend
+
     day = [p for p in posts if p.at < start + timedelta(hours=24)]
     month = [p for p in posts if p.at < start + timedelta(days=30)]
     line = f"{channel}: {len(day)} post(s) in the next 24 h, {len(month)} in the next 30 days"
-    if config.channels[channel].kind == "x":
-        linked = sum(1 for p in month if "http" in p.text)
-        line += f" ({linked} of them with a link)"
+    settings = config.channels[channel]
+    cost = spend(config, channel, (p.text for p in posts))
+    if cost.money is not None:
+        line += f"; these {days} days cost {cost.money:.2f} {cost.currency}"
+    if settings.budget is not None and settings.cost is not None:
+        line += (
+            f" (budget {settings.budget.monthly:.2f} {settings.cost.currency} a calendar month: "
+            f"{settings.posts_in_budget} posts with a link)"
+        )
     return line

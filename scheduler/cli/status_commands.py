@@ -28,7 +28,8 @@ break in it cannot fake a line of the report. ``--json`` gives the text unchange
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from scheduler.config import Config
+    from scheduler.costs import Spend
     from scheduler.daemon.tables import Daemon
     from scheduler.queue.tables import Hold, QueueEntry
 
@@ -64,6 +66,8 @@ class Snapshot:
     channels: list[ChannelState]
     campaign_holds: list["Hold"]
     counts: dict[str, int] = field(default_factory=dict)
+    spent: dict[str, "Spend"] = field(default_factory=dict)  # this calendar month, channels with a cost:
+    budgets: dict[str, Decimal] = field(default_factory=dict)
 
 
 def status(
@@ -98,6 +102,7 @@ def status(
 def gather(session: "Session", config: "Config", *, now: datetime) -> Snapshot:
     import socket
 
+    from scheduler.costs import month_to_date
     from scheduler.daemon.registry import dead_daemons, live_daemons, vanished
     from scheduler.queue.holds import active_holds
 
@@ -118,6 +123,8 @@ def gather(session: "Session", config: "Config", *, now: datetime) -> Snapshot:
         channels=[_channel_state(session, name, channel_holds.get(name), now=now) for name in config.channels],
         campaign_holds=[h for h in holds if h.scope == "campaign"],
         counts=_counts(session, now=now),
+        spent={name: s for name, s in month_to_date(session, config, now=now).items() if s.money is not None},
+        budgets={name: c.budget.monthly for name, c in config.channels.items() if c.budget is not None},
     )
 
 
@@ -219,6 +226,15 @@ def as_json(snapshot: Snapshot) -> dict[str, Any]:
             for c in snapshot.channels
         ],
         "last_24h": snapshot.counts,
+        "month_to_date": {
+            name: {
+                "posts": spent.posts,
+                "cost": float(spent.money or 0),
+                "currency": spent.currency,
+                "budget": float(snapshot.budgets[name]) if name in snapshot.budgets else None,
+            }
+            for name, spent in snapshot.spent.items()
+        },
     }
 
 
@@ -266,6 +282,12 @@ def describe(snapshot: Snapshot, zone_name: str, *, now: datetime) -> list[str]:
         f"Last 24 h: {counts['published']} published, {counts['missed']} missed, {counts['failed']} failed,"
         f" {counts['in_doubt']} in doubt"
     )
+    if snapshot.spent:
+        lines.append(f"Spent this month ({now.astimezone(UTC):%B}, UTC):")
+        for name, spent in snapshot.spent.items():
+            budget = snapshot.budgets.get(name)
+            of = f" of a {budget:.2f} budget" if budget is not None else ""
+            lines.append(f"  {visible(name):<{width}}  {spent.words()}{of}")
     return lines
 
 

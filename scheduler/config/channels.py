@@ -3,7 +3,7 @@
 :data:`ChannelConfig` is the union of them, discriminated on ``kind``, so a key that belongs to another
 kind (a webhook ``secret:`` written under ``credentials:``) is an unknown key, and missing credentials are
 an error of the file rather than of the first post. Every kind keeps the common keys the planner and the
-daemon read: ``kind``, ``audience``, ``daily_cap``, ``monthly_cap``.
+daemon read: ``kind``, ``audience``, ``daily_cap``, ``monthly_cap``, ``timeout``, ``cost`` and ``budget``.
 
 Secrets are ``${VAR}`` references (:class:`~scheduler.config.values.Secret`); every other string setting
 (``url``, ``base_url``, ``path``, ``handle``) may contain ``${VAR}`` anywhere
@@ -13,6 +13,7 @@ Secrets are ``${VAR}`` references (:class:`~scheduler.config.values.Secret`); ev
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -43,6 +44,34 @@ class Extra:
         return f"pip install 'evertide[{self.name}]'"
 
 
+class Cost(Section):
+    """What the platform charges the account, in its billing currency: per post, per post that carries a link
+    (instead of ``per_post``; X charges about 13 times more for one), and per read (pulling a post's metrics).
+    Decimal, not float: 0.015 a post times thousands of posts must add up to what the invoice says."""
+
+    per_post: Decimal = Field(default=Decimal(0), ge=0, allow_inf_nan=False)
+    per_post_with_url: Decimal | None = Field(default=None, ge=0, allow_inf_nan=False)
+    per_read: Decimal = Field(default=Decimal(0), ge=0, allow_inf_nan=False)
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+
+    def of_post(self, has_url: bool) -> Decimal:
+        return self.per_post_with_url if has_url and self.per_post_with_url is not None else self.per_post
+
+    @property
+    def most_per_post(self) -> Decimal:
+        return max(self.per_post, self.per_post_with_url or Decimal(0))
+
+
+X_COST = Cost(per_post=Decimal("0.015"), per_post_with_url=Decimal("0.20"), per_read=Decimal("0.005"))
+"""X's pay-per-use prices (USD) in its developer documentation of 2026; a channel's ``cost:`` replaces them."""
+
+
+class Budget(Section):
+    """The most the channel may spend in a calendar month (UTC), in its ``cost:`` currency."""
+
+    monthly: Decimal = Field(gt=0, allow_inf_nan=False)
+
+
 class _Channel(Section):
     """An account to post to. ``audience`` names an entry of ``audiences:``; without one the channel's followers
     are assumed to live in ``display_timezone`` and to look between 08:00 and 20:00."""
@@ -52,6 +81,22 @@ class _Channel(Section):
     daily_cap: int | None = Field(default=None, gt=0)
     monthly_cap: int | None = Field(default=None, gt=0)
     timeout: Duration = timedelta(seconds=30)  # one platform call, whole: connect, send and read together
+    cost: Cost | None = None  # None: posting costs nothing (X has its prices by default)
+    budget: Budget | None = None
+
+    @model_validator(mode="after")
+    def _budget_has_prices(self) -> "_Channel":
+        if self.budget is not None and (self.cost is None or self.cost.most_per_post == 0):
+            raise ValueError("budget: needs a cost: with a price per post (posting on this channel costs nothing)")
+        return self
+
+    @property
+    def posts_in_budget(self) -> int | None:
+        """How many posts a calendar month's budget pays for, each counted at the price of a post with a link
+        (evergreen posts nearly always carry one); None: no budget."""
+        if self.budget is None or self.cost is None:
+            return None
+        return int(self.budget.monthly // self.cost.most_per_post)
 
     @field_validator("timeout")
     @classmethod
@@ -112,6 +157,7 @@ class XChannel(_Channel):
     kind: Literal["x"] = "x"
     base_url: TextRef | None = None
     credentials: XCredentials | None = None
+    cost: Cost | None = X_COST
 
     def unfinished(self) -> list[tuple[tuple[str, ...], str]]:
         return [] if self.credentials is not None else [(("credentials",), "this key is required")]

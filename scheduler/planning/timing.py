@@ -367,6 +367,7 @@ class ChannelTiming:
         caps = self.rules.caps_of(self.channel)
         words = [f", daily_cap {caps.daily} per 24h"] if caps.daily else []
         words += [f", monthly_cap {caps.monthly} per 30d"] if caps.monthly else []
+        words += [f", budget: {caps.budgeted} posts per calendar month (UTC)"] if caps.budgeted is not None else []
         return "".join(words)
 
     def _place_segment(

@@ -9,7 +9,7 @@ every chart, so it opens from a file, prints, and reads with a screen reader. Ev
 - a heatmap of posts by local hour and audience segment, the segment's active windows outlined;
 - coverage: when each item last reached each segment, gaps first (:mod:`.stats`), at most
   :data:`COVERAGE_ROWS` items;
-- volume per channel for the coming 30 days against its caps;
+- volume and cost per channel: the coming 30 days against its caps, and this month's spend against its budget;
 - engagement: empty, with a sentence, until evertide stores it.
 
 :func:`gather` reads (pure apart from the session); :func:`render` writes the page from what was read.
@@ -17,13 +17,15 @@ every chart, so it opens from a file, prints, and reads with a screen reader. Ev
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from html import escape
 
 from sqlmodel import Session, col, select
 
 from scheduler.config import Config
 from scheduler.config.values import Window
+from scheduler.costs import Spend, month_to_date, spend
 from scheduler.queue.tables import Hold, Publication, QueueEntry
 from scheduler.reporting.stats import Gap
 from scheduler.zones import zone
@@ -45,8 +47,10 @@ class ReportData:
     hours: dict[str, Counter[int]]  # segment zone -> local hour -> posts (went out, or planned)
     windows: dict[str, list[Window]]
     gaps: list[Gap]
-    volume: dict[str, int]
+    volume: dict[str, Spend]  # the coming 30 days
+    spent: dict[str, Spend]  # this calendar month (UTC) so far
     caps: dict[str, tuple[int | None, int | None]]
+    budgets: dict[str, Decimal]
     reached: dict[tuple[int, str], datetime] = field(default_factory=dict)
 
 
@@ -79,15 +83,16 @@ def gather(session: Session, config: Config, *, now: datetime, days: int) -> Rep
         select(Publication.item_id, Publication.zone, Publication.published_at)
     ).all():
         reached[(item_id, segment_zone)] = max(at, reached.get((item_id, segment_zone), at))
-    in_month = Counter(
-        session.exec(
-            select(QueueEntry.channel).where(
-                col(QueueEntry.state).in_(("planned", "claimed")),
-                col(QueueEntry.at) >= now,
-                col(QueueEntry.at) < now + timedelta(days=30),
-            )
-        ).all()
-    )
+    coming: dict[str, list[str]] = defaultdict(list)
+    for channel, text in session.exec(
+        select(QueueEntry.channel, QueueEntry.text).where(
+            col(QueueEntry.state).in_(("planned", "claimed")),
+            col(QueueEntry.at) >= now,
+            col(QueueEntry.at) < now + timedelta(days=30),
+            col(QueueEntry.channel).in_(list(config.channels)),
+        )
+    ):
+        coming[channel].append(text)
     return ReportData(
         now=now,
         days=days,
@@ -99,8 +104,10 @@ def gather(session: Session, config: Config, *, now: datetime, days: int) -> Rep
         hours=dict(hours),
         windows=dict(windows),
         gaps=found.gaps,
-        volume=dict(in_month),
+        volume={name: spend(config, name, coming[name]) for name in config.channels},
+        spent=month_to_date(session, config, now=now),
         caps={name: (c.daily_cap, c.monthly_cap) for name, c in config.channels.items()},
+        budgets={name: c.budget.monthly for name, c in config.channels.items() if c.budget is not None},
         reached=reached,
     )
 
@@ -223,17 +230,27 @@ def _volume(data: ReportData) -> str:
     rows = []
     for channel in data.channels:
         daily, monthly = data.caps.get(channel, (None, None))
-        caps = ", ".join(filter(None, [f"{daily}/day" if daily else "", f"{monthly}/month" if monthly else ""]))
+        caps = ", ".join(filter(None, [f"{daily}/day" if daily else "", f"{monthly}/30 days" if monthly else ""]))
+        coming, spent, budget = data.volume[channel], data.spent[channel], data.budgets.get(channel)
         rows.append(
-            f'<tr><th scope="row">{escape(channel)}</th><td>{data.volume.get(channel, 0)}</td>'
-            f"<td>{caps or 'none'}</td><td>—</td></tr>"
+            f'<tr><th scope="row">{escape(channel)}</th><td>{coming.posts}</td><td>{caps or "none"}</td>'
+            f"<td>{_money(coming)}</td><td>{_money(spent)} ({spent.posts} posts)</td>"
+            f"<td>{f'{budget:.2f} {escape(spent.currency)}' if budget is not None else '—'}</td></tr>"
         )
+    month = f"{data.now.astimezone(UTC):%B}"
     return (
-        "<section><h2>Volume</h2><table><caption>Posts queued for the coming 30 days</caption><thead><tr>"
-        '<th scope="col">channel</th><th scope="col">posts</th><th scope="col">caps</th>'
-        f'<th scope="col">cost</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
-        "<p>Cost appears once a channel declares one.</p></section>"
+        "<section><h2>Volume and cost</h2><table><caption>Posts queued for the coming 30 days, what they cost, and "
+        f"what went out in {month} (UTC)</caption><thead><tr>"
+        '<th scope="col">channel</th><th scope="col">posts, next 30 days</th><th scope="col">caps</th>'
+        f'<th scope="col">cost, next 30 days</th><th scope="col">spent in {month}</th>'
+        f'<th scope="col">monthly budget</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        "<p>Cost is shown where a channel has prices (X has its published prices unless its <code>cost:</code> "
+        "says otherwise); a post with a link is counted at the price of one.</p></section>"
     )
+
+
+def _money(spent: Spend) -> str:
+    return "free" if spent.money is None else f"{spent.money:.2f} {escape(spent.currency)}"
 
 
 def _engagement() -> str:

@@ -7,7 +7,8 @@ claim time) asks the same :class:`RuleBook`, so a rule has one meaning everywher
   campaign is no longer configured (a hand-inserted post, old history), takes the widest ``min_gap`` and
   ``repeat_after`` of the campaigns that post on its channel: the safe side, it never squeezes another post.
 - Between two posts of a channel the wider of the two spacings applies (see :mod:`.timeline`).
-- A channel's **caps** are its ``daily_cap`` (per 24 hours) and ``monthly_cap`` (per 30 days).
+- A channel's **caps** are its ``daily_cap`` (per 24 hours), ``monthly_cap`` (per 30 days) and the posts its
+  ``budget:`` pays for in a calendar month (UTC), each at the price of a post with a link.
 """
 
 from collections.abc import Mapping
@@ -31,10 +32,12 @@ class Spacing:
 
 @dataclass(frozen=True)
 class Caps:
-    """At most ``daily`` posts in any 24 hours and ``monthly`` in any 30 days (None: no cap)."""
+    """At most ``daily`` posts in any 24 hours, ``monthly`` in any 30 days and ``budgeted`` in any calendar month
+    of UTC (None: no cap)."""
 
     daily: int | None = None
     monthly: int | None = None
+    budgeted: int | None = None
 
 
 NO_SPACING = Spacing()
@@ -58,7 +61,7 @@ class RuleBook:
         for name, campaign in config.campaigns.items():
             for channel in campaign.channels:
                 widest[channel] = widest.get(channel, NO_SPACING).wider(campaigns[name])
-        caps = {name: Caps(c.daily_cap, c.monthly_cap) for name, c in config.channels.items()}
+        caps = {name: Caps(c.daily_cap, c.monthly_cap, c.posts_in_budget) for name, c in config.channels.items()}
         return cls(MappingProxyType(campaigns), MappingProxyType(caps), MappingProxyType(widest))
 
     def spacing(self, channel: str, campaign: str | None) -> Spacing:

@@ -5,7 +5,9 @@ Four rules hold between the posts of a channel, whoever placed them (the planner
 - **min_gap**: two posts are at least the wider of their two ``min_gap`` apart;
 - **repeat_after**: two posts of the same item are at least the wider of their two ``repeat_after`` apart;
 - **daily_cap** and **monthly_cap**: no half-open stretch ``[x, x+24h)`` holds more than ``daily_cap`` posts,
-  and no ``[x, x+30d)`` more than ``monthly_cap`` (platforms such as X charge per post).
+  and no ``[x, x+30d)`` more than ``monthly_cap`` (platforms such as X charge per post);
+- **budget**: no calendar month of UTC holds more posts than the channel's ``budget:`` pays for (a rolling 30
+  days cannot say it: a month of 31 days may hold a full 30 days' worth on its first day and again on its last).
 
 Each rule is turned, exactly, into *forbidden stretches* of time around the posts already there, so one piece of
 code answers every question the rest of evertide asks: "may it go at t, and if not why?"
@@ -15,8 +17,9 @@ and "what is the first instant inside these windows where it may go?" (:meth:`Ti
 """
 
 import bisect
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from scheduler.rules.book import Caps, Spacing
@@ -32,6 +35,7 @@ class Rule(StrEnum):
     REPEAT_AFTER = "repeat_after"
     DAILY_CAP = "daily_cap"
     MONTHLY_CAP = "monthly_cap"
+    BUDGET = "budget"
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class Timeline:
 
     def __init__(self, channel: str, caps: Caps, posts: Iterable[Post] = ()) -> None:
         self.channel = channel
+        self._budgeted = caps.budgeted
         self._caps = [
             (cap, span, rule)
             for cap, span, rule in ((caps.daily, DAY, Rule.DAILY_CAP), (caps.monthly, MONTH, Rule.MONTHLY_CAP))
@@ -116,6 +121,14 @@ class Timeline:
                     blocks.append(((last - span + 1, first + span), rule, cap, span))
         return blocks
 
+    def _budget_blocks(self, low: int, high: int) -> list[Interval]:
+        """The calendar months near ``[low, high)`` that already hold every post the budget pays for."""
+        if self._budgeted is None:
+            return []
+        return [
+            (start, end) for start, end in calendar_months(low, high) if len(self._nearby(start, end)) >= self._budgeted
+        ]
+
     def _repeat_blocks(self, item_id: int | None, repeat_after: int) -> list[tuple[Interval, Post, int]]:
         """Where a post of ``item_id`` would come too soon after (or before) another post of it."""
         shares = self._by_item.get(item_id, []) if item_id is not None else []
@@ -136,6 +149,7 @@ class Timeline:
         blocked = sorted(
             [block for block, _, _ in self._gap_blocks(low, high, gap)]
             + [block for block, *_ in self._cap_blocks(low, high)]
+            + self._budget_blocks(low, high)
         )
         return [piece for piece in (_on_minutes(a, b) for a, b in _subtract(windows, blocked)) if piece is not None]
 
@@ -143,7 +157,10 @@ class Timeline:
         """Whether a post with ``gap`` may go exactly at ``at`` as far as min_gap and the caps go."""
         return not any(
             a <= at < b for a, b in (block for block, _, _ in self._gap_blocks(at, at + 1, gap))
-        ) and not any(a <= at < b for (a, b), *_ in self._cap_blocks(at, at + 1))
+        ) and not any(
+            a <= at < b
+            for a, b in [block for block, *_ in self._cap_blocks(at, at + 1)] + self._budget_blocks(at, at + 1)
+        )
 
     def violations(self, candidate: Post) -> list[Violation]:
         """Every rule ``candidate`` breaks against the posts of this timeline (it must not be one of them)."""
@@ -168,6 +185,14 @@ class Timeline:
             cap, span = next((c, s) for c, s, r in self._caps if r == rule)
             found.append(
                 Violation(rule, f"{self.channel} already has {cap} posts within {_fmt(span)} of it ({rule} {cap})")
+            )
+        if self._budget_blocks(at, at + 1):
+            month = datetime.fromtimestamp(at, UTC)
+            found.append(
+                Violation(
+                    Rule.BUDGET,
+                    f"{self.channel} already has the {self._budgeted} posts its budget pays for in {month:%B %Y} (UTC)",
+                )
             )
         return found
 
@@ -212,6 +237,19 @@ def repeat_clear_from(shares: Iterable[tuple[int, int]], at: int, repeat_after: 
         if (wanted := max(repeat_after, other)) > 0
     )
     return first_clear(blocks, at)
+
+
+def calendar_months(low: int, high: int) -> Iterator[Interval]:
+    """The calendar months of UTC that overlap ``[low, high)``, as ``[first second, first second of the next)``."""
+    first = datetime.fromtimestamp(low, UTC)
+    year, month = first.year, first.month
+    while True:
+        start = int(datetime(year, month, 1, tzinfo=UTC).timestamp())
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        end = int(datetime(year, month, 1, tzinfo=UTC).timestamp())
+        yield start, end
+        if end >= high:
+            return
 
 
 def _instant(post: Post) -> int:
