@@ -14,6 +14,7 @@ from scheduler.queue.holds import pause
 from scheduler.queue.tables import HoldScope
 from tests.cli import Cli
 from tests.queue_helpers import queue
+from tests.report_setups import large_report
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 HOSTILE = '<script>alert("x")</script> & <img src=http://evil.example/p.png>'
@@ -65,34 +66,15 @@ def test_the_report_has_every_section_escapes_outside_text_and_loads_nothing(tmp
     assert page.headings == ["Calendar", "Local hours", "Coverage", "Volume and cost", "What worked"]
     assert page.scripts == 0 and page.fetched == []
     assert "<script>alert" not in html and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
-    assert "📌" in html and 'class="held"' in html and "published" in html
+    assert '<b class="pin">pinned</b>' in html and 'class="held"' in html and "published" in html
     assert "America/New_York" in html and "Europe/London" in html  # the audience's segments
 
 
 def test_a_large_setup_stays_small(tmp_path: Path) -> None:
     """50 channels and 10,000 items: the coverage table shows the first items with gaps, not all of them."""
-    channels = "".join(f"  c{n}: {{kind: file, path: c{n}.jsonl, audience: world}}\n" for n in range(50))
-    config = (
-        "database: evertide.db\naudiences:\n  world:\n"
-        '    - {zone: America/New_York, weight: 50, windows: ["08:00-10:00"]}\n'
-        '    - {zone: Europe/London, weight: 50, windows: ["18:00-21:00"]}\n'
-        f"channels:\n{channels}campaigns:\n  help:\n    channels: [{', '.join(f'c{n}' for n in range(50))}]\n"
-        "    posts_per_day: 2\n"
-    )
-    cli = Cli(tmp_path, config)
-    cli("db", "upgrade")
-    rows = "".join(f"Item {n},https://e.example/{n}\n" for n in range(10_000))
-    (tmp_path / "items.csv").write_text("title,url\n" + rows)
-    cli("library", "import", str(tmp_path / "items.csv"))
-    engine = make_engine(f"sqlite:///{tmp_path / 'evertide.db'}")
-    with engine.begin() as connection:  # a library a year old: items that had time to reach every segment
-        connection.exec_driver_sql("UPDATE item SET created_at = '2025-12-01 00:00:00.000000'")
-    engine.dispose()
-    cli("queue", "fill", "--days", "7")
-    out = tmp_path / "report.html"
-    cli("report", "--out", str(out))
-    assert out.stat().st_size < 5_000_000
-    assert "more items with gaps" in out.read_text()
+    page = large_report(tmp_path)
+    assert page.stat().st_size < 5_000_000
+    assert "more items with gaps" in page.read_text()
 
 
 def test_the_volume_counts_the_coming_30_days_whatever_the_calendar_shows(tmp_path: Path) -> None:
@@ -113,3 +95,27 @@ def test_the_volume_counts_the_coming_30_days_whatever_the_calendar_shows(tmp_pa
         cli("report", "--days", days, "--out", str(tmp_path / "r.html"))
         html = (tmp_path / "r.html").read_text()
         assert re.search(r'<th scope="row">outbox</th><td>2</td>', html), days
+
+
+def test_a_page_for_some_channels_and_busy_days_folded(tmp_path: Path) -> None:
+    """With many channels a person asks for the page of theirs (--channel, repeatable); a busy day shows its
+    first posts and folds the rest behind their count."""
+    config = (
+        "database: evertide.db\naudiences:\n  world:\n"
+        '    - {zone: Europe/London, weight: 1, windows: ["06:00-23:00"]}\n'
+        "channels:\n  mine: {kind: file, path: a.jsonl, audience: world}\n"
+        "  theirs: {kind: file, path: b.jsonl, audience: world}\n"
+        "campaigns:\n  help:\n    channels: [mine, theirs]\n    posts_per_day: 9\n    min_gap: 30m\n"
+    )
+    cli = Cli(tmp_path, config)
+    cli("db", "upgrade")
+    (tmp_path / "items.csv").write_text("title,url\n" + "".join(f"Item {n},https://e.example/{n}\n" for n in range(60)))
+    cli("library", "import", str(tmp_path / "items.csv"))
+    cli("queue", "fill", "--days", "3")
+    out = tmp_path / "report.html"
+    cli("report", "--channel", "mine", "--out", str(out))
+    html = out.read_text()
+    assert '<th scope="row">mine</th>' in html and '<th scope="row">theirs</th>' not in html
+    assert "<details><summary>5 more</summary>" in html  # 9 a day: 4 shown, 5 folded
+    unknown = cli("report", "--channel", "nobody", ok=False)
+    assert unknown.exit_code == 1 and "Known channels: mine, theirs" in unknown.output

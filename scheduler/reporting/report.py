@@ -16,6 +16,7 @@ every chart, so it opens from a file, prints, and reads with a screen reader. Ev
 """
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -31,6 +32,7 @@ from scheduler.reporting.stats import Gap
 from scheduler.zones import zone
 
 COVERAGE_ROWS = 200  # items in the coverage table: a page a person reads, not a dump
+POSTS_IN_A_CELL = 4
 PAST_DAYS = 3  # enough to see how the last posts went; the screen is for what comes
 SHOWN_STATES = ("planned", "claimed", "published", "missed", "failed", "in_doubt")
 
@@ -54,28 +56,36 @@ class ReportData:
     reached: dict[tuple[int, str], datetime] = field(default_factory=dict)
 
 
-def gather(session: Session, config: Config, *, now: datetime, days: int) -> ReportData:
+def gather(session: Session, config: Config, *, now: datetime, days: int, channels: Sequence[str] = ()) -> ReportData:
+    """What the page shows, for ``channels`` (all the config's when empty)."""
     from scheduler.queue.holds import active_holds
     from scheduler.queue.listing import titles_of
     from scheduler.reporting.stats import gather as gather_stats
 
+    chosen = list(channels or config.channels)
     start, end = now - timedelta(days=PAST_DAYS), now + timedelta(days=days)
     entries = list(
         session.exec(
             select(QueueEntry)
-            .where(col(QueueEntry.at) >= start, col(QueueEntry.at) < end, col(QueueEntry.state).in_(SHOWN_STATES))
+            .where(
+                col(QueueEntry.at) >= start,
+                col(QueueEntry.at) < end,
+                col(QueueEntry.state).in_(SHOWN_STATES),
+                col(QueueEntry.channel).in_(chosen),
+            )
             .order_by(col(QueueEntry.at))
         ).all()
     )
     found = gather_stats(session, config, since=now - timedelta(days=30), now=now)
+    found.gaps = [g for g in found.gaps if g.channel in chosen] if channels else found.gaps
     hours: dict[str, Counter[int]] = defaultdict(Counter)
-    for post in found.posts:
+    for post in (p for p in found.posts if p.channel in chosen):
         hours[post.zone][post.published_at.astimezone(zone(post.zone)).hour] += 1
     for entry in entries:
         if entry.at >= now:
             hours[entry.zone][entry.at.astimezone(zone(entry.zone)).hour] += 1
     windows: dict[str, list[Window]] = defaultdict(list)
-    for channel in config.channels:
+    for channel in chosen:
         for segment in config.audience_of(channel):
             windows[segment.zone] += [w for w in segment.windows if w not in windows[segment.zone]]
     reached: dict[tuple[int, str], datetime] = {}
@@ -89,7 +99,7 @@ def gather(session: Session, config: Config, *, now: datetime, days: int) -> Rep
             col(QueueEntry.state).in_(("planned", "claimed")),
             col(QueueEntry.at) >= now,
             col(QueueEntry.at) < now + timedelta(days=30),
-            col(QueueEntry.channel).in_(list(config.channels)),
+            col(QueueEntry.channel).in_(chosen),
         )
     ):
         coming[channel].append(text)
@@ -97,14 +107,14 @@ def gather(session: Session, config: Config, *, now: datetime, days: int) -> Rep
         now=now,
         days=days,
         display_zone=config.display_timezone,
-        channels=list(config.channels),
+        channels=chosen,
         entries=entries,
         titles=titles_of(session, {e.item_id for e in entries} | {g.item_id for g in found.gaps}),
-        holds=active_holds(session, now=now),
+        holds=[h for h in active_holds(session, now=now) if h.scope != "channel" or h.name in chosen],
         hours=dict(hours),
         windows=dict(windows),
         gaps=found.gaps,
-        volume={name: spend(config, name, coming[name]) for name in config.channels},
+        volume={name: spend(config, name, coming[name]) for name in chosen},
         spent=month_to_date(session, config, now=now),
         caps={name: (c.daily_cap, c.monthly_cap) for name, c in config.channels.items()},
         budgets={name: c.budget.monthly for name, c in config.channels.items() if c.budget is not None},
@@ -143,21 +153,34 @@ def _calendar(data: ReportData) -> str:
         hold = held.get(channel)
         until = f" until {hold.until.astimezone(zone(data.display_zone)):%a %d %b %H:%M}" if hold and hold.until else ""
         label = escape(channel) + (f"<br><small>held{until}: {escape(hold.reason)}</small>" if hold else "")
-        posts = "".join(f"<td>{''.join(_post(e, data) for e in cells[(channel, day)])}</td>" for day in days)
+        posts = "".join(f"<td>{_cell(cells[(channel, day)], data)}</td>" for day in days)
         shaded = ' class="held"' if hold else ""
         rows.append(f'<tr{shaded}><th scope="row">{label}</th>{posts}</tr>')
     return (
         "<section><h2>Calendar</h2><p>Each post with its local time; past ones with their outcome. "
-        '📌 marks a pinned post; a shaded row is a held channel.</p><div class="scroll"><table class="calendar">'
+        '<b class="pin">pinned</b> marks a post no refill moves; a shaded row is a held channel.</p>'
+        '<div class="scroll"><table class="calendar">'
         f'<caption>Posts per channel and day</caption><thead><tr><th scope="col">channel</th>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div></section>"
     )
 
 
+def _cell(entries: list[QueueEntry], data: ReportData) -> str:
+    """A day's posts on a channel; beyond :data:`POSTS_IN_A_CELL` the rest fold away behind their count, so a
+    busy channel's row stays as tall as a quiet one's."""
+    shown = "".join(_post(e, data) for e in entries[:POSTS_IN_A_CELL])
+    rest = entries[POSTS_IN_A_CELL:]
+    if not rest:
+        return shown
+    return f"{shown}<details><summary>{len(rest)} more</summary>{''.join(_post(e, data) for e in rest)}</details>"
+
+
 def _post(entry: QueueEntry, data: ReportData) -> str:
     clock = entry.at.astimezone(zone(data.display_zone)).strftime("%H:%M")
     title = data.titles.get(entry.item_id, "(item removed)")
-    pin = " 📌" if entry.pinned else ""
+    pin = (
+        ' <b class="pin">pinned</b>' if entry.pinned else ""
+    )  # a word: a machine without emoji fonts shows 📌 as a box
     return (
         f'<div class="post {escape(entry.state)}" title="{escape(entry.text)}">{clock}{pin} '
         f'<bdi>{escape(title[:80])}</bdi><span class="state"> · {escape(entry.state.replace("_", " "))}</span></div>'
@@ -273,7 +296,8 @@ overflow-wrap:anywhere}th[scope=row]{min-width:8rem}.coverage th{max-width:28rem
 .calendar thead th{min-width:8rem}
 .scroll{overflow-x:auto}.calendar td{min-width:9rem}.today{color:var(--hot)}
 tr.held th,tr.held td{background:var(--held)}
-.post{margin:.1rem 0;font-size:.85rem}.post .state{color:var(--muted)}.post.published .state{color:var(--ok)}
+.post{margin:.1rem 0;font-size:.85rem}
+.pin{font-size:.75rem;color:var(--hot)}.post .state{color:var(--muted)}.post.published .state{color:var(--ok)}
 .post.missed .state,.post.failed .state,.post.in_doubt .state{color:var(--bad)}
 .heatmap td{text-align:center;min-width:1.6rem;
 background:color-mix(in srgb,var(--hot) var(--shade),transparent)}
