@@ -112,7 +112,7 @@ channels:
     )
     assert error_of(path) == (
         f"{path}:5: channels.hook.credentials: unknown key; allowed here: kind, audience, daily_cap, monthly_cap, "
-        "timeout, cost, budget, url, secret"
+        "timeout, cost, budget, quiet_after_manual, url, secret"
     )
 
 
@@ -129,7 +129,7 @@ channels:
     )
     assert error_of(path).splitlines() == [
         f"{path}:2: channels.out.base_url: unknown key; allowed here: kind, audience, daily_cap, monthly_cap, "
-        "timeout, cost, budget, path",
+        "timeout, cost, budget, quiet_after_manual, path",
         f"{path}:5: channels.x-main.credentials.api_key: unknown key; allowed here: consumer_key, consumer_secret, "
         "access_token, access_token_secret, bearer_token",
     ]

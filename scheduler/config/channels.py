@@ -83,6 +83,22 @@ class _Channel(Section):
     timeout: Duration = timedelta(seconds=30)  # one platform call, whole: connect, send and read together
     cost: Cost | None = None  # None: posting costs nothing (X has its prices by default)
     budget: Budget | None = None
+    quiet_after_manual: Duration | None = None  # a slot this soon after a post made by hand is skipped
+
+    @model_validator(mode="after")
+    def _quiet_where_own_posts_are_free(self) -> "_Channel":
+        """Knowing what a person posted means reading the account's posts before each slot: free on Mastodon
+        and Bluesky, charged per read on X, impossible on a webhook or a file."""
+        if self.quiet_after_manual is None:
+            return self
+        if self.kind not in ("mastodon", "bluesky"):
+            raise ValueError(
+                "quiet_after_manual works on mastodon and bluesky channels, where evertide can read the account's "
+                "own recent posts without paying for it"
+            )
+        if not timedelta(0) < self.quiet_after_manual <= timedelta(days=2):
+            raise ValueError("quiet_after_manual must be longer than 0s and at most 2d")
+        return self
 
     @model_validator(mode="after")
     def _budget_has_prices(self) -> "_Channel":

@@ -30,20 +30,21 @@ from scheduler.config import Config
 from scheduler.dispatch.claims import LEASE, Skipped, claim_due, expired_claims, miss_beyond_grace
 from scheduler.dispatch.retry import CountAsPublished, Fail, HoldChannel, Miss, RetryLater, TryNextVariant, decide
 from scheduler.planning.slots import format_duration
-from scheduler.publishers.base import OutgoingPost, Published, Publisher
+from scheduler.publishers.base import CLOCK_SKEW, OutgoingPost, Published, Publisher, ReadsOwnPosts
 from scheduler.publishers.errors import CannotTell, ChannelMisconfigured, PublishError, Unavailable
 from scheduler.queue import states
-from scheduler.queue.entries import ConcurrentEdit
+from scheduler.queue.entries import ConcurrentEdit, ours_since
 from scheduler.queue.holds import pause, release_fixed
 from scheduler.queue.outcomes import grace_for
 from scheduler.queue.rendering import render_for_entry
 from scheduler.queue.states import Outcome
-from scheduler.queue.tables import HoldCause, HoldScope, QueueEntry
+from scheduler.queue.tables import HoldCause, HoldScope, Origin, QueueEntry
 from scheduler.rules import RuleBook
 
 log = logging.getLogger("evertide.dispatch")
 
 PublisherFactory = Callable[[str], Publisher]
+LATE_RECORD = timedelta(hours=1)  # our posts are recorded after the call: look back beyond the quiet period
 SWEEP_EVERY = timedelta(seconds=5)  # how often a round also misses, in bulk, what is beyond grace
 Clock = Callable[[], datetime]
 T = TypeVar("T")
@@ -224,6 +225,10 @@ class Dispatcher:
 
     def _attempt(self, entry: QueueEntry, now: Clock, *, may_have_posted: bool, variant_tried: bool = False) -> Event:
         """One platform call for a claimed entry, and what follows from its answer."""
+        if not may_have_posted and entry.attempts == 1 and not variant_tried:
+            by_hand = self._posted_by_hand(entry, now)
+            if by_hand is not None:
+                return self._record(entry, now, Outcome.YIELDED, by_hand, states.give_way, reason=by_hand)
         post = self._outgoing(entry)
         try:
             published = self._call(entry.channel, lambda: self.publisher(entry.channel).publish(post))
@@ -233,6 +238,38 @@ class Dispatcher:
             earlier_call = (may_have_posted or entry.attempts > 1) and not variant_tried
             return self._after_error(entry, error, now, earlier_call=earlier_call, variant_tried=variant_tried)
         return self._record_published(entry, published, now)
+
+    def _posted_by_hand(self, entry: QueueEntry, now: Clock) -> str | None:
+        """Why this slot gives way, if a person posted on the channel within its ``quiet_after_manual``: a post
+        of the account that evertide did not make. Reading is best effort: when it fails the post goes out,
+        since a missed evergreen post costs more than one close to a fresh one. Only the planner's evergreen
+        posts give way: a post a person inserted, pinned or shared now is meant to go out."""
+        if entry.origin != Origin.PLANNER.value or entry.pinned:
+            return None
+        settings = self._config.channels.get(entry.channel)
+        quiet = settings.quiet_after_manual if settings is not None else None
+        if quiet is None:
+            return None
+        try:
+            publisher = self.publisher(entry.channel)
+        except EvertideError:
+            return None  # the channel cannot be built: its publish attempt says why and holds it
+        if not isinstance(publisher, ReadsOwnPosts):
+            return None
+        since = now() - quiet
+        try:
+            theirs = self._call(entry.channel, lambda: publisher.recent_own_posts(since - CLOCK_SKEW))
+        except PublishError as error:
+            log.info("%s: could not read the account's recent posts (%s); publishing anyway", entry.channel, error)
+            return None
+        with transaction(self._engine) as session:
+            ours = ours_since(session, entry.channel, since - LATE_RECORD)
+        by_hand = [post for post in theirs if post.remote_id not in ours and post.created_at >= since]
+        if not by_hand:
+            return None
+        latest = max(post.created_at for post in by_hand)
+        quiet_for = format_duration(quiet.total_seconds())
+        return f"a post made by hand at {latest:%H:%M}Z is fresher news (quiet_after_manual {quiet_for})"
 
     def _call(self, channel: str, action: Callable[[], T]) -> T:
         """Run a publisher call within the channel's ``timeout``, whole (HTTP clients time out per read, so a

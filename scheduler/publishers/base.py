@@ -13,7 +13,7 @@ derived from it (exactly once), the file outbox's own scan (exactly once), the w
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import ClassVar, Protocol
+from typing import ClassVar, Protocol, runtime_checkable
 
 # Remote timestamps come from the platform's clock, ours from the daemon's: allow this much disagreement
 # when deciding whether a remote post is recent enough to be the one we sent.
@@ -72,4 +72,22 @@ class Publisher(Protocol):
 
     def close(self) -> None:
         """Release connections. The publisher is not used afterwards."""
+        ...
+
+
+@dataclass(frozen=True)
+class OwnPost:
+    """A post of the channel's account, as the platform lists it (replies and reposts left out)."""
+
+    remote_id: str
+    created_at: datetime
+
+
+@runtime_checkable
+class ReadsOwnPosts(Protocol):
+    """A publisher that can list the account's own recent posts cheaply (Mastodon, Bluesky; X charges per
+    read), so a slot can yield to what a person posted by hand (``quiet_after_manual:``)."""
+
+    def recent_own_posts(self, since: datetime) -> list[OwnPost]:
+        """The account's posts created at or after ``since``, newest first (a bounded first page)."""
         ...

@@ -39,7 +39,7 @@ from atproto_core.exceptions import AtProtocolError
 from pydantic import ValidationError
 
 from scheduler.config import BlueskyChannel, Secret, UnsetVariable
-from scheduler.publishers.base import OutgoingPost, Published
+from scheduler.publishers.base import OutgoingPost, OwnPost, Published
 from scheduler.publishers.errors import (
     AuthFailed,
     CannotTell,
@@ -52,6 +52,7 @@ from scheduler.publishers.errors import (
 from scheduler.publishers.resets import from_epoch
 
 POST_COLLECTION = "app.bsky.feed.post"
+OWN_POSTS_PAGE = 5  # enough to see a post made by hand in the last hours
 DEFAULT_PDS = "https://bsky.social"
 _SESSION_ERRORS = frozenset({"ExpiredToken", "InvalidToken", "AuthenticationRequired"})
 _ACCOUNT_ERRORS = frozenset({"AccountTakedown", "AccountDeactivated", "AccountSuspended"})
@@ -136,6 +137,20 @@ class BlueskyPublisher:
             return self._lookup(rkey)
         except PublishError as error:
             raise CannotTell(self._channel, f"could not ask the PDS for record {rkey}: {error.detail}") from error
+
+    def recent_own_posts(self, since: datetime) -> list[OwnPost]:
+        listed = self._in_session(
+            lambda did: self._client.com.atproto.repo.list_records(
+                models.ComAtprotoRepoListRecords.Params(repo=did, collection=POST_COLLECTION, limit=OWN_POSTS_PAGE)
+            )
+        )
+        posts = []
+        for record in listed.records:
+            value = record.value
+            created = _parsed_instant(getattr(value, "created_at", None))
+            if created is not None and created >= since and getattr(value, "reply", None) is None:
+                posts.append(OwnPost(record.uri, created))
+        return posts
 
     def check(self) -> str:
         session = self._in_session(lambda did: self._client.com.atproto.server.get_session())
@@ -243,3 +258,14 @@ def build(channel_name: str, channel: BlueskyChannel, *, timeout: float, base_di
     base_url = channel.base_url.resolve() if channel.base_url is not None else DEFAULT_PDS
     client = Client(base_url=base_url, request=Request(timeout=timeout))
     return BlueskyPublisher(channel_name, client, handle=handle, app_password=credentials.app_password)
+
+
+def _parsed_instant(text: str | None) -> datetime | None:
+    """A record's ``createdAt`` (RFC 3339, written by any client) as an aware instant; None if unreadable."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -15,6 +15,7 @@ Credentials: ``access_token`` (scope ``write:statuses``, plus ``read:accounts re
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -33,7 +34,7 @@ from mastodon import (
 from requests.structures import CaseInsensitiveDict
 
 from scheduler.config import MastodonChannel
-from scheduler.publishers.base import CLOCK_SKEW, OutgoingPost, Published
+from scheduler.publishers.base import CLOCK_SKEW, OutgoingPost, OwnPost, Published
 from scheduler.publishers.errors import (
     AuthFailed,
     CannotTell,
@@ -46,6 +47,7 @@ from scheduler.publishers.matching import comparable, html_text
 from scheduler.publishers.resets import from_iso_or_epoch
 
 RECENT_STATUSES = 40  # Mastodon's largest page
+OWN_POSTS_PAGE = 5  # enough to see a post made by hand in the last hours
 
 
 class MastodonPublisher:
@@ -85,6 +87,17 @@ class MastodonPublisher:
             if comparable(html_text(status["content"] or "")) == wanted:
                 return Published(str(status["id"]), status.get("url") or status.get("uri"), already_existed=True)
         return None
+
+    def recent_own_posts(self, since: datetime) -> list[OwnPost]:
+        with self._translated():
+            statuses = self._api.account_statuses(
+                self._account()["id"], limit=OWN_POSTS_PAGE, exclude_reblogs=True, exclude_replies=True
+            )
+        return [
+            OwnPost(str(s["id"]), s["created_at"])
+            for s in statuses
+            if s.get("created_at") is not None and s["created_at"] >= since
+        ]
 
     def check(self) -> str:
         return f"@{self._account()['acct']} on {self._host}"

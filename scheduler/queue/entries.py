@@ -92,3 +92,16 @@ def insert_entry(session: Session, fields: dict[str, Any], *, now: datetime) -> 
     session.add(entry)
     session.flush()
     return entry
+
+
+def ours_since(session: Session, channel: str, since: datetime) -> set[str]:
+    """The platform ids of what evertide published on ``channel`` since ``since``: anything else the account
+    posted was made by someone else (a person, another tool)."""
+    rows = session.exec(
+        select(Publication.remote_id).where(
+            Publication.channel == channel,
+            col(Publication.published_at) >= since,
+            col(Publication.remote_id).is_not(None),
+        )
+    )
+    return {remote_id for remote_id in rows if remote_id}

@@ -47,6 +47,7 @@ class Transition(StrEnum):
     DEFER = "defer"  # a daily or monthly cap is reached: wait until it frees a place
     EDIT = "edit"  # a person's or a refill's change of time, item, text or pin
     SKIP = "skip"
+    YIELD = "yield"  # a person posted by hand just before: this slot gives way (quiet_after_manual)
     CANCEL = "cancel"
     RESOLVE_PUBLISHED = "resolve_published"  # a person says an entry in doubt went out
     RESOLVE_RETRY = "resolve_retry"  # a person says it did not: try again now
@@ -67,6 +68,7 @@ MOVES: dict[Transition, tuple[frozenset[EntryState], EntryState]] = {
     Transition.DEFER: (frozenset({_P}), _P),
     Transition.EDIT: (frozenset({_P}), _P),
     Transition.SKIP: (frozenset({_P}), EntryState.SKIPPED),
+    Transition.YIELD: (frozenset({_C}), EntryState.SKIPPED),
     Transition.CANCEL: (frozenset({_P}), EntryState.CANCELLED),
     Transition.RESOLVE_PUBLISHED: (frozenset({_D}), EntryState.PUBLISHED),
     Transition.RESOLVE_RETRY: (frozenset({_D}), _P),
@@ -88,6 +90,7 @@ class Outcome(StrEnum):
     IN_DOUBT = "in_doubt"
     DEFERRED = "deferred"  # a cap is reached
     LOST_CLAIM = "lost_claim"  # another worker took the entry over and recorded the outcome
+    YIELDED = "yielded"  # skipped: a person posted by hand shortly before (quiet_after_manual)
 
 
 class EditRefused(EvertideError):
@@ -299,6 +302,12 @@ def edit(session: Session, entry: QueueEntry, *, now: datetime, **changes: Any) 
 def skip(session: Session, entry: QueueEntry, *, now: datetime) -> QueueEntry:
     """Drop this occurrence only; the item returns to the pool and may be planned again later."""
     return _move(session, entry, Transition.SKIP, now=now)
+
+
+def give_way(session: Session, entry: QueueEntry, *, reason: str, now: datetime) -> QueueEntry:
+    """A claimed entry skipped because a person posted by hand just before its slot; the item goes back to the
+    pool like a skipped one, and the reason stays on the entry."""
+    return _finish(session, entry, Transition.YIELD, reason, now)
 
 
 def cancel(session: Session, entry: QueueEntry, *, now: datetime) -> QueueEntry:

@@ -11,6 +11,7 @@ issued token stale, as when a refresh token expires.
 import base64
 import json
 import uuid
+from datetime import datetime
 from typing import Any
 
 from . import Emulator, Received, Reply, platform_json
@@ -85,6 +86,8 @@ class BlueskyPds(Emulator):
             return self._create(request.json())
         if method == "com.atproto.repo.getRecord":
             return self._get(request.query)
+        if method == "com.atproto.repo.listRecords":
+            return self._list(request.query)
         return Reply(501, {"error": "MethodNotImplemented", "message": "Method Not Implemented"})
 
     def _new_session(self) -> Reply:
@@ -110,6 +113,32 @@ class BlueskyPds(Emulator):
         created = platform_json("bluesky/create-record.200.json")
         created["uri"] = uri
         return Reply(200, created, rate_headers(remaining=4999 - 3 * len(self.records)))
+
+    def add_post(self, text: str, created_at: datetime, *, reply: bool = False) -> str:
+        """A post the account made with another client (by hand); returns its URI."""
+        rkey = uuid.uuid4().hex[:13]
+        uri = f"at://{DID}/app.bsky.feed.post/{rkey}"
+        value: dict[str, Any] = {
+            "$type": "app.bsky.feed.post",
+            "text": text,
+            "createdAt": created_at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        }
+        if reply:
+            parent = {"uri": f"at://{DID}/app.bsky.feed.post/3kparent", "cid": "bafyreia"}
+            value["reply"] = {"root": parent, "parent": parent}
+        self.records[("app.bsky.feed.post", rkey)] = {"uri": uri, "value": value}
+        return uri
+
+    def _list(self, query: dict[str, list[str]]) -> Reply:
+        """``com.atproto.repo.listRecords``: newest first (by insertion here), ``limit`` records."""
+        collection, limit = query["collection"][0], int(query.get("limit", ["50"])[0])
+        cid = platform_json("bluesky/create-record.200.json")["cid"]
+        found = [
+            {"uri": r["uri"], "cid": cid, "value": r["value"]}
+            for (kind, _), r in reversed(self.records.items())
+            if kind == collection
+        ]
+        return Reply(200, {"records": found[:limit]}, rate_headers())
 
     def _get(self, query: dict[str, list[str]]) -> Reply:
         key = (query["collection"][0], query["rkey"][0])

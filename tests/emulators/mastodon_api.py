@@ -117,7 +117,10 @@ class MastodonApi(Emulator):
             return Reply(200, self.account, rate_headers())
         if request.method == "GET" and request.path == f"/api/v1/accounts/{self.account['id']}/statuses":
             limit = int(request.query.get("limit", ["20"])[0])
-            return Reply(200, list(reversed(self.statuses))[:limit], rate_headers())
+            listed = list(reversed(self.statuses))
+            if request.query.get("exclude_replies", ["false"])[0] in ("true", "1", "True"):
+                listed = [status for status in listed if status.get("in_reply_to_id") is None]
+            return Reply(200, listed[:limit], rate_headers())
         return Reply(404, {"error": "Record not found"}, rate_headers())
 
     def _post(self, request: Received) -> Reply:
