@@ -118,7 +118,17 @@ class MastodonApi(Emulator):
         if request.method == "GET" and request.path == f"/api/v1/accounts/{self.account['id']}/statuses":
             limit = int(request.query.get("limit", ["20"])[0])
             return Reply(200, list(reversed(self.statuses))[:limit], rate_headers())
+        if request.method == "GET" and request.path.startswith("/api/v1/statuses/"):
+            return self._status(request.path.removeprefix("/api/v1/statuses/"))
         return Reply(404, {"error": "Record not found"}, rate_headers())
+
+    def _status(self, status_id: str) -> Reply:
+        """``GET /api/v1/statuses/:id``: the status with its ``favourites_count``, ``reblogs_count`` and
+        ``replies_count``; a deleted (removed) one is 404 ``Record not found``."""
+        found = next((status for status in self.statuses if status["id"] == status_id), None)
+        if found is None:
+            return Reply(404, {"error": "Record not found"}, rate_headers())
+        return Reply(200, found, rate_headers())
 
     def _post(self, request: Received) -> Reply:
         key = request.headers.get("idempotency-key")
