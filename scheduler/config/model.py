@@ -103,7 +103,9 @@ class MetricsConfig(Section):
     """When a published post's counts are read: once each of ``after`` has passed since it went out (a pull
     that comes late, after downtime, counts for every checkpoint it passed). After the last, never again."""
 
-    after: tuple[Duration, ...] = Field(default=(timedelta(hours=1), timedelta(hours=24), timedelta(days=7)), min_length=1)
+    after: tuple[Duration, ...] = Field(
+        default=(timedelta(hours=1), timedelta(hours=24), timedelta(days=7)), min_length=1
+    )
 
     @field_validator("after")
     @classmethod
