@@ -27,6 +27,7 @@ from scheduler.queue.tables import Publication
 
 READABLE_KINDS = ("x", "mastodon", "bluesky")
 MAX_POSTS_PER_PULL = 1000  # per channel; the rest are read at the next pull
+MAX_SAID = 200  # characters of a platform's answer kept in a line: its body can be a whole page
 READ_HOLD_WITHOUT_RESET = timedelta(minutes=15)  # a 429 without a reset, or with one already past (skew)
 
 
@@ -90,7 +91,7 @@ def _pull_channel(
     try:
         reader = readers(name)
     except PublishError as error:
-        return ChannelPull(name, due=len(due), note=f"not read: {error.detail}")
+        return ChannelPull(name, due=len(due), note=f"not read: {_cut(error.detail)}")
     if not isinstance(reader, CountsReader):
         return ChannelPull(name, due=len(due), note="not read: this kind of channel cannot read its posts back")
     read = gone = 0
@@ -106,7 +107,7 @@ def _pull_channel(
                 note = f"rate limited: reads held until {until:%Y-%m-%d %H:%MZ}"
                 break
             except PublishError as error:
-                note = f"stopped: {error.detail}"
+                note = f"stopped: {_cut(error.detail)}"
                 break
             read_now, gone_now = _record(engine, batch, found, now=now)
             read, gone = read + read_now, gone + gone_now
@@ -117,6 +118,10 @@ def _pull_channel(
     if settings.kind == "x" and read + gone:
         note = "; ".join(filter(None, [note, f"cost about {x_cost(read + gone)}"]))
     return ChannelPull(name, due=len(due), read=read, gone=gone, note=note)
+
+
+def _cut(said: str) -> str:
+    return said if len(said) <= MAX_SAID else said[: MAX_SAID - 1] + "…"
 
 
 def due_posts(session: Session, config: Config, channel: str, *, now: datetime) -> list[Publication]:
