@@ -64,15 +64,16 @@ def platforms(directory: Path, monkeypatch: pytest.MonkeyPatch, *, x_metrics: bo
         yield Platforms(x, mastodon, bluesky, engine, load_config(path))
 
 
-def published(engine: Engine, channel: str, remote_id: str, at: datetime) -> int:
-    """A queue entry on ``channel`` recorded as published at ``at`` as ``remote_id``; returns its entry id."""
-    [item] = add_items(engine, 1)
+def published(
+    engine: Engine, channel: str, remote_id: str, at: datetime, *, item: int | None = None, zone: str = "UTC"
+) -> int:
+    """A queue entry on ``channel`` (of a new item unless ``item`` is given) recorded as published at ``at`` as
+    ``remote_id``; returns its entry id."""
+    if item is None:
+        [item] = add_items(engine, 1)
+    values = {"channel": channel, "campaign": None, "zone": zone, "at": at, "item_id": item, "text": f"post {item}"}
     with transaction(engine) as session:
-        entry = insert_entry(
-            session,
-            {"channel": channel, "campaign": None, "zone": "UTC", "at": at, "item_id": item, "text": f"post {item}"},
-            now=at - timedelta(days=1),
-        )
+        entry = insert_entry(session, values, now=at - timedelta(days=1))
         claimed = states.claim(session, entry, worker="w", now=at, lease=timedelta(minutes=1))
         states.publish(session, claimed, remote_id=remote_id, remote_url=None, now=at)
         assert entry.id is not None
@@ -85,10 +86,12 @@ def on_x(p: Platforms, at: datetime = T0, **metrics: int) -> tuple[int, str]:
     return published(p.engine, "x", tweet["id"], at), tweet["id"]
 
 
-def on_mastodon(p: Platforms, at: datetime = T0, **counts: int) -> tuple[int, str]:
+def on_mastodon(
+    p: Platforms, at: datetime = T0, *, item: int | None = None, zone: str = "UTC", **counts: int
+) -> tuple[int, str]:
     status = p.mastodon.add_status(f"status {len(p.mastodon.statuses)}", at)
     status.update(counts)
-    return published(p.engine, "toots", status["id"], at), status["id"]
+    return published(p.engine, "toots", status["id"], at, item=item, zone=zone), status["id"]
 
 
 def on_bluesky(p: Platforms, at: datetime = T0, **counts: int) -> tuple[int, str]:
