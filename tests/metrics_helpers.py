@@ -40,7 +40,7 @@ database: evertide.db
 channels:
   x: {{kind: x, base_url: "{x.base_url}", metrics: {str(x_metrics).lower()}, timeout: 5s,
        credentials: {{bearer_token: "${{EVT_X}}"}}}}
-  toots: {{kind: mastodon, base_url: "{mastodon.base_url}", timeout: 5s,
+  toots: {{kind: mastodon, base_url: "{mastodon.base_url}", timeout: 2s,
            credentials: {{access_token: "${{EVT_MASTODON}}"}}}}
   sky: {{kind: bluesky, base_url: "{bluesky.base_url}", timeout: 5s,
          credentials: {{handle: "${{EVT_BSKY_HANDLE}}", app_password: "${{EVT_BSKY_PASSWORD}}"}}}}

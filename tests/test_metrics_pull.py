@@ -1,6 +1,7 @@
 """Counts read through the real tweepy, Mastodon.py and atproto clients from the loopback emulators: kept over
 time, read in the platforms' batches, a 429 holding only that channel's reads, deleted posts recorded once."""
 
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from sqlmodel import col, select
 
 from content_library.database import transaction
 from scheduler.daemon.runner import publishers_for
-from scheduler.metrics.pulling import ChannelPull, pull_counts
+from scheduler.metrics.pulling import MAX_CALLS_PER_PULL, ChannelPull, pull_counts
 from scheduler.metrics.tables import EngagementCount, ReadHold
 from scheduler.queue.tables import Hold
 from tests.emulators import Reply
@@ -150,3 +151,28 @@ def test_a_mastodon_404_that_is_not_a_deleted_status_is_an_error_not_a_deletion(
         p.mastodon.script("GET", f"/api/v1/statuses/{toot}", Reply(404, "<html>Not Found</html>"))
         assert "stopped:" in pull(p, T0 + HOUR, "toots")["toots"].line()
         assert rows(p, entry_id) == []
+
+
+def test_a_read_that_never_ends_is_abandoned_at_the_channels_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with platforms(tmp_path, monkeypatch) as p:  # toots: timeout 2s
+        entry_id, toot = on_mastodon(p)
+        on_bluesky(p, likeCount=1)
+        p.mastodon.script("GET", f"/api/v1/statuses/{toot}", Reply(200, drip=0.2))
+        started = time.monotonic()
+        lines = pull(p, T0 + HOUR)
+        assert time.monotonic() - started < 5
+        assert lines["toots"].line() == "toots: 0 of 1 due post(s) read; stopped: no answer within 2s (the whole call)"
+        assert lines["sky"].read == 1
+        assert rows(p, entry_id) == []
+
+
+def test_a_pull_makes_a_bounded_number_of_calls_and_leaves_the_rest_for_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with platforms(tmp_path, monkeypatch) as p:
+        for _ in range(MAX_CALLS_PER_PULL + 3):
+            on_mastodon(p)
+        assert pull(p, T0 + HOUR, "toots")["toots"].line() == f"toots: {MAX_CALLS_PER_PULL} of 53 due post(s) read"
+        assert pull(p, T0 + HOUR, "toots")["toots"].line() == "toots: 3 of 3 due post(s) read"

@@ -3,15 +3,17 @@
 Per channel: a channel with ``metrics: false`` is not read (X's default, because X bills every post read; the
 line says what reading would cost, so nobody is charged by surprise); a channel whose reads are held after a
 429 waits for the platform's reset; the others are read in the platform's batches (X 100 posts a call,
-Bluesky 25, Mastodon one). Each batch is recorded as it arrives, so a 429 half-way keeps what was read, holds
-the channel's *reads* (never its posts) until the reset and ends that channel's pull without failing the
-others. A post the platform no longer has is recorded as gone, once, and not read again. Anything else
+Bluesky 25, Mastodon one), each call within the channel's ``timeout``, whole, and at most
+:data:`MAX_CALLS_PER_PULL` calls a pull. Each batch is recorded as it arrives, so a 429 half-way keeps what
+was read, holds the channel's *reads* (never its posts) until the reset and ends that channel's pull without
+failing the others. A post the platform no longer has is recorded as gone, once, and not read again. Anything else
 that goes wrong is said on the channel's line and tried again at the next pull.
 """
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
@@ -19,14 +21,17 @@ from sqlmodel import Session, col, select
 
 from content_library.database import transaction
 from scheduler.config import Config
+from scheduler.dispatch.deadline import Overdue, within
 from scheduler.metrics.counts import X_READ_PRICE_USD, Counts, CountsReader
 from scheduler.metrics.schedule import is_due, oldest_worth_reading
 from scheduler.metrics.tables import EngagementCount, ReadHold
+from scheduler.planning.slots import format_duration
 from scheduler.publishers.errors import PublishError, RateLimited
 from scheduler.queue.tables import Publication
 
 READABLE_KINDS = ("x", "mastodon", "bluesky")
 MAX_POSTS_PER_PULL = 1000  # per channel; the rest are read at the next pull
+MAX_CALLS_PER_PULL = 50  # per channel: Mastodon reads one post a call, and the job shares a thread with others
 MAX_SAID = 200  # characters of a platform's answer kept in a line: its body can be a whole page
 READ_HOLD_WITHOUT_RESET = timedelta(minutes=15)  # a 429 without a reset, or with one already past (skew)
 
@@ -96,10 +101,12 @@ def _pull_channel(
         return ChannelPull(name, due=len(due), note="not read: this kind of channel cannot read its posts back")
     read = gone = 0
     note = ""
+    deadline = settings.timeout.total_seconds()
     try:
-        for batch in _batches(due, reader.batch_size):
+        for batch in _batches(due[: reader.batch_size * MAX_CALLS_PER_PULL], reader.batch_size):
+            ids = [post.remote_id or "" for post in batch]
             try:
-                found = reader.read_counts([post.remote_id or "" for post in batch])
+                found = within(deadline, partial(reader.read_counts, ids), name=f"evertide-read-{name}")
             except RateLimited as error:
                 said = error.retry_at
                 until = said if said is not None and said > now else now + READ_HOLD_WITHOUT_RESET
@@ -108,6 +115,12 @@ def _pull_channel(
                 break
             except PublishError as error:
                 note = f"stopped: {_cut(error.detail)}"
+                break
+            except Overdue:  # closing the reader below cuts the abandoned request's connection
+                note = f"stopped: no answer within {format_duration(deadline)} (the whole call)"
+                break
+            except Exception as error:  # a client library's surprise must not stop the other channels
+                note = f"stopped: unexpected {type(error).__name__} while reading the counts"
                 break
             read_now, gone_now = _record(engine, batch, found, now=now)
             read, gone = read + read_now, gone + gone_now
