@@ -34,9 +34,9 @@ class Platforms:
     config: Config
 
 
-def config_text(x: XApi, mastodon: MastodonApi, bluesky: BlueskyPds, *, x_metrics: bool) -> str:
+def config_text(x: XApi, mastodon: MastodonApi, bluesky: BlueskyPds, *, x_metrics: bool, database: str) -> str:
     return f"""\
-database: evertide.db
+database: "{database}"
 channels:
   x: {{kind: x, base_url: "{x.base_url}", metrics: {str(x_metrics).lower()}, timeout: 5s,
        credentials: {{bearer_token: "${{EVT_X}}"}}}}
@@ -49,7 +49,11 @@ channels:
 
 
 @contextmanager
-def platforms(directory: Path, monkeypatch: pytest.MonkeyPatch, *, x_metrics: bool = True) -> Iterator[Platforms]:
+def platforms(
+    directory: Path, monkeypatch: pytest.MonkeyPatch, *, x_metrics: bool = True, database: str | None = None
+) -> Iterator[Platforms]:
+    """The three emulators, a config with a channel on each (and a file outbox), and an upgraded database:
+    ``database`` (a URL), else ``evertide.db`` in ``directory``."""
     for name, value in SECRETS.items():
         monkeypatch.setenv(name, value)
     with ExitStack() as stack:
@@ -57,8 +61,9 @@ def platforms(directory: Path, monkeypatch: pytest.MonkeyPatch, *, x_metrics: bo
         mastodon = stack.enter_context(MastodonApi(access_token=SECRETS["EVT_MASTODON"]))
         bluesky = stack.enter_context(BlueskyPds(app_password=SECRETS["EVT_BSKY_PASSWORD"]))
         path = directory / "config.yaml"
-        path.write_text(config_text(x, mastodon, bluesky, x_metrics=x_metrics))
-        engine = make_engine(f"sqlite:///{directory / 'evertide.db'}")
+        url = database or f"sqlite:///{directory / 'evertide.db'}"
+        path.write_text(config_text(x, mastodon, bluesky, x_metrics=x_metrics, database=url))
+        engine = make_engine(url)
         stack.callback(engine.dispose)
         upgrade(engine)
         yield Platforms(x, mastodon, bluesky, engine, load_config(path))

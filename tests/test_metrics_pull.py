@@ -105,9 +105,9 @@ def test_a_429_keeps_what_was_read_and_holds_only_that_channels_reads_until_the_
 
 
 def test_a_deleted_post_is_recorded_as_gone_once_and_never_read_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str
 ) -> None:
-    with platforms(tmp_path, monkeypatch) as p:
+    with platforms(tmp_path, monkeypatch, database=database_url) as p:
         kept_tweet, _ = on_x(p, like_count=2)
         gone_tweet, _ = on_x(p)
         gone_toot, _ = on_mastodon(p)

@@ -17,8 +17,10 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 DAY = timedelta(days=1)
 
 
-def test_stats_show_latest_engagement_per_post_and_rank_items(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    with platforms(tmp_path, monkeypatch) as p:
+def test_stats_show_latest_engagement_per_post_and_rank_items(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
+    with platforms(tmp_path, monkeypatch, database=database_url) as p:
         liked, ignored, new = add_items(p.engine, 3)
         first, _ = on_mastodon(p, NOW - 3 * DAY, item=liked, zone="Asia/Tokyo", favourites_count=5, reblogs_count=1)
         second, _ = on_mastodon(p, NOW - 2 * DAY, item=liked, favourites_count=3, replies_count=2)

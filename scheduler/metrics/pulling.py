@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -140,23 +140,24 @@ def _cut(said: str) -> str:
 def due_posts(session: Session, config: Config, channel: str, *, now: datetime) -> list[Publication]:
     """The channel's published posts whose counts are due now, oldest first, at most :data:`MAX_POSTS_PER_PULL`."""
     after = config.metrics.after
-    posts = session.exec(
-        select(Publication)
-        .where(
-            Publication.channel == channel,
-            col(Publication.remote_id).is_not(None),
-            col(Publication.published_at) >= oldest_worth_reading(after, now),
-        )
-        .order_by(col(Publication.published_at))
-    ).all()
+    recent = (
+        Publication.channel == channel,
+        col(Publication.remote_id).is_not(None),
+        col(Publication.published_at) >= oldest_worth_reading(after, now),
+    )
+    posts = session.exec(select(Publication).where(*recent).order_by(col(Publication.published_at))).all()
     if not posts:
         return []
-    ids = [post.id for post in posts]
     last: dict[int, datetime] = {}
     gone: set[int] = set()
     for publication_id, pulled_at, was_gone in session.exec(
-        select(EngagementCount.publication_id, func.max(EngagementCount.pulled_at), func.max(EngagementCount.gone))
-        .where(col(EngagementCount.publication_id).in_(ids))
+        select(
+            EngagementCount.publication_id,
+            func.max(EngagementCount.pulled_at),
+            func.max(case((col(EngagementCount.gone), 1), else_=0)),  # PostgreSQL has no max(boolean)
+        )
+        .join(Publication, col(Publication.id) == EngagementCount.publication_id)
+        .where(*recent)
         .group_by(col(EngagementCount.publication_id))
     ).all():
         last[publication_id] = pulled_at
