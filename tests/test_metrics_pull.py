@@ -16,6 +16,7 @@ from scheduler.queue.tables import Hold
 from tests.emulators import Reply
 from tests.emulators.mastodon_api import WINDOW_RESET as MASTODON_RESET
 from tests.emulators.mastodon_api import rate_limited as mastodon_429
+from tests.emulators.mastodon_api import unauthorized
 from tests.emulators.x_api import rate_limited as x_429
 from tests.metrics_helpers import T0, Platforms, on_bluesky, on_mastodon, on_x, platforms
 
@@ -176,3 +177,17 @@ def test_a_pull_makes_a_bounded_number_of_calls_and_leaves_the_rest_for_the_next
             on_mastodon(p)
         assert pull(p, T0 + HOUR, "toots")["toots"].line() == f"toots: {MAX_CALLS_PER_PULL} of 53 due post(s) read"
         assert pull(p, T0 + HOUR, "toots")["toots"].line() == "toots: 3 of 3 due post(s) read"
+
+
+def test_refused_credentials_hold_the_reads_for_an_hour_not_the_posts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with platforms(tmp_path, monkeypatch) as p:
+        _, toot = on_mastodon(p)
+        p.mastodon.script("GET", f"/api/v1/statuses/{toot}", unauthorized())
+        line = pull(p, T0 + HOUR, "toots")["toots"].line()
+        assert "refused the access token (401)" in line and "reads held until 2026-03-01 14:00Z" in line
+        assert "reads held until" in pull(p, T0 + 1.5 * HOUR, "toots")["toots"].line()
+        assert pull(p, T0 + 2 * HOUR, "toots")["toots"].read == 1
+        with transaction(p.engine) as session:
+            assert session.exec(select(Hold)).all() == []

@@ -7,7 +7,8 @@ Bluesky 25, Mastodon one), each call within the channel's ``timeout``, whole, an
 :data:`MAX_CALLS_PER_PULL` calls a pull. Each batch is recorded as it arrives, so a 429 half-way keeps what
 was read, holds the channel's *reads* (never its posts) until the reset and ends that channel's pull without
 failing the others. A post the platform no longer has is recorded as gone, once, and not read again. Anything else
-that goes wrong is said on the channel's line and tried again at the next pull.
+that goes wrong is said on the channel's line and tried again at the next pull, or after an hour when the
+platform refused for good (credentials, a missing scope, X's credits).
 """
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -26,12 +27,13 @@ from scheduler.metrics.counts import X_READ_PRICE_USD, Counts, CountsReader
 from scheduler.metrics.schedule import is_due, oldest_worth_reading
 from scheduler.metrics.tables import EngagementCount, ReadHold
 from scheduler.planning.slots import format_duration
-from scheduler.publishers.errors import PublishError, RateLimited
+from scheduler.publishers.errors import PermanentError, PublishError, RateLimited
 from scheduler.queue.tables import Publication
 
 READABLE_KINDS = ("x", "mastodon", "bluesky")
 MAX_POSTS_PER_PULL = 1000  # per channel; the rest are read at the next pull
 MAX_CALLS_PER_PULL = 50  # per channel: Mastodon reads one post a call, and the job shares a thread with others
+READ_HOLD_AFTER_REFUSAL = timedelta(hours=1)  # a permanent refusal: a person has to fix something
 MAX_SAID = 200  # characters of a platform's answer kept in a line: its body can be a whole page
 READ_HOLD_WITHOUT_RESET = timedelta(minutes=15)  # a 429 without a reset, or with one already past (skew)
 
@@ -112,6 +114,11 @@ def _pull_channel(
                 until = said if said is not None and said > now else now + READ_HOLD_WITHOUT_RESET
                 _hold_reads(engine, name, until, error.detail)
                 note = f"rate limited: reads held until {until:%Y-%m-%d %H:%MZ}"
+                break
+            except PermanentError as error:  # refused credentials, a missing scope, no credits: not every 10 min
+                until = now + READ_HOLD_AFTER_REFUSAL
+                _hold_reads(engine, name, until, error.detail)
+                note = f"stopped: {_cut(error.detail)}; reads held until {until:%Y-%m-%d %H:%MZ}"
                 break
             except PublishError as error:
                 note = f"stopped: {_cut(error.detail)}"
