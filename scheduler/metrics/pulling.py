@@ -93,51 +93,53 @@ def _pull_channel(
         else:
             note = "not read: the channel has `metrics: false`"
         return ChannelPull(name, due=len(due), note=note)
-    if held_until is not None:
-        return ChannelPull(name, due=len(due), note=f"reads held until {held_until:%Y-%m-%d %H:%MZ} (rate limit)")
+    if hold is not None and held_until is not None:
+        note = f"reads held until {held_until:%Y-%m-%d %H:%MZ} ({_cut(hold.reason)})"
+        return ChannelPull(name, due=len(due), note=note)
     try:
         reader = readers(name)
     except PublishError as error:
         return ChannelPull(name, due=len(due), note=f"not read: {_cut(error.detail)}")
     if not isinstance(reader, CountsReader):
         return ChannelPull(name, due=len(due), note="not read: this kind of channel cannot read its posts back")
-    read = gone = 0
-    note = ""
-    deadline = settings.timeout.total_seconds()
     try:
-        for batch in _batches(due[: reader.batch_size * MAX_CALLS_PER_PULL], reader.batch_size):
-            ids = [post.remote_id or "" for post in batch]
-            try:
-                found = within(deadline, partial(reader.read_counts, ids), name=f"evertide-read-{name}")
-            except RateLimited as error:
-                said = error.retry_at
-                until = said if said is not None and said > now else now + READ_HOLD_WITHOUT_RESET
-                _hold_reads(engine, name, until, error.detail)
-                note = f"rate limited: reads held until {until:%Y-%m-%d %H:%MZ}"
-                break
-            except PermanentError as error:  # refused credentials, a missing scope, no credits: not every 10 min
-                until = now + READ_HOLD_AFTER_REFUSAL
-                _hold_reads(engine, name, until, error.detail)
-                note = f"stopped: {_cut(error.detail)}; reads held until {until:%Y-%m-%d %H:%MZ}"
-                break
-            except PublishError as error:
-                note = f"stopped: {_cut(error.detail)}"
-                break
-            except Overdue:  # closing the reader below cuts the abandoned request's connection
-                note = f"stopped: no answer within {format_duration(deadline)} (the whole call)"
-                break
-            except Exception as error:  # a client library's surprise must not stop the other channels
-                note = f"stopped: unexpected {type(error).__name__} while reading the counts"
-                break
-            read_now, gone_now = _record(engine, batch, found, now=now)
-            read, gone = read + read_now, gone + gone_now
+        read, gone, note = _read(engine, name, reader, due, deadline=settings.timeout.total_seconds(), now=now)
     finally:
         close = getattr(reader, "close", None)
         if close is not None:
-            close()
-    if settings.kind == "x" and read + gone:
-        note = "; ".join(filter(None, [note, f"cost about {x_cost(read + gone)}"]))
+            close()  # also cuts the connection of a call abandoned at its deadline
+    if settings.kind == "x" and read:  # X bills the posts it returns
+        note = "; ".join(filter(None, [note, f"cost about {x_cost(read)}"]))
     return ChannelPull(name, due=len(due), read=read, gone=gone, note=note)
+
+
+def _read(
+    engine: Engine, name: str, reader: CountsReader, due: list[Publication], *, deadline: float, now: datetime
+) -> tuple[int, int, str]:
+    """Read and record ``due`` batch by batch; returns (counted, gone, why it stopped early or "")."""
+    read = gone = 0
+    for batch in _batches(due[: reader.batch_size * MAX_CALLS_PER_PULL], reader.batch_size):
+        ids = [post.remote_id or "" for post in batch]
+        try:
+            found = within(deadline, partial(reader.read_counts, ids), name=f"evertide-read-{name}")
+        except RateLimited as error:
+            said = error.retry_at
+            until = said if said is not None and said > now else now + READ_HOLD_WITHOUT_RESET
+            _hold_reads(engine, name, until, error.detail)
+            return read, gone, f"rate limited: reads held until {until:%Y-%m-%d %H:%MZ}"
+        except PermanentError as error:  # refused credentials, a missing scope, no credits: not every 10 min
+            until = now + READ_HOLD_AFTER_REFUSAL
+            _hold_reads(engine, name, until, error.detail)
+            return read, gone, f"stopped: {_cut(error.detail)}; reads held until {until:%Y-%m-%d %H:%MZ}"
+        except PublishError as error:
+            return read, gone, f"stopped: {_cut(error.detail)}"
+        except Overdue:
+            return read, gone, f"stopped: no answer within {format_duration(deadline)} (the whole call)"
+        except Exception as error:  # a client library's surprise must not stop the other channels
+            return read, gone, f"stopped: unexpected {type(error).__name__} while reading the counts"
+        read_now, gone_now = _record(engine, batch, found, now=now)
+        read, gone = read + read_now, gone + gone_now
+    return read, gone, ""
 
 
 def _cut(said: str) -> str:
