@@ -72,7 +72,7 @@ def _utm_value(value: str, context: Mapping[str, str]) -> str:
     except RenderError as error:
         raise RenderError(
             f"utm value {value!r}: {error.problem}",
-            hint="Use only {channel}, {campaign} and {post_id} in utm values.",
+            hint="Use only {channel}, {campaign}, {post_id} and {entry_id} in utm values.",
         ) from None
 
 
@@ -80,7 +80,7 @@ def add_utm(url: str, utm: Mapping[str, str], context: Mapping[str, str]) -> str
     """``url`` with the campaign's UTM parameters; everything else in it is kept byte for byte.
 
     Keys without the ``utm_`` prefix get it (``source`` → ``utm_source``). Values may use the placeholders
-    that ``context`` provides (``{channel}``, ``{campaign}``, ``{post_id}``); any other is a
+    that ``context`` provides (``{channel}``, ``{campaign}``, ``{post_id}``, ``{entry_id}``); any other is a
     :class:`RenderError`. A parameter of the same name already in the URL (compared case-insensitively) is
     replaced where it stands, and repeats of it are removed, so applying this twice changes nothing; new
     parameters are appended in ``utm``'s order. A value that is empty once filled removes the parameter

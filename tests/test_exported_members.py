@@ -4,7 +4,14 @@ import importlib
 
 import pytest
 
-PACKAGES = ["content_library", "scheduler.planning", "scheduler.publishers", "scheduler.queue", "scheduler.dispatch"]
+PACKAGES = [
+    "content_library",
+    "scheduler.planning",
+    "scheduler.publishers",
+    "scheduler.queue",
+    "scheduler.dispatch",
+    "scheduler.metrics",
+]
 
 
 @pytest.mark.parametrize("package", PACKAGES)

@@ -45,7 +45,13 @@ def test_stats_count_what_went_out_where_and_find_the_gaps(tmp_path: Path) -> No
     finally:
         engine.dispose()
     found = cli.json("stats")
-    assert set(found) == {"since", "posts", "by_channel", "by_segment", "by_item", "gaps", "problems"}
+    assert set(found) == {"since", "posts", "by_channel", "by_segment", "by_item", "gaps", "problems"} | {
+        "engagement_by_item",
+        "engagement_by_variant",
+        "engagement_by_segment",
+        "engagement_by_hour",
+        "dead_weight",
+    }
     assert found["by_channel"] == {"outbox": 3}  # the 40-day-old post is before --since's 30 days
     assert found["by_segment"] == {"America/New_York": 2, "Europe/London": 1}
     assert [(i["item_id"], i["shares"]) for i in found["by_item"]] == [(first, 2), (second, 1)]

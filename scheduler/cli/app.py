@@ -18,6 +18,7 @@ from scheduler.cli import (
     export_commands,
     feeds_commands,
     library_commands,
+    metrics_commands,
     plan_commands,
     queue_commands,
     report_commands,
@@ -107,6 +108,7 @@ app.command("run")(run_commands.run)
 app.command("doctor")(run_commands.doctor)
 app.command("status")(status_commands.status)
 app.command("stats")(stats_commands.stats)
+app.add_typer(metrics_commands.app, name="metrics")
 app.command("report")(report_commands.report)
 
 

@@ -9,6 +9,7 @@ from scheduler.cli.output import print_json, print_table, say
 from scheduler.when_forms import WHEN_FORMS
 
 SHOWN_GAPS = 20  # the text lists this many gaps; --json lists them all
+SHOWN_RANKED = 10  # items ranked by engagement in the text; --json lists them all
 
 
 def stats(
@@ -17,7 +18,9 @@ def stats(
     json: bool = typer.Option(False, "--json", help="Print one JSON object with stable keys."),
 ) -> None:
     """Posts per channel and audience segment, shares per item, coverage gaps (items that have not reached a
-    segment within repeat_after times the number of segments) and missed or failed posts with their reasons.
+    segment within repeat_after times the number of segments) and missed or failed posts with their reasons;
+    items ranked by engagement (likes, reposts, replies and imported clicks) and the dead weight: items shared
+    3 or more times with none.
 
     Example: evertide stats --since -7d
     """
@@ -42,6 +45,7 @@ def stats(
             ("item", "shares", "title"),
             [(i, n, found.titles.get(i, "(item removed)")) for i, n in found.by_item.most_common()],
         )
+    _say_engagement(found)
     say(f"{len(found.gaps)} coverage gap(s){':' if found.gaps else '.'}")
     if found.gaps:
         print_table(
@@ -63,6 +67,57 @@ def stats(
         )
 
 
+def _say_engagement(found: Any) -> None:
+    from scheduler.reporting.tallies import DEAD_WEIGHT_SHARES, dead_weight, ranked
+
+    items = ranked(found.tallies.by_item)
+    if not items:
+        say("No engagement known yet: run `evertide metrics pull` (and `evertide metrics import` for clicks).")
+        return
+    print_table(
+        "Items by engagement",
+        ("item", "posts", "likes", "reposts", "replies", "clicks", "title"),
+        [
+            (i, t.posts, t.likes, t.reposts, t.replies, t.clicks, found.titles.get(i, "(item removed)"))
+            for i, t in items[:SHOWN_RANKED]
+        ],
+    )
+    dead = dead_weight(found.tallies.by_item)
+    say(
+        f"{len(dead)} item(s) of dead weight (shared {DEAD_WEIGHT_SHARES} or more times, no engagement)"
+        + (":" if dead else ".")
+    )
+    if dead:
+        print_table(None, ("item", "shares", "title"), [(i, t.posts, found.titles.get(i, "")) for i, t in dead])
+
+
+def _engagement_json(found: Any, post: Any) -> dict[str, int] | None:
+    known = found.engagement.get(post.id)
+    if known is None:
+        return None
+    shown = {"likes": known.likes, "reposts": known.reposts, "replies": known.replies}
+    return shown | ({"clicks": known.clicks} if known.clicks is not None else {})
+
+
+def _tallies_json(found: Any) -> dict[str, Any]:
+    from scheduler.reporting.tallies import dead_weight, ranked
+
+    tallies = found.tallies
+    return {
+        "engagement_by_item": [
+            {"item_id": i, "title": found.titles.get(i)} | t.as_json() for i, t in ranked(tallies.by_item)
+        ],
+        "engagement_by_variant": [
+            {"item_id": i, "variant_id": v} | t.as_json() for (i, v), t in ranked(tallies.by_variant)
+        ],
+        "engagement_by_segment": [{"zone": z} | t.as_json() for z, t in ranked(tallies.by_segment)],
+        "engagement_by_hour": [{"hour": h} | t.as_json() for h, t in sorted(tallies.by_hour.items()) if t.counted],
+        "dead_weight": [
+            {"item_id": i, "title": found.titles.get(i)} | t.as_json() for i, t in dead_weight(tallies.by_item)
+        ],
+    }
+
+
 def _as_json(found: Any) -> dict[str, Any]:
     from scheduler.cli.timefmt import iso_utc
 
@@ -75,6 +130,7 @@ def _as_json(found: Any) -> dict[str, Any]:
                 "item_id": p.item_id,
                 "at": iso_utc(p.published_at),
                 "zone": p.zone,
+                "engagement": _engagement_json(found, p),
             }
             for p in found.posts
         ],
@@ -95,4 +151,5 @@ def _as_json(found: Any) -> dict[str, Any]:
             {"entry_id": p.entry_id, "channel": p.channel, "state": p.state, "at": iso_utc(p.at), "reason": p.reason}
             for p in found.problems
         ],
+        **_tallies_json(found),
     }

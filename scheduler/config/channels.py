@@ -174,6 +174,7 @@ class XChannel(_Channel):
     base_url: TextRef | None = None
     credentials: XCredentials | None = None
     cost: Cost | None = X_COST
+    metrics: bool = False  # X bills every post read: pulling counts is opt-in, see `evertide metrics pull`
 
     def unfinished(self) -> list[tuple[tuple[str, ...], str]]:
         return [] if self.credentials is not None else [(("credentials",), "this key is required")]
@@ -191,6 +192,7 @@ class MastodonChannel(_Channel):
     kind: Literal["mastodon"] = "mastodon"
     base_url: TextRef | None = None
     credentials: MastodonCredentials | None = None
+    metrics: bool = True  # pull favourites, boosts and replies of published posts
 
     extra: ClassVar[Extra | None] = Extra(module="mastodon", name="mastodon")
 
@@ -216,6 +218,7 @@ class BlueskyChannel(_Channel):
     kind: Literal["bluesky"] = "bluesky"
     base_url: TextRef | None = None
     credentials: BlueskyCredentials | None = None
+    metrics: bool = True  # pull likes, reposts, replies and quotes of published posts
 
     extra: ClassVar[Extra | None] = Extra(module="atproto", name="bluesky")
 

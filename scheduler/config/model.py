@@ -99,6 +99,24 @@ class CampaignConfig(Section):
         return self
 
 
+class MetricsConfig(Section):
+    """When a published post's counts are read: once each of ``after`` has passed since it went out (a pull
+    that comes late, after downtime, counts for every checkpoint it passed). After the last, never again."""
+
+    after: tuple[Duration, ...] = Field(
+        default=(timedelta(hours=1), timedelta(hours=24), timedelta(days=7)), min_length=1
+    )
+
+    @field_validator("after")
+    @classmethod
+    def _increasing(cls, value: tuple[timedelta, ...]) -> tuple[timedelta, ...]:
+        if any(step <= timedelta(0) for step in value):
+            raise ValueError("every checkpoint must be longer than 0s")
+        if list(value) != sorted(set(value)):
+            raise ValueError("checkpoints must be given shortest first, each once, like [1h, 24h, 7d]")
+        return value
+
+
 DEFAULT_WINDOW = Window(time(8, 0), time(20, 0))
 HEARTBEATS_MISSED = 4
 
@@ -115,6 +133,7 @@ class Config(Section):
     channels: dict[str, ChannelConfig] = Field(default_factory=dict)
     audiences: dict[str, Annotated[tuple[Segment, ...], Field(min_length=1)]] = Field(default_factory=dict)
     campaigns: dict[str, CampaignConfig] = Field(default_factory=dict)
+    metrics: MetricsConfig = MetricsConfig()
 
     @field_validator("heartbeat")
     @classmethod

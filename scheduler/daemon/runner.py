@@ -1,7 +1,7 @@
 """``evertide run``: the background daemon. The only module that imports APScheduler.
 
 APScheduler keeps time; it holds no state. The queue lives in evertide's tables, so a restart loses nothing.
-Four code-defined jobs:
+Five code-defined jobs:
 
 - **publish** — every 5 s (so a CLI edit is seen within 5 s), and at a one-shot wake-up at the next due
   instant, so a post known ahead goes out within a second of its instant. It only claims: each claimed entry
@@ -12,7 +12,8 @@ Four code-defined jobs:
 - **settle** — settles claims whose owner's heartbeat has stopped (a daemon that died mid-publish), and this
   daemon's own claims that no call holds any more; never a call in flight, however slow;
 - **feeds** — polls the feeds whose interval has passed;
-- **refill** — keeps the queue planned up to the horizon.
+- **refill** — keeps the queue planned up to the horizon;
+- **metrics** — reads the counts of published posts that are due (:mod:`scheduler.metrics.job`).
 
 A job that keeps failing (a full disk, a locked or unreachable database) backs off up to 5 minutes and logs
 one line when it starts failing and one when it recovers (:mod:`.backoff`). SIGTERM and SIGINT stop the
@@ -47,6 +48,7 @@ from scheduler.daemon.lock import DaemonLock
 from scheduler.daemon.workers import ChannelWorkers
 from scheduler.dispatch.claims import next_wake
 from scheduler.dispatch.publishing import Dispatcher, Event
+from scheduler.metrics.job import PULL_EVERY
 from scheduler.planning.slots import format_duration
 from scheduler.publishers.base import Publisher
 from scheduler.queue.holds import active_holds
@@ -97,7 +99,7 @@ class Daemon:
         self._round_asked = False  # a publish round is asked for and has not started yet
         self._last_beat: float | None = None  # time.monotonic() of the last heartbeat written
         self._backoff_lock = threading.Lock()
-        jobs = ("publish round", "publish", "settle", "feeds", "refill", "heartbeat")
+        jobs = ("publish round", "publish", "settle", "feeds", "refill", "heartbeat", "metrics")
         self._backoff = {job: Backoff(job, log, describe=self._describe) for job in jobs}
         self._workers = ChannelWorkers(config.workers, self._publish_claimed, self._look_again)
         self._scheduler = BackgroundScheduler(
@@ -321,6 +323,15 @@ class Daemon:
 
         self._guarded("refill", lambda: self._singleton("refill", REFILL_EVERY, refill))
 
+    def pull_metrics(self) -> None:
+        from scheduler.metrics.job import pull_due_counts
+
+        def pull() -> None:
+            for line in pull_due_counts(self._engine, self._config, publishers_for(self._config), now=self._clock()):
+                log.info("metrics", extra={"channel": "-", "entry": None, "detail": line})
+
+        self._guarded("metrics", lambda: self._singleton("metrics", PULL_EVERY, pull))
+
     def _singleton(self, job: str, every: timedelta, work: Callable[[], None]) -> None:
         """Run ``work`` if it is this daemon's turn: one daemon at a time, once per ``every`` in all."""
         from scheduler.daemon.singleton import turn
@@ -348,6 +359,7 @@ class Daemon:
         beat = self._config.heartbeat
         for job, every in ((self.settle, beat), (self.poll_feeds, FEEDS_EVERY), (self.refill, REFILL_EVERY)):
             self._scheduler.add_job(job, "interval", seconds=every.total_seconds(), id=job.__name__)
+        self._scheduler.add_job(self.pull_metrics, "interval", seconds=PULL_EVERY.total_seconds(), id="pull_metrics")
         self._scheduler.add_job(
             self.heartbeat,
             "interval",

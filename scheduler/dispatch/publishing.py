@@ -12,7 +12,6 @@ platform first, so the post exists once.
 """
 
 import logging
-import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,6 +27,7 @@ from content_library.models import Item
 from content_library.store import mark_needs_variant
 from scheduler.config import Config
 from scheduler.dispatch.claims import LEASE, Skipped, claim_due, expired_claims, miss_beyond_grace
+from scheduler.dispatch.deadline import Overdue, within
 from scheduler.dispatch.retry import CountAsPublished, Fail, HoldChannel, Miss, RetryLater, TryNextVariant, decide
 from scheduler.planning.slots import format_duration
 from scheduler.publishers.base import CLOCK_SKEW, OutgoingPost, Published, Publisher, ReadsOwnPosts
@@ -281,8 +281,8 @@ class Dispatcher:
         settings = self._config.channels.get(channel)
         deadline = settings.timeout.total_seconds() if settings is not None else None
         try:
-            return _within(deadline, action, name=f"evertide-call-{channel}")
-        except _Overdue:
+            return within(deadline, action, name=f"evertide-call-{channel}")
+        except Overdue:
             self._abandon(channel)
             shown = format_duration(deadline or 0)
             raise Unavailable(channel, f"no answer within {shown} (the whole call, timeout: {shown})") from None
@@ -444,35 +444,6 @@ class Dispatcher:
             idempotency_key=entry.key,
             first_attempt_at=entry.at,
         )
-
-
-class _Overdue(Exception):
-    """A call that did not finish within its deadline."""
-
-
-def _within(deadline: float | None, action: Callable[[], T], *, name: str) -> T:
-    """``action()`` on a thread of its own, waited for at most ``deadline`` seconds (None: no limit). A
-    daemon thread: an abandoned call never keeps the process from exiting."""
-    if deadline is None:
-        return action()
-    outcome: list[tuple[bool, object]] = []
-    finished = threading.Event()
-
-    def run() -> None:
-        try:
-            outcome.append((True, action()))
-        except BaseException as error:  # handed to the caller, who decides what it means
-            outcome.append((False, error))
-        finally:
-            finished.set()
-
-    threading.Thread(target=run, name=name, daemon=True).start()
-    if not finished.wait(deadline):
-        raise _Overdue
-    succeeded, value = outcome[0]
-    if not succeeded:
-        raise value  # type: ignore[misc]
-    return value  # type: ignore[return-value]
 
 
 def _lost(entry: QueueEntry) -> Event:

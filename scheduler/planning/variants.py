@@ -20,6 +20,7 @@ from datetime import datetime
 from content_library.rendering import RenderError, render_post
 from content_library.snapshot import ItemSnapshot
 from scheduler.config import CampaignConfig
+from scheduler.planning.attribution import ENTRY_MARK, unfilled, with_content
 
 FALLBACK_TEMPLATES = ("{title}: {summary} {url}", "{summary} {url}", "{title} {url}")
 
@@ -64,12 +65,14 @@ def choose_text(
     rotation = [*options[start:], *options[:start]]
     written = {option.template for option in options}
     rotation.extend(TextOption(template) for template in FALLBACK_TEMPLATES if template not in written)
+    last = unfilled(previous_text) if previous_text is not None else None
+    refused = {unfilled(text) for text in avoid}
     for option in rotation:
         try:
             text = render(option.template)
         except RenderError:
             continue
-        if text.strip() and text != previous_text and text not in avoid:
+        if text.strip() and text != last and text not in refused:
             return ChosenText(text, option)
     return None
 
@@ -94,8 +97,14 @@ def word(
     """The wording of ``item`` for a post on ``channel`` (of platform ``kind``) at ``at``: its variants for
     that kind, then the campaign's templates, then the built-in fallbacks, rotated past the option used last
     time and skipping any that cannot be rendered for the platform. A post outside any campaign has no
-    templates, hashtags or UTM values of its own."""
-    context = {"channel": channel, "campaign": campaign_name or "manual", "post_id": post_id(channel, item.id, at)}
+    templates, hashtags or UTM values of its own; a campaign's UTM values gain ``utm_content``, the entry id
+    (:mod:`scheduler.planning.attribution`)."""
+    context = {
+        "channel": channel,
+        "campaign": campaign_name or "manual",
+        "post_id": post_id(channel, item.id, at),
+        "entry_id": ENTRY_MARK,  # the queue writes the id in: scheduler.planning.attribution
+    }
 
     def render(template: str) -> str:
         return render_post(
@@ -103,7 +112,7 @@ def word(
             template,
             channel_kind=kind,
             hashtags=campaign.hashtags if campaign else (),
-            utm=(campaign.utm or None) if campaign else None,
+            utm=with_content(campaign.utm) if campaign and campaign.utm else None,
             utm_context=context,
         )
 

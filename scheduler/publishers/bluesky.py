@@ -18,7 +18,7 @@ account password). ``base_url`` is the PDS; without it, https://bsky.social.
 """
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar, TypeVar
@@ -39,6 +39,7 @@ from atproto_core.exceptions import AtProtocolError
 from pydantic import ValidationError
 
 from scheduler.config import BlueskyChannel, Secret, UnsetVariable
+from scheduler.metrics.counts import Counts, count
 from scheduler.publishers.base import OutgoingPost, OwnPost, Published
 from scheduler.publishers.errors import (
     AuthFailed,
@@ -81,6 +82,7 @@ class BlueskyPublisher:
     """Posts through an atproto ``Client``; the app password stays a :class:`Secret` until a login."""
 
     kind: ClassVar[str] = "bluesky"
+    batch_size: ClassVar[int] = 25  # app.bsky.feed.getPosts takes up to 25 AT-URIs
 
     def __init__(
         self,
@@ -151,6 +153,23 @@ class BlueskyPublisher:
             if created is not None and created >= since and getattr(value, "reply", None) is None:
                 posts.append(OwnPost(record.uri, created))
         return posts
+
+    def read_counts(self, remote_ids: Sequence[str]) -> dict[str, Counts | None]:
+        """Likes, reposts, replies and quotes through ``app.bsky.feed.getPosts``, which leaves out the posts
+        it no longer has: those are the deleted ones."""
+        answer = self._in_session(
+            lambda did: self._client.app.bsky.feed.get_posts(models.AppBskyFeedGetPosts.Params(uris=list(remote_ids)))
+        )
+        views = {
+            view.uri: Counts(
+                likes=count(view.like_count),
+                reposts=count(view.repost_count),
+                replies=count(view.reply_count),
+                quotes=count(view.quote_count),
+            )
+            for view in answer.posts
+        }
+        return {uri: views.get(uri) for uri in remote_ids}
 
     def check(self) -> str:
         session = self._in_session(lambda did: self._client.com.atproto.server.get_session())

@@ -13,7 +13,7 @@ Credentials: ``access_token`` (scope ``write:statuses``, plus ``read:accounts re
 ``evertide doctor`` and crash recovery). The server is ``base_url``, else an ``instance`` credential.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +34,7 @@ from mastodon import (
 from requests.structures import CaseInsensitiveDict
 
 from scheduler.config import MastodonChannel
+from scheduler.metrics.counts import Counts, count
 from scheduler.publishers.base import CLOCK_SKEW, OutgoingPost, OwnPost, Published
 from scheduler.publishers.errors import (
     AuthFailed,
@@ -48,12 +49,14 @@ from scheduler.publishers.resets import from_iso_or_epoch
 
 RECENT_STATUSES = 40  # Mastodon's largest page
 OWN_POSTS_PAGE = 5  # enough to see a post made by hand in the last hours
+DELETED = "Record not found"
 
 
 class MastodonPublisher:
     """Posts through a Mastodon.py client; adds a response hook to its session to see rate-limit headers."""
 
     kind: ClassVar[str] = "mastodon"
+    batch_size: ClassVar[int] = 1  # GET /api/v1/statuses/:id reads one status
 
     def __init__(self, channel: str, api: Mastodon) -> None:
         self._channel = channel
@@ -101,6 +104,27 @@ class MastodonPublisher:
 
     def check(self) -> str:
         return f"@{self._account()['acct']} on {self._host}"
+
+    def read_counts(self, remote_ids: Sequence[str]) -> dict[str, Counts | None]:
+        """Favourites, boosts and replies of each status. Mastodon answers a deleted status with 404 and
+        ``{"error": "Record not found"}``; any other 404 (a wrong ``base_url``) is an error, not a deletion."""
+        found: dict[str, Counts | None] = {}
+        for remote_id in remote_ids:
+            try:
+                status = self._api.status(remote_id)
+            except MastodonNotFoundError as error:
+                if _status_and_message(error)[1] != DELETED:
+                    raise self._translate(error) from error
+                found[remote_id] = None
+                continue
+            except MastodonError as error:
+                raise self._translate(error) from error
+            found[remote_id] = Counts(
+                likes=count(status.get("favourites_count")),
+                reposts=count(status.get("reblogs_count")),
+                replies=count(status.get("replies_count")),
+            )
+        return found
 
     def close(self) -> None:
         self._api.session.close()

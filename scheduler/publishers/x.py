@@ -13,7 +13,7 @@ reads the account's recent posts. tweepy never waits on a rate limit here: a 429
 """
 
 import html
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +23,7 @@ import requests
 import tweepy
 
 from scheduler.config import XChannel
+from scheduler.metrics.counts import Counts, count
 from scheduler.publishers.base import CLOCK_SKEW, OutgoingPost, Published
 from scheduler.publishers.errors import (
     AuthFailed,
@@ -39,6 +40,7 @@ from scheduler.publishers.resets import from_epoch
 from scheduler.publishers.transport import RoutedAdapter
 
 API_ORIGIN = "https://api.twitter.com"
+_NOT_FOUND = "/2/problems/resource-not-found"
 _USAGE_CAPPED = "/2/problems/usage-capped"  # the type's host is api.twitter.com in practice, api.x.com in the spec
 
 
@@ -51,6 +53,7 @@ class XPublisher:
     """Posts through an already configured tweepy ``Client``; ``user_auth`` is True for OAuth 1.0a."""
 
     kind: ClassVar[str] = "x"
+    batch_size: ClassVar[int] = 100  # GET /2/tweets takes up to 100 ids
 
     def __init__(self, channel: str, client: tweepy.Client, *, user_auth: bool) -> None:
         self._channel = channel
@@ -88,6 +91,29 @@ class XPublisher:
             if comparable(_expanded_text(tweet)) == wanted:
                 return Published(str(tweet.id), status_url(str(tweet.id)), already_existed=True)
         return None
+
+    def read_counts(self, remote_ids: Sequence[str]) -> dict[str, Counts | None]:
+        """``public_metrics`` of up to 100 posts in one call (X bills each post read). A deleted post comes
+        back as a ``resource-not-found`` error beside the others' data; a protected or suspended one as
+        another error, which is left out (it may come back)."""
+        with self._translated():
+            response = self._client.get_tweets(
+                list(remote_ids), tweet_fields=["public_metrics"], user_auth=self._user_auth
+            )
+        found: dict[str, Counts | None] = {}
+        for tweet in response.data or ():
+            metrics = tweet.public_metrics or {}
+            found[str(tweet.id)] = Counts(
+                likes=count(metrics.get("like_count")),
+                reposts=count(metrics.get("retweet_count")),
+                replies=count(metrics.get("reply_count")),
+                quotes=count(metrics.get("quote_count")),
+                impressions=count(metrics.get("impression_count")),
+            )
+        for error in response.errors or ():
+            if str(error.get("type", "")).endswith(_NOT_FOUND) and error.get("resource_id") in remote_ids:
+                found[str(error["resource_id"])] = None
+        return found
 
     def check(self) -> str:
         me = self._account()

@@ -8,6 +8,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from content_library.errors import EvertideError, ItemNotFound
+from scheduler.planning.attribution import with_entry_id
 from scheduler.planning.model import PastShare
 from scheduler.queue.tables import EntryState, Publication, QueueEntry
 
@@ -39,8 +40,11 @@ def save(session: Session, entry: QueueEntry, *, now: datetime, **changes: Any) 
     from another (closed) session: only its id and version are used. Returns the entry as now stored.
 
     A change of state (and anything that goes with one: the claim, the attempts) belongs to the named moves
-    of :mod:`scheduler.queue.states`, which check the table of allowed moves and then call this."""
+    of :mod:`scheduler.queue.states`, which check the table of allowed moves and then call this. A new text
+    gets the entry's id where its rendering left a place for it (``utm_content``)."""
     assert entry.id is not None
+    if "text" in changes:
+        changes["text"] = with_entry_id(changes["text"], entry.id)
     result = session.execute(
         update(QueueEntry)
         .where(col(QueueEntry.id) == entry.id, col(QueueEntry.version) == entry.version)
@@ -88,9 +92,14 @@ def history_shares(session: Session) -> list[PastShare]:
 
 
 def insert_entry(session: Session, fields: dict[str, Any], *, now: datetime) -> QueueEntry:
+    """A new entry; its text gets the entry's id where the rendering left a place for it (``utm_content``)."""
     entry = QueueEntry(key=new_key(), created_at=now, updated_at=now, **fields)
     session.add(entry)
     session.flush()
+    filled = with_entry_id(entry.text, entry.id)
+    if filled != entry.text:
+        entry.text = filled
+        session.flush()
     return entry
 
 

@@ -24,6 +24,7 @@ from sqlmodel import Session, col
 
 from content_library.candidates import DatabaseCandidates
 from scheduler.config import Config
+from scheduler.planning.attribution import with_entry_id
 from scheduler.planning.inputs import PlanInputs
 from scheduler.planning.model import PlannedPost
 from scheduler.planning.planner import plan
@@ -84,7 +85,8 @@ def fill(session: Session, config: Config, *, now: datetime, days: int) -> FillR
             continue
         existing = same.pop(0)
         kept += 1
-        changes = {k: v for k, v in _fields(post).items() if k in _UPDATED and getattr(existing, k) != v}
+        wanted = _fields(post) | {"text": with_entry_id(post.text, existing.id)}  # as the queue would store it
+        changes = {k: v for k, v in wanted.items() if k in _UPDATED and getattr(existing, k) != v}
         if changes:
             reworded += _edit_if_unchanged(session, existing, changes, now=now)
     removed = sum(_cancel_if_unchanged(session, stale, now=now) for same in old.values() for stale in same)

@@ -7,6 +7,9 @@ A *coverage gap* is an item a campaign may post that has not reached one of its 
 within the campaign's ``repeat_after`` times the number of segments: the plan aims every item at each
 segment in turn, so by then each should have had its turn. An item never posted on the channel is a gap in
 every segment.
+
+Engagement is each post's latest counts and imported clicks (:mod:`scheduler.metrics.latest`), added up by
+:mod:`.tallies`.
 """
 
 from collections import Counter
@@ -17,7 +20,9 @@ from typing import TYPE_CHECKING, NamedTuple
 from sqlmodel import Session, col, select
 
 from scheduler.config import Config
+from scheduler.metrics.latest import Engagement, latest_engagement
 from scheduler.queue.tables import EntryState, Publication, QueueEntry
+from scheduler.reporting.tallies import Tallies, tally
 
 if TYPE_CHECKING:
     from content_library.models import Item
@@ -53,6 +58,8 @@ class Stats:
     titles: dict[int, str] = field(default_factory=dict)
     gaps: list[Gap] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    engagement: dict[int, Engagement] = field(default_factory=dict)  # by publication id
+    tallies: Tallies = field(default_factory=Tallies)
 
 
 def gather(session: Session, config: Config, *, since: datetime, now: datetime) -> Stats:
@@ -68,6 +75,8 @@ def gather(session: Session, config: Config, *, since: datetime, now: datetime) 
         stats.by_channel[post.channel] += 1
         stats.by_segment[post.zone] += 1
         stats.by_item[post.item_id] += 1
+    stats.engagement = latest_engagement(session, posts)
+    stats.tallies = tally(posts, stats.engagement)
     items = list(session.exec(select(Item).where(Item.status == "active").order_by(col(Item.id))).all())
     stats.titles = {item.id: item.title for item in items if item.id is not None}
     missing = set(stats.by_item) - set(stats.titles)

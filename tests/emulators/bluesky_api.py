@@ -57,6 +57,7 @@ class BlueskyPds(Emulator):
         super().__init__()
         self.records: dict[tuple[str, str], dict[str, Any]] = {}
         self.access_exp = FAR_FUTURE
+        self.counts: dict[str, dict[str, int]] = {}  # AT-URI → likeCount, repostCount, … as getPosts answers
         self._password = app_password
         self._access: set[str] = set()
         self._refresh: set[str] = set()
@@ -88,6 +89,8 @@ class BlueskyPds(Emulator):
             return self._get(request.query)
         if method == "com.atproto.repo.listRecords":
             return self._list(request.query)
+        if method == "app.bsky.feed.getPosts":
+            return self._posts(request.query.get("uris", []))
         return Reply(501, {"error": "MethodNotImplemented", "message": "Method Not Implemented"})
 
     def _new_session(self) -> Reply:
@@ -139,6 +142,32 @@ class BlueskyPds(Emulator):
             if kind == collection
         ]
         return Reply(200, {"records": found[:limit]}, rate_headers())
+
+    def _posts(self, uris: list[str]) -> Reply:
+        """``app.bsky.feed.getPosts``: post views with their counts (``self.counts[uri]``, else zeros) for at
+        most 25 AT-URIs; a post it does not have is simply left out."""
+        if not 1 <= len(uris) <= 25:
+            return Reply(400, {"error": "InvalidRequest", "message": "uris must not have more than 25 elements"})
+        cid = platform_json("bluesky/create-record.200.json")["cid"]
+        by_uri = {record["uri"]: record for record in self.records.values()}
+        views = []
+        for uri in uris:
+            record = by_uri.get(uri)
+            if record is None:
+                continue
+            counts = {"likeCount": 0, "repostCount": 0, "replyCount": 0, "quoteCount": 0, "bookmarkCount": 0}
+            views.append(
+                {
+                    "uri": uri,
+                    "cid": cid,
+                    "author": {"did": DID, "handle": HANDLE},
+                    "record": record["value"],
+                    "indexedAt": record["value"].get("createdAt", "2026-03-01T12:00:00.000Z"),
+                    **counts,
+                    **self.counts.get(uri, {}),
+                }
+            )
+        return Reply(200, {"posts": views}, rate_headers())
 
     def _get(self, query: dict[str, list[str]]) -> Reply:
         key = (query["collection"][0], query["rkey"][0])

@@ -121,7 +121,17 @@ class MastodonApi(Emulator):
             if request.query.get("exclude_replies", ["false"])[0] in ("true", "1", "True"):
                 listed = [status for status in listed if status.get("in_reply_to_id") is None]
             return Reply(200, listed[:limit], rate_headers())
+        if request.method == "GET" and request.path.startswith("/api/v1/statuses/"):
+            return self._status(request.path.removeprefix("/api/v1/statuses/"))
         return Reply(404, {"error": "Record not found"}, rate_headers())
+
+    def _status(self, status_id: str) -> Reply:
+        """``GET /api/v1/statuses/:id``: the status with its ``favourites_count``, ``reblogs_count`` and
+        ``replies_count``; a deleted (removed) one is 404 ``Record not found``."""
+        found = next((status for status in self.statuses if status["id"] == status_id), None)
+        if found is None:
+            return Reply(404, {"error": "Record not found"}, rate_headers())
+        return Reply(200, found, rate_headers())
 
     def _post(self, request: Received) -> Reply:
         key = request.headers.get("idempotency-key")

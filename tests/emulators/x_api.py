@@ -17,6 +17,7 @@ from . import Emulator, Received, Reply, platform_json
 EPOCH = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 WINDOW_RESET = int((EPOCH + timedelta(minutes=15)).timestamp())
 _URL = re.compile(r"https?://\S+")
+PUBLIC_METRICS = ("retweet_count", "reply_count", "like_count", "quote_count", "bookmark_count", "impression_count")
 
 
 def rate_headers(remaining: int = 199, reset: int = WINDOW_RESET) -> dict[str, str]:
@@ -80,7 +81,53 @@ class XApi(Emulator):
             return Reply(200, {"data": self.me}, rate_headers())
         if request.method == "GET" and request.path == f"/2/users/{self.me['id']}/tweets":
             return self._timeline(request)
+        if request.method == "GET" and request.path == "/2/tweets":
+            return self._lookup(request)
         return Reply(404, {"title": "Not Found Error", "type": "about:blank", "status": 404, "detail": "Not Found"})
+
+    def _lookup(self, request: Received) -> Reply:
+        """``GET /2/tweets?ids=…``: at most 100 ids; ``public_metrics`` when asked for (a tweet's own
+        ``public_metrics`` entry, else zeros); an id it does not have is a ``resource-not-found`` error
+        beside the data, as the spec's ``Get2TweetsResponse`` has it."""
+        ids = ",".join(request.query.get("ids", [])).split(",")
+        if not ids or len(ids) > 100:
+            detail = f"The `ids` query parameter value [{len(ids)}] is not between 1 and 100"
+            return Reply(
+                400,
+                {
+                    "errors": [{"parameters": {"ids": ids}, "message": detail}],
+                    "title": "Invalid Request",
+                    "detail": "One or more parameters to your request was invalid.",
+                    "type": "https://api.twitter.com/2/problems/invalid-request",
+                },
+                rate_headers(),
+            )
+        fields = ",".join(request.query.get("tweet.fields", [])).split(",")
+        tweets = {tweet["id"]: tweet for tweet in self.tweets}
+        data, errors = [], []
+        for tweet_id in ids:
+            tweet = tweets.get(tweet_id)
+            if tweet is None:
+                errors.append(
+                    {
+                        "value": tweet_id,
+                        "detail": f"Could not find tweet with ids: [{tweet_id}].",
+                        "title": "Not Found Error",
+                        "resource_type": "tweet",
+                        "parameter": "ids",
+                        "resource_id": tweet_id,
+                        "type": "https://api.twitter.com/2/problems/resource-not-found",
+                    }
+                )
+                continue
+            shown: dict[str, Any] = {"edit_history_tweet_ids": [tweet_id], "id": tweet_id, "text": tweet["text"]}
+            if "public_metrics" in fields:
+                shown["public_metrics"] = {**dict.fromkeys(PUBLIC_METRICS, 0), **tweet.get("public_metrics", {})}
+            data.append(shown)
+        body: dict[str, Any] = {"data": data} if data else {}
+        if errors:
+            body["errors"] = errors
+        return Reply(200, body, rate_headers())
 
     def _authorised(self, request: Received) -> bool:
         authorization = request.headers.get("authorization", "")

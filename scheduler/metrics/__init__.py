@@ -1,0 +1,9 @@
+"""How published posts did: counts read back from the platforms (:mod:`.pulling`, when: :mod:`.schedule`; the
+daemon's job: :mod:`.job`), clicks imported from web analytics (:mod:`.clicks`) and each post's latest figures
+(:mod:`.latest`). Only the values and tables are exported here: the publishers import :mod:`.counts`, so this
+package must not import them back."""
+
+from scheduler.metrics.counts import X_READ_PRICE_USD, Counts, CountsReader
+from scheduler.metrics.tables import ClickCount, EngagementCount, ReadHold
+
+__all__ = ["X_READ_PRICE_USD", "ClickCount", "Counts", "CountsReader", "EngagementCount", "ReadHold"]

@@ -1,0 +1,83 @@
+"""How each published post is doing: its latest counts, and its latest imported clicks.
+
+A post gone from its platform keeps the counts of its last pull before it went; ``gone`` says so.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from scheduler.metrics.tables import ClickCount, EngagementCount
+from scheduler.queue.tables import Publication
+
+CHUNK = 500  # ids per statement: a server caps the parameters of one statement
+
+
+@dataclass(frozen=True)
+class Engagement:
+    """A post's latest known figures: counts None until a pull read them, clicks None until an import."""
+
+    likes: int | None = None
+    reposts: int | None = None
+    replies: int | None = None
+    clicks: int | None = None
+    gone: bool = False
+
+    @property
+    def known(self) -> bool:
+        return self.likes is not None or self.clicks is not None
+
+    @property
+    def total(self) -> int:
+        """Every interaction counted alike: likes, reposts, replies and clicks."""
+        return sum(value or 0 for value in (self.likes, self.reposts, self.replies, self.clicks))
+
+
+def latest_engagement(session: Session, posts: Sequence[Publication]) -> dict[int, Engagement]:
+    """Each post's :class:`Engagement`, by publication id; posts with nothing known are left out."""
+    counts: dict[int, EngagementCount] = {}
+    gone: set[int] = set()
+    clicks: dict[int, int] = {}
+    ids = [post.id for post in posts if post.id is not None]
+    entry_ids = [post.entry_id for post in posts if post.entry_id is not None]
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        for row in session.exec(
+            select(EngagementCount)
+            .where(col(EngagementCount.publication_id).in_(chunk))
+            .order_by(col(EngagementCount.pulled_at), col(EngagementCount.id))
+        ).all():
+            if row.gone:
+                gone.add(row.publication_id)
+            else:
+                counts[row.publication_id] = row  # later rows replace earlier ones
+    for start in range(0, len(entry_ids), CHUNK):
+        chunk = entry_ids[start : start + CHUNK]
+        newest = (
+            select(ClickCount.entry_id, func.max(ClickCount.id).label("newest"))
+            .where(col(ClickCount.entry_id).in_(chunk))
+            .group_by(col(ClickCount.entry_id))
+            .subquery()
+        )
+        for entry_id, number in session.exec(
+            select(ClickCount.entry_id, ClickCount.clicks).join(newest, col(ClickCount.id) == newest.c.newest)
+        ).all():
+            clicks[entry_id] = number
+    found: dict[int, Engagement] = {}
+    for post in posts:
+        if post.id is None:
+            continue
+        pulled = counts.get(post.id)
+        clicked = clicks.get(post.entry_id) if post.entry_id is not None else None
+        if pulled is None and clicked is None and post.id not in gone:
+            continue
+        found[post.id] = Engagement(
+            likes=pulled.likes if pulled else None,
+            reposts=pulled.reposts if pulled else None,
+            replies=pulled.replies if pulled else None,
+            clicks=clicked,
+            gone=post.id in gone,
+        )
+    return found

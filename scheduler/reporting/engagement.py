@@ -1,0 +1,103 @@
+"""The report's "What worked" section: items and wordings ranked by engagement, and the dead weight.
+
+:func:`gather` reads the posts published since an instant with their latest engagement
+(:mod:`scheduler.metrics.latest`); :func:`render` is pure and returns the section's HTML. Titles and variant
+texts come from outside (feeds, CSV files) and are escaped, cut to a length; the section has no script.
+When nothing is known yet, it says how to collect the numbers instead of showing empty tables.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from html import escape
+
+from sqlmodel import Session, col, select
+
+from scheduler.metrics.latest import latest_engagement
+from scheduler.queue.tables import Publication
+from scheduler.reporting.tallies import DEAD_WEIGHT_SHARES, Tally, dead_weight, ranked, tally
+
+SHOWN = 10  # rows per table
+TITLE_CHARS = 100
+
+
+@dataclass
+class WhatWorked:
+    since: datetime
+    items: list[tuple[int, Tally]] = field(default_factory=list)  # ranked
+    wordings: list[tuple[tuple[int, int | None], Tally]] = field(default_factory=list)  # ranked
+    dead: list[tuple[int, Tally]] = field(default_factory=list)
+    titles: dict[int, str] = field(default_factory=dict)
+    variant_texts: dict[int, str] = field(default_factory=dict)
+
+
+def gather(session: Session, *, since: datetime) -> WhatWorked:
+    from content_library.models import Item, Variant
+
+    posts = list(session.exec(select(Publication).where(col(Publication.published_at) >= since)).all())
+    tallies = tally(posts, latest_engagement(session, posts))
+    found = WhatWorked(
+        since=since,
+        items=ranked(tallies.by_item),
+        wordings=ranked(tallies.by_variant),
+        dead=dead_weight(tallies.by_item),
+    )
+    item_ids = list({post.item_id for post in posts})
+    variant_ids = list({post.variant_id for post in posts if post.variant_id is not None})
+    if item_ids:
+        rows = session.exec(select(Item.id, Item.title).where(col(Item.id).in_(item_ids))).all()
+        found.titles = {item_id: title for item_id, title in rows if item_id is not None}
+    if variant_ids:
+        rows = session.exec(select(Variant.id, Variant.text).where(col(Variant.id).in_(variant_ids))).all()
+        found.variant_texts = {variant_id: text for variant_id, text in rows if variant_id is not None}
+    return found
+
+
+def render(data: WhatWorked) -> str:
+    if not data.items:
+        return (
+            "<section><h2>What worked</h2><p>No engagement is known for the posts since "
+            f"{data.since:%Y-%m-%d}: run <code>evertide metrics pull</code> (the daemon does it by itself), and "
+            "<code>evertide metrics import</code> for clicks from your web analytics.</p></section>"
+        )
+    items = [(_title(data, item_id), t) for item_id, t in data.items[:SHOWN]]
+    wordings = [(_wording(data, item_id, variant_id), t) for (item_id, variant_id), t in data.wordings[:SHOWN]]
+    dead = (
+        f"<p>Dead weight: {len(data.dead)} item(s) shared {DEAD_WEIGHT_SHARES} or more times with no engagement: "
+        + ", ".join(_title(data, item_id) for item_id, _ in data.dead[:SHOWN])
+        + ("…" if len(data.dead) > SHOWN else "")
+        + ".</p>"
+        if data.dead
+        else ""
+    )
+    return (
+        "<section><h2>What worked</h2><p>Likes, reposts, replies and clicks of the posts since "
+        f"{data.since:%Y-%m-%d}, latest counts, per post counted.</p>"
+        f"{_table('Items ranked by engagement per post', 'item', items)}"
+        f"{_table('Wordings ranked by engagement per post', 'wording', wordings)}{dead}</section>"
+    )
+
+
+def _title(data: WhatWorked, item_id: int) -> str:
+    return f"{item_id} · <bdi>{escape(data.titles.get(item_id, '(item removed)')[:TITLE_CHARS])}</bdi>"
+
+
+def _wording(data: WhatWorked, item_id: int, variant_id: int | None) -> str:
+    if variant_id is None:
+        return f"{_title(data, item_id)} <small>(campaign template)</small>"
+    text = escape(data.variant_texts.get(variant_id, "(variant removed)")[:TITLE_CHARS])
+    return f"{_title(data, item_id)} <small>variant {variant_id}: <bdi>{text}</bdi></small>"
+
+
+def _table(caption: str, what: str, rows: list[tuple[str, Tally]]) -> str:
+    head = "".join(
+        f'<th scope="col">{name}</th>' for name in (what, "posts", "likes", "reposts", "replies", "clicks", "per post")
+    )
+    body = "".join(
+        f'<tr><th scope="row">{label}</th><td>{t.posts}</td><td>{t.likes}</td><td>{t.reposts}</td>'
+        f"<td>{t.replies}</td><td>{t.clicks}</td><td>{t.total / t.counted:.1f}</td></tr>"
+        for label, t in rows
+    )
+    return (
+        f'<div class="scroll"><table><caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>"
+    )

@@ -1,0 +1,68 @@
+"""`evertide metrics pull` and `evertide metrics import` through the real CLI."""
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from content_library.database import transaction
+from scheduler.metrics.tables import ClickCount
+from tests.cli import Cli
+from tests.emulators import Reply
+from tests.metrics_helpers import on_mastodon, on_x, platforms
+
+NOW = datetime.now(UTC)
+
+
+def test_metrics_pull_says_per_channel_what_it_read_and_what_x_would_cost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with platforms(tmp_path, monkeypatch, x_metrics=False) as p:
+        on_mastodon(p, NOW - timedelta(hours=2), favourites_count=3)
+        _, hostile = on_mastodon(p, NOW - timedelta(hours=2))
+        on_x(p, NOW - timedelta(hours=2))
+        p.mastodon.script(
+            "GET", f"/api/v1/statuses/{hostile}", Reply(422, {"error": "\x1b]0;owned\x07 [red]unprocessable" * 500})
+        )
+        cli = Cli(tmp_path, (tmp_path / "config.yaml").read_text())
+        output = cli("metrics", "pull", env={"COLUMNS": "400"}).output
+        lines = output.splitlines()
+        assert lines[0] == (
+            "x: 0 of 1 due post(s) read; not read: X bills reads ($0.005 at $0.005 a post read); "
+            "set `metrics: true` on the channel to read them"
+        )
+        assert lines[1].startswith("toots: 1 of 2 due post(s) read; stopped: ")
+        assert "\x1b" not in output and "\\x1b]0;owned" in output and "[red]" in output
+        assert len(lines[1]) < 400  # a platform's answer is cut, however long
+        assert p.x.received == []
+        assert "sky: 0 of 0 due post(s) read" in output
+        assert 'no channel called "outbox"' in cli("metrics", "pull", "--channel", "outbox", ok=False).output
+
+
+def test_metrics_import_stores_clicks_per_post_and_refuses_a_bad_file_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with platforms(tmp_path, monkeypatch) as p:
+        first, _ = on_mastodon(p, NOW - timedelta(days=1))
+        second, _ = on_mastodon(p, NOW - timedelta(days=1))
+        cli = Cli(tmp_path, (tmp_path / "config.yaml").read_text())
+        clicks = tmp_path / "clicks.csv"
+        clicks.write_text(
+            f"date,utm_content,clicks\nd1,{first},4\nd2,{first},3\nd1,{second},1\nd1,newsletter,9\nd1,99999,2\n"
+        )
+        output = cli("metrics", "import", str(clicks)).output
+        assert "Imported 8 click(s) on 2 post(s); 2 row(s) named no published post and were skipped." in output
+        clicks.write_text(f"utm_content,clicks\n{first},lots\n{second},5\n{second},-1\n")
+        refused = cli("metrics", "import", str(clicks), ok=False)
+        assert refused.exit_code == 1
+        assert "clicks.csv:2: clicks: expected a whole number, got 'lots'" in refused.output
+        assert "clicks.csv:4: clicks: expected a whole number, got '-1'" in refused.output
+        with transaction(p.engine) as session:
+            stored = sorted((c.entry_id, c.clicks) for c in session.exec(select(ClickCount)).all())
+        assert stored == [(first, 7), (second, 1)]
+        clicks.write_text("utm_source,visits\nx,1\n")
+        assert (
+            "clicks.csv:1: the header has no utm_content or clicks column"
+            in cli("metrics", "import", str(clicks), ok=False).output
+        )

@@ -1,0 +1,39 @@
+"""The `metrics:` section and each channel's `metrics:` switch: X is off unless asked for, because X bills reads."""
+
+from datetime import timedelta
+from pathlib import Path
+
+from scheduler.config import load_config
+from tests.config_helpers import error_of, write
+
+CHANNELS = """\
+channels:
+  x: {kind: x, credentials: {bearer_token: "${X_TOKEN}"}}
+  toot: {kind: mastodon, base_url: https://example.social, credentials: {access_token: "${M_TOKEN}"}}
+  sky: {kind: bluesky, credentials: {handle: me.bsky.social, app_password: "${B_PASS}"}}
+"""
+
+
+def test_counts_are_read_at_1h_24h_and_7d_and_never_from_x_unless_asked(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, CHANNELS))
+    assert config.metrics.after == (timedelta(hours=1), timedelta(hours=24), timedelta(days=7))
+    assert {name: channel.metrics for name, channel in config.channels.items()} == {  # type: ignore[union-attr]
+        "x": False,
+        "toot": True,
+        "sky": True,
+    }
+
+
+def test_checkpoints_are_durations_given_shortest_first(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "metrics:\n  after: [30m, 3d]\n"))
+    assert config.metrics.after == (timedelta(minutes=30), timedelta(days=3))
+    path = write(tmp_path, "database: e.db\nmetrics:\n  after: [1h, soon]\n")
+    assert error_of(path) == f'{path}:3: metrics.after.1: expected a duration like 30s, 45m, 2h or 3d, got "soon"'
+    path = write(tmp_path, "metrics:\n  after: [7d, 1h]\n")
+    assert error_of(path).startswith(f"{path}:2: metrics.after: ")
+    assert "shortest first" in error_of(path)
+
+
+def test_a_channel_that_cannot_be_read_back_has_no_metrics_switch(tmp_path: Path) -> None:
+    path = write(tmp_path, "channels:\n  out:\n    kind: file\n    path: o.jsonl\n    metrics: true\n")
+    assert error_of(path).startswith(f"{path}:5: channels.out.metrics: unknown key")

@@ -1,0 +1,45 @@
+"""The report's "What worked" section: ranked items and wordings from real pulls, outside text escaped, and a
+sentence instead of empty tables when nothing is known."""
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from content_library.database import transaction
+from content_library.store import add_item
+from scheduler.daemon.runner import publishers_for
+from scheduler.metrics.pulling import pull_counts
+from scheduler.reporting.engagement import WhatWorked, gather, render
+from tests.metrics_helpers import on_mastodon, platforms
+
+NOW = datetime.now(UTC)
+HOSTILE = '<script>alert(1)</script> "Guide" & more'
+
+
+def test_what_worked_ranks_items_from_real_counts_and_escapes_their_titles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with platforms(tmp_path, monkeypatch) as p:
+        with transaction(p.engine) as session:
+            loved = add_item(session, {"title": HOSTILE, "url": "https://e.org/a"}, now=NOW).id
+            quiet = add_item(session, {"title": "Quiet one", "url": "https://e.org/b"}, now=NOW).id
+        on_mastodon(p, NOW - timedelta(days=2), item=loved, favourites_count=9)
+        for days in (3, 4, 5):
+            on_mastodon(p, NOW - timedelta(days=days), item=quiet)
+        list(pull_counts(p.engine, p.config, publishers_for(p.config), now=NOW, channels=["toots"]))
+        with transaction(p.engine) as session:
+            found = gather(session, since=NOW - timedelta(days=30))
+    html = render(found)
+    assert html.startswith("<section><h2>What worked</h2>") and "<script" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &quot;Guide&quot; &amp; more" in html
+    assert "<caption>Items ranked by engagement per post</caption>" in html
+    assert html.index(f"{loved} · ") < html.index(f"{quiet} · ")
+    assert "Dead weight: 1 item(s) shared 3 or more times with no engagement: " in html and "Quiet one" in html
+    assert "(campaign template)" in html
+
+
+def test_what_worked_without_numbers_says_how_to_get_them() -> None:
+    html = render(WhatWorked(since=datetime(2026, 11, 1, tzinfo=UTC)))
+    assert "No engagement is known for the posts since 2026-11-01" in html and "<table" not in html
+    assert "evertide metrics pull" in html
