@@ -9,11 +9,13 @@ thousands of posts at 0.015 add up to what the invoice says. Calendar months are
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlmodel import Session, col, select
 
 from scheduler.config import Config
+
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,12 @@ class Spend:
     def words(self) -> str:
         if self.money is None:
             return f"{self.posts} post(s)"
-        return f"{self.posts} post(s), {self.money:.2f} {self.currency}"
+        return f"{self.posts} post(s), {money(self.money)} {self.currency}"
+
+
+def money(amount: Decimal) -> str:
+    """Two decimals, half up as invoices round (19 posts at 0.015 are 0.29, not the banker's 0.28)."""
+    return str(amount.quantize(CENT, rounding=ROUND_HALF_UP))
 
 
 def post_cost(config: Config, channel: str, text: str) -> Decimal | None:

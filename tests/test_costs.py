@@ -91,7 +91,40 @@ def test_a_bad_cost_or_budget_names_its_key(tmp_path: Path) -> None:
         ("cost: {per_post: 1, currency: dollars}", "currency"),
         ("budget: {monthly: 5}", "budget"),
         ("budget: {monthly: 0}, cost: {per_post: 1}", "monthly"),
+        ("budget: {monthly: 1e999}, cost: {per_post: 1}", "monthly"),  # found in review: passed, then plan crashed
+        ("budget: {monthly: 10}, cost: {per_post: 1e-30}", "per_post"),
+        ("cost: {per_post: .nan}", "per_post"),
     ):
         broken = Cli(tmp_path, X_CONFIG.replace("cost: {per_post: 0.5, currency: EUR}", bad))
         result = broken("config", "check", ok=False)
         assert result.exit_code != 0 and words in result.output and "outbox" in result.output, (bad, result.output)
+
+
+PAID = """\
+database: evertide.db
+channels:
+  paid: {kind: file, path: paid.jsonl, cost: {per_post: 1, currency: EUR}, budget: {monthly: 2}}
+campaigns:
+  help: {channels: [paid], posts_per_day: 1, min_gap: 0m}
+"""
+
+
+def test_neither_force_nor_the_daemon_spends_beyond_the_budget(tmp_path: Path) -> None:
+    """Found in review: on a channel without daily_cap or monthly_cap the daemon never looked at the budget (4
+    posts went out on a budget of 2), and `queue insert --force` added posts beyond it without a word."""
+    cli = Cli(tmp_path, PAID)
+    cli("db", "upgrade")
+    for n in range(4):
+        cli("library", "add", "--title", f"Guide {n}", "--url", f"https://help.example.com/{n}")
+    for item in ("1", "2"):
+        cli("queue", "insert", item, "--channel", "paid", "--at", "now")
+    refused = cli("queue", "insert", "3", "--channel", "paid", "--at", "now", "--force", ok=False)
+    assert refused.exit_code == 1 and "budget" in refused.output and "--force does not" in refused.output
+    engine = make_engine(f"sqlite:///{tmp_path / 'evertide.db'}")
+    try:  # an entry that got past the edits (written before the budget was set, say)
+        queue(engine, 4, datetime.now(UTC), channel="paid")
+    finally:
+        engine.dispose()
+    cli("run", "--once")
+    assert len((tmp_path / "paid.jsonl").read_text().splitlines()) == 2
+    assert "2 post(s), 2.00 EUR of a 2.00 budget" in cli("status").output

@@ -114,3 +114,20 @@ def test_a_refill_cancels_what_it_replaces_so_the_calendar_can_drop_it(cli: Cli,
 
 def uids(document: bytes) -> dict[str, str]:
     return {str(e["uid"]): str(e["status"]) for e in Calendar.from_ical(document).walk("VEVENT")}
+
+
+def test_a_post_moved_beyond_the_exported_days_is_moved_in_the_calendar_too(cli: Cli, db: Engine) -> None:
+    """Found in review: moving an entry past --days made it vanish from the next export, so a calendar kept
+    the event at its old time."""
+    with transaction(db) as session:
+        item = add_item(session, {"title": "Moved far"}, now=NOW).id or 0
+    entry = queue(db, item, NOW + timedelta(days=2), text="soon, then later")
+    assert f"{entry.key}@evertide" in uids(cli("queue", "export", "--ics", "--days", "3").stdout_bytes)
+    with transaction(db) as session:
+        states.edit(session, get_entry(session, entry.id or 0), now=NOW, at=NOW + timedelta(days=12))
+    again = {
+        str(e["uid"]): e
+        for e in Calendar.from_ical(cli("queue", "export", "--ics", "--days", "3").stdout_bytes).walk("VEVENT")
+    }
+    moved = again[f"{entry.key}@evertide"]
+    assert moved.decoded("dtstart") == NOW + timedelta(days=12) and str(moved["status"]) == "CONFIRMED"

@@ -119,3 +119,38 @@ def test_a_page_for_some_channels_and_busy_days_folded(tmp_path: Path) -> None:
     assert "<details><summary>5 more</summary>" in html  # 9 a day: 4 shown, 5 folded
     unknown = cli("report", "--channel", "nobody", ok=False)
     assert unknown.exit_code == 1 and "Known channels: mine, theirs" in unknown.output
+
+
+def test_the_coverage_matrix_is_the_audience_s_view_and_outside_text_shows_its_escapes(tmp_path: Path) -> None:
+    """Found in review: a cell showed a recent "last reached" date highlighted as a gap (the gap was another
+    channel's), and control or bidi characters in a title reached the page raw."""
+    config = (
+        "database: evertide.db\naudiences:\n  world:\n"
+        '    - {zone: Europe/London, weight: 1, windows: ["08:00-20:00"]}\n'
+        "channels:\n  a: {kind: file, path: a.jsonl, audience: world}\n"
+        "  b: {kind: file, path: b.jsonl, audience: world}\n"
+        "campaigns:\n  help:\n    channels: [a, b]\n    posts_per_day: 1\n    repeat_after: 5d\n"
+    )
+    cli = Cli(tmp_path, config)
+    cli("db", "upgrade")
+    engine = make_engine(f"sqlite:///{tmp_path / 'evertide.db'}")
+    try:
+        with transaction(engine) as session:
+            old = NOW - timedelta(days=60)
+            reached = add_item(session, {"title": "Reached \x1b[31mRED\u202e"}, now=old).id or 0
+            never = add_item(session, {"title": "Never shared"}, now=old).id or 0
+        done = queue(engine, reached, NOW - timedelta(days=1), channel="a", zone="Europe/London")
+        with transaction(engine) as session:
+            claimed = states.claim(
+                session, get_entry(session, done.id or 0), worker="w", now=done.at, lease=timedelta(minutes=1)
+            )
+            states.publish(session, claimed, remote_id="r", remote_url=None, now=done.at)
+    finally:
+        engine.dispose()
+    cli("report", "--out", str(tmp_path / "r.html"))
+    html = (tmp_path / "r.html").read_text()
+    coverage = html.split("<h2>Coverage</h2>")[1].split("</section>")[0]
+    assert f'{never} · <bdi>Never shared</bdi></th><td class="gap">never</td>' in coverage
+    assert f"{reached} · " not in coverage  # it reached London yesterday, on channel a: no gap to show
+    assert "1 item(s) have not reached 1 segment(s)" in coverage
+    assert "\x1b" not in html and "\u202e" not in html and "\\x1b[31mRED" in html

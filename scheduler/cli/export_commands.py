@@ -1,6 +1,7 @@
 """``evertide queue export``: the upcoming posts for another program (an iCalendar file for now)."""
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import typer
@@ -24,7 +25,8 @@ def export(
     from content_library.database import transaction
     from content_library.errors import EvertideError
     from scheduler.names import require_known
-    from scheduler.queue.calendar import DROPPED, to_ics
+    from scheduler.queue.calendar import DROPPED, moved_beyond, to_ics
+    from scheduler.queue.fill import TOMBSTONES_KEPT
     from scheduler.queue.listing import list_entries, titles_of
 
     if not ics:
@@ -41,7 +43,10 @@ def export(
             for e in list_entries(session, channel=channel, days=days, now=current, state=state)
             if e.at >= current
         ]
-        entries = [e for e in upcoming + dropped if e.channel in config.channels]
+        moved = moved_beyond(
+            session, channel=channel, after=current + timedelta(days=days), since=current - TOMBSTONES_KEPT
+        )
+        entries = [e for e in upcoming + moved + dropped if e.channel in config.channels]
         titles = titles_of(session, {e.item_id for e in entries})
     document = to_ics(entries, titles, now=current)
     if out is None:
@@ -49,4 +54,6 @@ def export(
         sys.stdout.flush()
         return
     out.write_bytes(document)
-    say(f"Wrote {len(upcoming)} post(s) to {out}" + (f", and {len(dropped)} cancelled" if dropped else "") + ".")
+    cancelled = sum(1 for e in entries if e.state in DROPPED)
+    shown = f"Wrote {len(entries) - cancelled} post(s) to {out}"
+    say(shown + (f", and {cancelled} cancelled" if cancelled else "") + ".")

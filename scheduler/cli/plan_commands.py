@@ -132,7 +132,7 @@ def _print_plan(config: "Config", result: "Plan", start: datetime, days: int) ->
 def _volume_line(channel: str, config: "Config", posts: list[Any], start: datetime, days: int) -> str:
     """Posts in the next 24 h and 30 days of the plan, and what the period costs where the channel has a price
     (X charges per post, more with a link): the bill is seen before it happens."""
-    from scheduler.costs import spend
+    from scheduler.costs import money, spend
 
     day = [p for p in posts if p.at < start + timedelta(hours=24)]
     month = [p for p in posts if p.at < start + timedelta(days=30)]
@@ -140,10 +140,10 @@ def _volume_line(channel: str, config: "Config", posts: list[Any], start: dateti
     settings = config.channels[channel]
     cost = spend(config, channel, (p.text for p in posts))
     if cost.money is not None:
-        line += f"; these {days} days cost {cost.money:.2f} {cost.currency}"
+        line += f"; these {days} days cost {money(cost.money)} {cost.currency}"
     if settings.budget is not None and settings.cost is not None:
         line += (
-            f" (budget {settings.budget.monthly:.2f} {settings.cost.currency} a calendar month: "
+            f" (budget {money(settings.budget.monthly)} {settings.cost.currency} a calendar month: "
             f"{settings.posts_in_budget} posts with a link)"
         )
     return line

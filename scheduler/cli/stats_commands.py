@@ -1,5 +1,6 @@
 """``evertide stats``: what went out since a given time, where, and what did not."""
 
+from collections import Counter
 from typing import Any
 
 import typer
@@ -8,7 +9,8 @@ from scheduler.cli.common import load, now, open_database
 from scheduler.cli.output import print_json, print_table, say
 from scheduler.when_forms import WHEN_FORMS
 
-SHOWN_GAPS = 20  # the text lists this many gaps; --json lists them all
+SHOWN_GAPS = 20  # the text lists this many gaps
+LISTED_GAPS = 1000  # --json lists this many (with the total and a count per channel): a big library has millions
 SHOWN_RANKED = 10  # items ranked by engagement in the text; --json lists them all
 
 
@@ -57,7 +59,7 @@ def stats(
             ],
         )
         if len(found.gaps) > SHOWN_GAPS:
-            say(f"… and {len(found.gaps) - SHOWN_GAPS} more (`evertide stats --json` lists them all).")
+            say(f"… and {len(found.gaps) - SHOWN_GAPS} more (`evertide stats --json` lists the first {LISTED_GAPS}).")
     say(f"{len(found.problems)} missed or failed post(s){':' if found.problems else '.'}")
     if found.problems:
         print_table(
@@ -145,8 +147,10 @@ def _as_json(found: Any) -> dict[str, Any]:
                 "item_id": g.item_id,
                 "last": g.last and iso_utc(g.last),
             }
-            for g in found.gaps
+            for g in found.gaps[:LISTED_GAPS]
         ],
+        "gaps_total": len(found.gaps),
+        "gaps_by_channel": dict(sorted(Counter(g.channel for g in found.gaps).items())),
         "problems": [
             {"entry_id": p.entry_id, "channel": p.channel, "state": p.state, "at": iso_utc(p.at), "reason": p.reason}
             for p in found.problems

@@ -283,10 +283,12 @@ def describe(snapshot: Snapshot, zone_name: str, *, now: datetime) -> list[str]:
         f" {counts['in_doubt']} in doubt"
     )
     if snapshot.spent:
+        from scheduler.costs import money
+
         lines.append(f"Spent this month ({now.astimezone(UTC):%B}, UTC):")
         for name, spent in snapshot.spent.items():
             budget = snapshot.budgets.get(name)
-            of = f" of a {budget:.2f} budget" if budget is not None else ""
+            of = f" of a {money(budget)} budget" if budget is not None else ""
             lines.append(f"  {visible(name):<{width}}  {spent.words()}{of}")
     return lines
 

@@ -13,7 +13,7 @@ Secrets are ``${VAR}`` references (:class:`~scheduler.config.values.Secret`); ev
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -44,15 +44,27 @@ class Extra:
         return f"pip install 'evertide[{self.name}]'"
 
 
+MOST_MONEY = Decimal(10**9)  # a price or a monthly budget beyond this is a typo
+LEAST_PRICE = Decimal("0.000001")
+
+
 class Cost(Section):
     """What the platform charges the account, in its billing currency: per post, per post that carries a link
     (instead of ``per_post``; X charges about 13 times more for one), and per read (pulling a post's metrics).
     Decimal, not float: 0.015 a post times thousands of posts must add up to what the invoice says."""
 
-    per_post: Decimal = Field(default=Decimal(0), ge=0, allow_inf_nan=False)
-    per_post_with_url: Decimal | None = Field(default=None, ge=0, allow_inf_nan=False)
-    per_read: Decimal = Field(default=Decimal(0), ge=0, allow_inf_nan=False)
+    per_post: Decimal = Field(default=Decimal(0), ge=0, le=MOST_MONEY, allow_inf_nan=False)
+    per_post_with_url: Decimal | None = Field(default=None, ge=0, le=MOST_MONEY, allow_inf_nan=False)
+    per_read: Decimal = Field(default=Decimal(0), ge=0, le=MOST_MONEY, allow_inf_nan=False)
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+
+    @field_validator("per_post", "per_post_with_url", "per_read")
+    @classmethod
+    def _free_or_a_real_price(cls, value: Decimal | None) -> Decimal | None:
+        """A price below a millionth is a typo, and one would make a budget pay for more posts than exist."""
+        if value is not None and 0 < value < LEAST_PRICE:
+            raise ValueError(f"a price is 0 (free) or at least {LEAST_PRICE}")
+        return value
 
     def of_post(self, has_url: bool) -> Decimal:
         return self.per_post_with_url if has_url and self.per_post_with_url is not None else self.per_post
@@ -69,7 +81,7 @@ X_COST = Cost(per_post=Decimal("0.015"), per_post_with_url=Decimal("0.20"), per_
 class Budget(Section):
     """The most the channel may spend in a calendar month (UTC), in its ``cost:`` currency."""
 
-    monthly: Decimal = Field(gt=0, allow_inf_nan=False)
+    monthly: Decimal = Field(gt=0, le=MOST_MONEY, allow_inf_nan=False)
 
 
 class _Channel(Section):
@@ -112,7 +124,8 @@ class _Channel(Section):
         (evergreen posts nearly always carry one); None: no budget."""
         if self.budget is None or self.cost is None:
             return None
-        return int(self.budget.monthly // self.cost.most_per_post)
+        with localcontext(prec=40):  # the bounds above keep the quotient below 10**16: exact at 40 digits
+            return int(self.budget.monthly // self.cost.most_per_post)
 
     @field_validator("timeout")
     @classmethod

@@ -11,8 +11,12 @@ Built with the ``icalendar`` package, which escapes commas, semicolons and line 
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from scheduler.queue.tables import EntryState, QueueEntry
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 UPCOMING = (EntryState.PLANNED.value, EntryState.CLAIMED.value)
 
@@ -45,3 +49,21 @@ def to_ics(entries: Sequence[QueueEntry], titles: Mapping[int, str], *, now: dat
         event.add("categories", [c for c in (entry.channel, entry.campaign) if c])
         calendar.add_component(event)
     return bytes(calendar.to_ical())
+
+
+def moved_beyond(session: "Session", *, channel: str | None, after: datetime, since: datetime) -> list[QueueEntry]:
+    """Upcoming entries past the exported days that changed since ``since`` (a person moved them, a refill
+    reworded them): an earlier export may hold them inside its days, so they are exported wherever they are
+    now, and the calendar moves the event instead of keeping it at the old time. An entry never changed
+    (version 1) was never elsewhere."""
+    from sqlmodel import col, select
+
+    query = select(QueueEntry).where(
+        col(QueueEntry.state).in_(UPCOMING),
+        col(QueueEntry.at) >= after,
+        col(QueueEntry.version) > 1,
+        col(QueueEntry.updated_at) >= since,
+    )
+    if channel is not None:
+        query = query.where(QueueEntry.channel == channel)
+    return list(session.exec(query.order_by(col(QueueEntry.at), col(QueueEntry.id))).all())

@@ -27,7 +27,7 @@ from scheduler.queue.states import EditRefused, Transition
 from scheduler.queue.tables import EntryState, Origin, QueueEntry
 from scheduler.queue.timelines import channel_timeline, entry_post, reach
 from scheduler.rules import Post, RuleBook, Timeline
-from scheduler.rules.timeline import Interval
+from scheduler.rules.timeline import Interval, Rule, Violation
 from scheduler.zones import zone as zone_of
 
 NEXT_SEARCH = timedelta(days=30)  # how far ahead `insert --next` looks for a free time
@@ -41,18 +41,28 @@ def _editable(entry: QueueEntry) -> None:
 
 def _problems(
     session: Session, rules: RuleBook, channel: str, campaign: str | None, candidate: Post, ignore: Sequence[int] = ()
-) -> list[str]:
+) -> list[Violation]:
     """What ``candidate`` would break among the channel's queued and published posts (``ignore``: the entries
-    being edited), as sentences."""
+    being edited)."""
     around = to_datetime(candidate.at)
     span = reach(rules, channel, campaign)
     timeline = channel_timeline(session, rules, channel, around - span, around + span, ignore=ignore)
-    return [violation.text for violation in timeline.violations(candidate)]
+    return timeline.violations(candidate)
 
 
-def _refuse_if(problems: list[str], what: str, *, force: bool) -> None:
+def _refuse_if(problems: list[Violation], what: str, *, force: bool) -> None:
+    """``force`` overrides spacing and caps, never the budget: money is spent once the daemon publishes, and
+    the daemon would only hold the post back until the next month anyway."""
+    over_budget = [v.text for v in problems if v.rule == Rule.BUDGET]
+    if over_budget:
+        raise EditRefused(
+            f"{what} refused: " + "; ".join(over_budget),
+            hint="Pick a time in another month, or raise the channel's budget: in the config (--force does not).",
+        )
     if problems and not force:
-        raise EditRefused(f"{what} refused: " + "; ".join(problems), hint="Pick another time, or add --force.")
+        raise EditRefused(
+            f"{what} refused: " + "; ".join(v.text for v in problems), hint="Pick another time, or add --force."
+        )
 
 
 def move(

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from scheduler.planning.slots import to_datetime, to_seconds
 from scheduler.queue.entries import ACTIVE_STATES
 from scheduler.queue.tables import Publication, QueueEntry
-from scheduler.rules import Post, Rule, RuleBook, Timeline
+from scheduler.rules import Caps, Post, Rule, RuleBook, Timeline
 
 
 def entry_post(rules: RuleBook, entry: QueueEntry, *, at: datetime | None = None, item_id: int | None = None) -> Post:
@@ -63,10 +63,10 @@ def channel_timeline(
 
 
 def reach(rules: RuleBook, channel: str, campaign: str | None) -> timedelta:
-    """How far around an instant posts can matter to a post of ``campaign``: a cap's span or the widest
-    spacing of the channel, whichever is longer."""
+    """How far around an instant posts can matter to a post of ``campaign``: a cap's span (a calendar month for
+    the budget) or the widest spacing of the channel, whichever is longer."""
     widest = rules.spacing(channel, None).wider(rules.spacing(channel, campaign))
-    return timedelta(seconds=max(30 * 86400, widest.min_gap, widest.repeat_after))
+    return timedelta(seconds=max(32 * 86400, widest.min_gap, widest.repeat_after))  # a calendar month and more
 
 
 def pace(session: Session, rules: RuleBook, entry: QueueEntry, now: datetime) -> tuple[datetime, list[str]] | None:
@@ -80,7 +80,7 @@ def pace(session: Session, rules: RuleBook, entry: QueueEntry, now: datetime) ->
     """
     spacing = rules.spacing(entry.channel, entry.campaign)
     caps = rules.caps_of(entry.channel)
-    if spacing.min_gap == 0 and caps.daily is None and caps.monthly is None:
+    if spacing.min_gap == 0 and caps == Caps():
         return None  # nothing paces this channel: no need to read what went out
     span = reach(rules, entry.channel, entry.campaign)
     low, high = now - span, now + span

@@ -26,7 +26,8 @@ from sqlmodel import Session, col, select
 
 from scheduler.config import Config
 from scheduler.config.values import Window
-from scheduler.costs import Spend, month_to_date, spend
+from scheduler.costs import Spend, money, month_to_date, spend
+from scheduler.outside_text import visible
 from scheduler.queue.tables import Hold, Publication, QueueEntry
 from scheduler.reporting.stats import Gap
 from scheduler.zones import zone
@@ -62,8 +63,11 @@ def gather(session: Session, config: Config, *, now: datetime, days: int, channe
     from scheduler.queue.listing import titles_of
     from scheduler.reporting.stats import gather as gather_stats
 
-    chosen = list(channels or config.channels)
-    start, end = now - timedelta(days=PAST_DAYS), now + timedelta(days=days)
+    chosen = list(dict.fromkeys(channels or config.channels))
+    display = zone(config.display_timezone)
+    first_day = now.astimezone(display).date() - timedelta(days=PAST_DAYS)  # the calendar's first column, whole
+    start = datetime.combine(first_day, datetime.min.time(), tzinfo=display).astimezone(UTC)
+    end = now + timedelta(days=days)
     entries = list(
         session.exec(
             select(QueueEntry)
@@ -135,6 +139,12 @@ def render(data: ReportData) -> str:
     )
 
 
+def _shown(text: str) -> str:
+    """Outside text (titles, post words, reasons, names) for the page: control, bidi and zero-width characters
+    written as visible escapes, as the terminal shows them, then HTML-escaped."""
+    return escape(visible(text))
+
+
 def _local_day(instant: datetime, zone_name: str) -> date:
     return instant.astimezone(zone(zone_name)).date()
 
@@ -152,7 +162,9 @@ def _calendar(data: ReportData) -> str:
     for channel in data.channels:
         hold = held.get(channel)
         until = f" until {hold.until.astimezone(zone(data.display_zone)):%a %d %b %H:%M}" if hold and hold.until else ""
-        label = escape(channel) + (f"<br><small>held{until}: {escape(hold.reason)}</small>" if hold else "")
+        label = f"<bdi>{_shown(channel)}</bdi>" + (
+            f"<br><small>held{until}: {_shown(hold.reason)}</small>" if hold else ""
+        )
         posts = "".join(f"<td>{_cell(cells[(channel, day)], data)}</td>" for day in days)
         shaded = ' class="held"' if hold else ""
         rows.append(f'<tr{shaded}><th scope="row">{label}</th>{posts}</tr>')
@@ -177,13 +189,14 @@ def _cell(entries: list[QueueEntry], data: ReportData) -> str:
 
 def _post(entry: QueueEntry, data: ReportData) -> str:
     clock = entry.at.astimezone(zone(data.display_zone)).strftime("%H:%M")
-    title = data.titles.get(entry.item_id, "(item removed)")
-    pin = (
-        ' <b class="pin">pinned</b>' if entry.pinned else ""
-    )  # a word: a machine without emoji fonts shows 📌 as a box
+    title = visible(data.titles.get(entry.item_id, "(item removed)"))
+    pin = ' <b class="pin">pinned</b>' if entry.pinned else ""  # a word: without emoji fonts 📌 is a box
+    state = entry.state.replace("_", " ")
+    if entry.state == "planned" and any(h.scope == "campaign" and h.name == entry.campaign for h in data.holds):
+        state = "planned, campaign paused"
     return (
-        f'<div class="post {escape(entry.state)}" title="{escape(entry.text)}">{clock}{pin} '
-        f'<bdi>{escape(title[:80])}</bdi><span class="state"> · {escape(entry.state.replace("_", " "))}</span></div>'
+        f'<div class="post {escape(entry.state)}" title="{_shown(entry.text)}">{clock}{pin} '
+        f'<bdi>{escape(title[:80])}</bdi><span class="state"> · {escape(state)}</span></div>'
     )
 
 
@@ -204,8 +217,8 @@ def _heatmap(data: ReportData) -> str:
             )
         rows.append(f'<tr><th scope="row">{escape(segment_zone)}</th>{"".join(cells)}</tr>')
     return (
-        "<section><h2>Local hours</h2><p>Posts of the past 30 days and the queue, by the local hour of the segment "
-        'they were aimed at; outlined cells are the segment\'s active windows.</p><div class="scroll">'
+        f"<section><h2>Local hours</h2><p>Posts of the past 30 days and the next {data.days}, by the local hour "
+        'of the segment they were aimed at; outlined cells are the segment\'s active windows.</p><div class="scroll">'
         f'<table class="heatmap"><caption>Posts by local hour and segment</caption><thead><tr>'
         f'<th scope="col">segment</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div></section>'
     )
@@ -218,9 +231,15 @@ def _window_has_hour(window: Window, hour: int) -> bool:
 
 def _coverage(data: ReportData) -> str:
     zones = sorted(data.windows)
-    gap_items = list(dict.fromkeys(g.item_id for g in data.gaps))
+    # the matrix is the audience's view, whichever channel brought the item: a cell is a gap when the item has
+    # not reached the segment on any channel since it was due there (stats lists the gaps per channel)
+    missing: dict[tuple[int, str], None] = {}
+    for g in data.gaps:
+        reached = data.reached.get((g.item_id, g.zone))
+        if reached is None or reached < g.due_since:
+            missing[(g.item_id, g.zone)] = None
+    gap_items = list(dict.fromkeys(item_id for item_id, _ in missing))
     shown = gap_items[:COVERAGE_ROWS]
-    missing = {(g.item_id, g.zone) for g in data.gaps}
     head = "".join(f'<th scope="col">{escape(z)}</th>' for z in zones)
     rows = []
     for item_id in shown:
@@ -229,13 +248,14 @@ def _coverage(data: ReportData) -> str:
             last = data.reached.get((item_id, segment_zone))
             text = f"{last:%Y-%m-%d}" if last else "never"
             cells.append(f'<td class="{"gap" if (item_id, segment_zone) in missing else ""}">{text}</td>')
-        title = escape(data.titles.get(item_id, "(item removed)")[:100])
+        title = escape(visible(data.titles.get(item_id, "(item removed)"))[:100])
         rows.append(f'<tr><th scope="row">{item_id} · <bdi>{title}</bdi></th>{"".join(cells)}</tr>')
     more = f"<p>… and {len(gap_items) - len(shown)} more items with gaps.</p>" if len(gap_items) > len(shown) else ""
     summary = (
-        f"{len(data.gaps)} gap(s) in {len(gap_items)} item(s): an item that has not reached a segment within its "
-        "campaign's repeat_after times the number of segments."
-        if data.gaps
+        f"{len(gap_items)} item(s) have not reached {len(missing)} segment(s) in time on any channel: within "
+        "their campaign's repeat_after times the number of segments. Highlighted cells; `evertide stats` "
+        "lists the gaps per channel."
+        if missing
         else "No gaps: every item older than its campaign's repeat_after times the number of segments has "
         "reached every segment in time (newer items are still having their turns)."
     )
@@ -256,9 +276,9 @@ def _volume(data: ReportData) -> str:
         caps = ", ".join(filter(None, [f"{daily}/day" if daily else "", f"{monthly}/30 days" if monthly else ""]))
         coming, spent, budget = data.volume[channel], data.spent[channel], data.budgets.get(channel)
         rows.append(
-            f'<tr><th scope="row">{escape(channel)}</th><td>{coming.posts}</td><td>{caps or "none"}</td>'
+            f'<tr><th scope="row">{_shown(channel)}</th><td>{coming.posts}</td><td>{caps or "none"}</td>'
             f"<td>{_money(coming)}</td><td>{_money(spent)} ({spent.posts} posts)</td>"
-            f"<td>{f'{budget:.2f} {escape(spent.currency)}' if budget is not None else '—'}</td></tr>"
+            f"<td>{f'{money(budget)} {escape(spent.currency)}' if budget is not None else '—'}</td></tr>"
         )
     month = f"{data.now.astimezone(UTC):%B}"
     return (
@@ -273,7 +293,7 @@ def _volume(data: ReportData) -> str:
 
 
 def _money(spent: Spend) -> str:
-    return "free" if spent.money is None else f"{spent.money:.2f} {escape(spent.currency)}"
+    return "free" if spent.money is None else f"{money(spent.money)} {escape(spent.currency)}"
 
 
 def _engagement() -> str:

@@ -37,6 +37,7 @@ class Gap(NamedTuple):
     item_id: int
     title: str
     last: datetime | None  # when the item last reached that segment on that channel, if ever
+    due_since: datetime  # reaching the segment after this would have been in time
 
 
 @dataclass(frozen=True)
@@ -124,5 +125,5 @@ def _gaps(session: Session, config: Config, items: list["Item"], *, now: datetim
                 for zone in zones:
                     reached = last.get((channel, item_id, zone))
                     if reached is None or reached < cutoff:
-                        gaps.append(Gap(name, channel, zone, item_id, title, reached))
+                        gaps.append(Gap(name, channel, zone, item_id, title, reached, cutoff))
     return gaps
