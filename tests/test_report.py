@@ -154,3 +154,32 @@ def test_the_coverage_matrix_is_the_audience_s_view_and_outside_text_shows_its_e
     assert f"{reached} · " not in coverage  # it reached London yesterday, on channel a: no gap to show
     assert "1 item(s) have not reached 1 segment(s)" in coverage
     assert "\x1b" not in html and "\u202e" not in html and "\\x1b[31mRED" in html
+
+
+def test_what_worked_ranks_items_once_engagement_is_known(tmp_path: Path) -> None:
+    cli = Cli(tmp_path)
+    cli("db", "upgrade")
+    assert "No engagement is known" in _what_worked(cli, tmp_path)
+    engine = make_engine(f"sqlite:///{tmp_path / 'evertide.db'}")
+    try:
+        ids = []
+        for n, title in enumerate(("Quiet guide", "Loved guide")):
+            with transaction(engine) as session:
+                item = add_item(session, {"title": title, "url": f"https://help.example.com/{n}"}, now=NOW).id or 0
+            done = queue(engine, item, NOW - timedelta(days=2, hours=n))
+            with transaction(engine) as session:
+                entry = get_entry(session, done.id or 0)
+                claimed = states.claim(session, entry, worker="w", now=entry.at, lease=timedelta(minutes=1))
+                states.publish(session, claimed, remote_id=f"r{n}", remote_url=None, now=entry.at)
+            ids.append(done.id)
+    finally:
+        engine.dispose()
+    (tmp_path / "clicks.csv").write_text(f"utm_content,clicks\n{ids[0]},1\n{ids[1]},40\n")
+    cli("metrics", "import", str(tmp_path / "clicks.csv"))
+    worked = _what_worked(cli, tmp_path)
+    assert worked.index("Loved guide") < worked.index("Quiet guide")
+
+
+def _what_worked(cli: Cli, directory: Path) -> str:
+    cli("report", "--out", str(directory / "r.html"))
+    return (directory / "r.html").read_text().split("<h2>What worked</h2>")[1]

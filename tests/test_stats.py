@@ -45,7 +45,17 @@ def test_stats_count_what_went_out_where_and_find_the_gaps(tmp_path: Path) -> No
     finally:
         engine.dispose()
     found = cli.json("stats")
-    assert set(found) == {"since", "posts", "by_channel", "by_segment", "by_item", "gaps", "gaps_total", "gaps_by_channel", "problems"} | {
+    assert set(found) == {
+        "since",
+        "posts",
+        "by_channel",
+        "by_segment",
+        "by_item",
+        "gaps",
+        "gaps_total",
+        "gaps_by_channel",
+        "problems",
+    } | {
         "engagement_by_item",
         "engagement_by_variant",
         "engagement_by_segment",

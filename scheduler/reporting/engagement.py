@@ -13,6 +13,7 @@ from html import escape
 from sqlmodel import Session, col, select
 
 from scheduler.metrics.latest import latest_engagement
+from scheduler.outside_text import visible
 from scheduler.queue.tables import Publication
 from scheduler.reporting.tallies import DEAD_WEIGHT_SHARES, Tally, dead_weight, ranked, tally
 
@@ -78,13 +79,13 @@ def render(data: WhatWorked) -> str:
 
 
 def _title(data: WhatWorked, item_id: int) -> str:
-    return f"{item_id} · <bdi>{escape(data.titles.get(item_id, '(item removed)')[:TITLE_CHARS])}</bdi>"
+    return f"{item_id} · <bdi>{escape(visible(data.titles.get(item_id, '(item removed)'))[:TITLE_CHARS])}</bdi>"
 
 
 def _wording(data: WhatWorked, item_id: int, variant_id: int | None) -> str:
     if variant_id is None:
         return f"{_title(data, item_id)} <small>(campaign template)</small>"
-    text = escape(data.variant_texts.get(variant_id, "(variant removed)")[:TITLE_CHARS])
+    text = escape(visible(data.variant_texts.get(variant_id, "(variant removed)"))[:TITLE_CHARS])
     return f"{_title(data, item_id)} <small>variant {variant_id}: <bdi>{text}</bdi></small>"
 
 

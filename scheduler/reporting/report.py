@@ -10,7 +10,7 @@ every chart, so it opens from a file, prints, and reads with a screen reader. Ev
 - coverage: when each item last reached each segment, gaps first (:mod:`.stats`), at most
   :data:`COVERAGE_ROWS` items;
 - volume and cost per channel: the coming 30 days against its caps, and this month's spend against its budget;
-- engagement: empty, with a sentence, until evertide stores it.
+- what worked: items and wordings ranked by engagement per post, and the dead weight (:mod:`.engagement`).
 
 :func:`gather` reads (pure apart from the session); :func:`render` writes the page from what was read.
 """
@@ -29,11 +29,15 @@ from scheduler.config.values import Window
 from scheduler.costs import Spend, money, month_to_date, spend
 from scheduler.outside_text import visible
 from scheduler.queue.tables import Hold, Publication, QueueEntry
+from scheduler.reporting.engagement import WhatWorked
+from scheduler.reporting.engagement import gather as gather_engagement
+from scheduler.reporting.engagement import render as render_engagement
 from scheduler.reporting.stats import Gap
 from scheduler.zones import zone
 
 COVERAGE_ROWS = 200  # items in the coverage table: a page a person reads, not a dump
 POSTS_IN_A_CELL = 4
+WORKED_DAYS = 90  # engagement looked at: a season of posts, enough shares per item to compare
 PAST_DAYS = 3  # enough to see how the last posts went; the screen is for what comes
 SHOWN_STATES = ("planned", "claimed", "published", "missed", "failed", "in_doubt")
 
@@ -54,6 +58,7 @@ class ReportData:
     spent: dict[str, Spend]  # this calendar month (UTC) so far
     caps: dict[str, tuple[int | None, int | None]]
     budgets: dict[str, Decimal]
+    worked: WhatWorked
     reached: dict[tuple[int, str], datetime] = field(default_factory=dict)
 
 
@@ -123,11 +128,12 @@ def gather(session: Session, config: Config, *, now: datetime, days: int, channe
         caps={name: (c.daily_cap, c.monthly_cap) for name, c in config.channels.items()},
         budgets={name: c.budget.monthly for name, c in config.channels.items() if c.budget is not None},
         reached=reached,
+        worked=gather_engagement(session, since=now - timedelta(days=WORKED_DAYS)),
     )
 
 
 def render(data: ReportData) -> str:
-    sections = [_calendar(data), _heatmap(data), _coverage(data), _volume(data), _engagement()]
+    sections = [_calendar(data), _heatmap(data), _coverage(data), _volume(data), render_engagement(data.worked)]
     generated = f"{data.now.astimezone(zone(data.display_zone)):%a %d %b %Y %H:%M %Z}"
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -294,13 +300,6 @@ def _volume(data: ReportData) -> str:
 
 def _money(spent: Spend) -> str:
     return "free" if spent.money is None else f"{money(spent.money)} {escape(spent.currency)}"
-
-
-def _engagement() -> str:
-    return (
-        "<section><h2>What worked</h2><p>Engagement (likes, reposts, replies, clicks) per item and wording "
-        "appears here once evertide collects it from the platforms.</p></section>"
-    )
 
 
 STYLE = """
