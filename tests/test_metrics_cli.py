@@ -29,7 +29,7 @@ def test_metrics_pull_says_per_channel_what_it_read_and_what_x_would_cost(
         output = cli("metrics", "pull", env={"COLUMNS": "400"}).output
         lines = output.splitlines()
         assert lines[0] == (
-            "x: 0 of 1 due post(s) read; not read: X bills reads ($0.005 at $0.005 a post read); "
+            "x: 0 of 1 due post(s) read; not read: X bills reads (0.005 USD at 0.005 USD a post read); "
             "set `metrics: true` on the channel to read them"
         )
         assert lines[1].startswith("toots: 1 of 2 due post(s) read; stopped: ")

@@ -47,7 +47,7 @@ def test_each_platforms_counts_are_read_at_each_checkpoint_and_kept_over_time(
         assert {c: r.read for c, r in pull(p, T0 + 0.5 * HOUR).items()} == {"x": 0, "toots": 0, "sky": 0}
         lines = pull(p, T0 + HOUR)
         assert {c: (r.due, r.read) for c, r in lines.items()} == {"x": (1, 1), "toots": (1, 1), "sky": (1, 1)}
-        assert "cost about $0.005" in lines["x"].line()
+        assert "cost about 0.005 USD" in lines["x"].line()
         [request] = p.x.requests_to("GET", "/2/tweets")
         assert request.query["ids"] == [tweet] and request.query["tweet.fields"] == ["public_metrics"]
         assert p.mastodon.requests_to("GET", f"/api/v1/statuses/{toot}")
@@ -70,7 +70,7 @@ def test_posts_are_read_in_each_platforms_batches(tmp_path: Path, monkeypatch: p
         toots = [on_mastodon(p, favourites_count=i)[1] for i in range(3)]
         lines = pull(p, T0 + 2 * HOUR)
         assert {c: r.read for c, r in lines.items()} == {"x": 130, "toots": 3, "sky": 30}
-        assert "$0.650" in lines["x"].line()
+        assert "0.65 USD" in lines["x"].line()
         x_calls = [r.query["ids"][0].split(",") for r in p.x.requests_to("GET", "/2/tweets")]
         assert x_calls == [tweets[:100], tweets[100:]]
         sky_calls = [r.query["uris"] for r in p.bluesky.requests_to("GET", "/xrpc/app.bsky.feed.getPosts")]
@@ -138,7 +138,7 @@ def test_x_is_not_read_unless_the_channel_asks_and_the_line_says_what_it_would_c
             on_x(p, like_count=1)
         line = pull(p, T0 + HOUR, "x")["x"].line()
         assert line == (
-            "x: 0 of 4 due post(s) read; not read: X bills reads ($0.020 at $0.005 a post read); "
+            "x: 0 of 4 due post(s) read; not read: X bills reads (0.02 USD at 0.005 USD a post read); "
             "set `metrics: true` on the channel to read them"
         )
         assert p.x.received == []

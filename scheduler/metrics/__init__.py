@@ -3,7 +3,7 @@ daemon's job: :mod:`.job`), clicks imported from web analytics (:mod:`.clicks`) 
 (:mod:`.latest`). Only the values and tables are exported here: the publishers import :mod:`.counts`, so this
 package must not import them back."""
 
-from scheduler.metrics.counts import X_READ_PRICE_USD, Counts, CountsReader
+from scheduler.metrics.counts import Counts, CountsReader
 from scheduler.metrics.tables import ClickCount, EngagementCount, ReadHold
 
-__all__ = ["X_READ_PRICE_USD", "ClickCount", "Counts", "CountsReader", "EngagementCount", "ReadHold"]
+__all__ = ["ClickCount", "Counts", "CountsReader", "EngagementCount", "ReadHold"]

@@ -9,10 +9,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Protocol, runtime_checkable
 
-# X charges for every post read (pay-per-use). Issue 14 gives channels a `cost:` with their own price; until
-# then this is X's default, and the only place the number is written.
-X_READ_PRICE_USD = 0.005
-
 LARGEST_COUNT = 10**12  # a count above this is an error on the platform's side, not engagement
 
 

@@ -21,9 +21,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from content_library.database import transaction
-from scheduler.config import Config
+from scheduler.config import ChannelConfig, Config
 from scheduler.dispatch.deadline import Overdue, within
-from scheduler.metrics.counts import X_READ_PRICE_USD, Counts, CountsReader
+from scheduler.metrics.counts import Counts, CountsReader
 from scheduler.metrics.schedule import is_due, oldest_worth_reading
 from scheduler.metrics.tables import EngagementCount, ReadHold
 from scheduler.planning.slots import format_duration
@@ -54,9 +54,13 @@ class ChannelPull:
         return done + (f"; {self.note}" if self.note else "")
 
 
-def x_cost(posts: int) -> str:
-    """What reading ``posts`` posts on X costs at the default price, like ``$0.05``."""
-    return f"${posts * X_READ_PRICE_USD:.3f} at ${X_READ_PRICE_USD} a post read"
+def read_cost(settings: ChannelConfig, posts: int) -> str:
+    """What reading ``posts`` posts costs at the channel's ``cost: per_read`` (X's price by default), in words;
+    empty where reads are free."""
+    if settings.cost is None or settings.cost.per_read == 0:
+        return ""
+    price, currency = settings.cost.per_read, settings.cost.currency
+    return f"{(posts * price).normalize():f} {currency} at {price.normalize():f} {currency} a post read"
 
 
 def readable_channels(config: Config) -> list[str]:
@@ -89,7 +93,8 @@ def _pull_channel(
         return ChannelPull(name)
     if not getattr(settings, "metrics", False):
         if settings.kind == "x":
-            note = f"not read: X bills reads ({x_cost(len(due))}); set `metrics: true` on the channel to read them"
+            cost = read_cost(settings, len(due))
+            note = f"not read: X bills reads ({cost}); set `metrics: true` on the channel to read them"
         else:
             note = "not read: the channel has `metrics: false`"
         return ChannelPull(name, due=len(due), note=note)
@@ -108,8 +113,8 @@ def _pull_channel(
         close = getattr(reader, "close", None)
         if close is not None:
             close()  # also cuts the connection of a call abandoned at its deadline
-    if settings.kind == "x" and read:  # X bills the posts it returns
-        note = "; ".join(filter(None, [note, f"cost about {x_cost(read)}"]))
+    if read and read_cost(settings, read):  # X bills the posts it returns
+        note = "; ".join(filter(None, [note, f"cost about {read_cost(settings, read)}"]))
     return ChannelPull(name, due=len(due), read=read, gone=gone, note=note)
 
 
