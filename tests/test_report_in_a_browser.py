@@ -70,5 +70,5 @@ def test_a_large_setup_s_report_is_laid_out_within_a_minute(tmp_path: Path) -> N
         [*headless, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=60, check=True
     )
     calendar = dom.stdout.split('<table class="calendar">')[1].split("</table>")[0]
-    assert calendar.count('<tr><th scope="row">c') == 50  # every channel's row
+    assert calendar.count('<tr><th scope="row"><bdi>c') == 50  # every channel's row
     assert "CONSOLE" not in dom.stderr, dom.stderr
