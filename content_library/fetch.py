@@ -29,6 +29,11 @@ feed is refused. Images, audio, video and PDFs are refused without reading their
 With ``feeds_only=False`` (a one-off import, whose content may also be a CSV, YAML or JSON item list) any
 text type is accepted and only binary types (images, audio, video, fonts, PDF, archives) are refused; the
 caller then recognises the format by content.
+
+:func:`fetch_page` is the same download for a link check: ``HEAD`` or ``GET``, with the same deadline and
+redirect rule, but any status is an answer (a 404 is what the check wants to know), every redirect hop is
+reported with its status (a 301 and a 302 mean different things to a link), and of an HTML body only a prefix
+is read: up to ``</head>`` or ``max_bytes``, whichever comes first, and nothing of any other type.
 """
 
 import socket
@@ -60,15 +65,18 @@ ACCEPT = (
 )
 
 
-def _user_agent() -> str:
+def _user_agent(purpose: str) -> str:
     try:
         release = version("evertide")
     except PackageNotFoundError:  # pragma: no cover - running from a source tree that was never installed
         release = "dev"
-    return f"evertide/{release} (feed poller)"
+    return f"evertide/{release} ({purpose})"
 
 
-USER_AGENT = _user_agent()
+USER_AGENT = _user_agent("feed poller")
+LINK_CHECKER = _user_agent("link checker")
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,19 @@ class FetchResult:
     etag: str | None
     last_modified: str | None
     content_type: str
+
+
+@dataclass(frozen=True)
+class PageResult:
+    """What a link check got: the final answer's status, whatever it is, every redirect followed on the way
+    (status and target, in order), and the start of an HTML body (empty after ``HEAD`` or for other types)."""
+
+    status: int
+    reason: str
+    url: str
+    hops: tuple[tuple[int, str], ...]
+    content_type: str
+    head: bytes
 
 
 def _media_type(content_type: str) -> str:
@@ -143,8 +164,11 @@ class _Download:
         client: httpx.Client | None,
         feeds_only: bool,
         resolve: Resolver,
+        method: str = "GET",
     ) -> None:
         self.url = url
+        self.method = method
+        self.hops: list[tuple[int, str]] = []
         self.headers = headers
         self.timeout = timeout
         self.deadline = deadline
@@ -154,7 +178,7 @@ class _Download:
         self.feeds_only = feeds_only
         self.resolve = resolve
         self.abandoned = threading.Event()
-        self.result: FetchResult | None = None
+        self.result: FetchResult | PageResult | None = None
         self.error: BaseException | None = None
 
     def too_slow(self) -> FeedError:
@@ -175,7 +199,7 @@ class _Download:
             raise self.too_slow()
         return left
 
-    def _fetch(self) -> FetchResult:
+    def _fetch(self) -> FetchResult | PageResult:
         own_client = self.client is None
         http = self.client if self.client is not None else httpx.Client()
         try:
@@ -190,8 +214,8 @@ class _Download:
             if own_client:
                 http.close()
 
-    def _follow(self, http: httpx.Client) -> FetchResult:
-        request = http.build_request("GET", self.url, headers=self.headers)
+    def _follow(self, http: httpx.Client) -> FetchResult | PageResult:
+        request = http.build_request(self.method, self.url, headers=self.headers)
         for _ in range(MAX_REDIRECTS + 1):
             wait = min(self.timeout, self._left())
             request.extensions = {**request.extensions, "timeout": httpx.Timeout(wait).as_dict()}
@@ -200,6 +224,7 @@ class _Download:
                 if response.next_request is None:
                     return self._answer(response)
                 request = response.next_request
+                self.hops.append((response.status_code, str(request.url)))
             finally:
                 response.close()
             self._check_redirect(str(request.url))
@@ -217,7 +242,7 @@ class _Download:
                 "link-local address may redirect to one",
             )
 
-    def _answer(self, response: httpx.Response) -> FetchResult:
+    def _answer(self, response: httpx.Response) -> FetchResult | PageResult:
         final_url = str(response.url)
         etag = response.headers.get("etag")
         last_modified = response.headers.get("last-modified")
@@ -239,10 +264,13 @@ class _Download:
             raise FeedError(self.url, f"the server sent {described} that is not an RSS or Atom feed")
         return FetchResult("ok", body, final_url, etag, last_modified, content_type)
 
-    def _read_body(self, response: httpx.Response) -> bytes:
-        """The decoded body, reading no more than ``max_bytes`` of it (and a chunk) and stopping there."""
+    def _read_body(self, response: httpx.Response, *, prefix_until: bytes | None = None) -> bytes:
+        """The decoded body, reading no more than ``max_bytes`` of it (and a chunk) and stopping there.
+
+        With ``prefix_until`` a longer body is no error: the first ``max_bytes`` are the answer, and reading
+        also stops once that marker has arrived (a page's ``</head>``: what comes after is not wanted)."""
         declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
+        if prefix_until is None and declared.isdigit() and int(declared) > self.max_bytes:
             raise FeedError(self.url, f"the feed is {int(declared):,} bytes, more than the limit of {self.max_bytes:,}")
         inflater = _inflater(self.url, response)
         chunks: list[bytes] = []
@@ -254,10 +282,35 @@ class _Download:
             except zlib.error as error:
                 raise FeedError(self.url, f"the compressed body is corrupt ({error})") from error
             received += len(chunk)
+            if received > self.max_bytes and prefix_until is not None:
+                chunks.append(chunk)
+                return b"".join(chunks)[: self.max_bytes]
             if received > self.max_bytes:
                 raise FeedError(self.url, f"the feed is more than the limit of {self.max_bytes:,} bytes")
+            seen_before = chunks[-1][-len(prefix_until) :] if chunks and prefix_until else b""
             chunks.append(chunk)
+            if prefix_until is not None and prefix_until in (seen_before + chunk).lower():
+                break
         return b"".join(chunks)
+
+
+class _PageDownload(_Download):
+    """A link check's download: every status is an answer, and only the head of an HTML page is read."""
+
+    def _answer(self, response: httpx.Response) -> PageResult:
+        content_type = response.headers.get("content-type", "")
+        wanted = self.method == "GET" and response.status_code == 200
+        head = b""
+        if wanted and _media_type(content_type) in HTML_TYPES:
+            head = self._read_body(response, prefix_until=b"</head")
+        return PageResult(
+            status=response.status_code,
+            reason=response.reason_phrase or "",
+            url=str(response.url),
+            hops=tuple(self.hops),
+            content_type=content_type,
+            head=head,
+        )
 
 
 def fetch_feed(
@@ -291,6 +344,48 @@ def fetch_feed(
         feeds_only=feeds_only,
         resolve=resolve,
     )
+    result = _within_deadline(download)
+    assert isinstance(result, FetchResult)
+    return result
+
+
+DEFAULT_PAGE_BYTES = 512_000
+
+
+def fetch_page(
+    url: str,
+    *,
+    method: str = "GET",
+    timeout: float = 10.0,
+    deadline: float = 10.0,
+    max_bytes: int = DEFAULT_PAGE_BYTES,
+    client: httpx.Client | None = None,
+    resolve: Resolver = socket.getaddrinfo,
+) -> PageResult:
+    """``HEAD`` or ``GET`` ``url`` for a link check within ``deadline`` seconds in all, following the redirects
+    :mod:`content_library.addresses` allows: the final status whatever it is, the hops, and at most
+    ``max_bytes`` of the head of an HTML page (see the module docstring). FeedError when no answer came (a
+    timeout, a refused connection, too many or refused redirects)."""
+    headers = {"User-Agent": LINK_CHECKER, "Accept": PAGE_ACCEPT, "Accept-Encoding": ACCEPT_ENCODING}
+    download = _PageDownload(
+        url,
+        headers,
+        timeout=timeout,
+        deadline=deadline,
+        max_bytes=max_bytes,
+        client=client,
+        feeds_only=False,
+        resolve=resolve,
+        method=method,
+    )
+    result = _within_deadline(download)
+    assert isinstance(result, PageResult)
+    return result
+
+
+def _within_deadline(download: _Download) -> FetchResult | PageResult:
+    """Run ``download`` on a worker thread and wait for it at most its deadline (see the module docstring)."""
+    deadline = download.deadline
     # A daemon thread: a download the caller gave up on never holds up the interpreter's exit (SIGTERM).
     worker = threading.Thread(target=download.run, name="evertide fetch", daemon=True)
     worker.start()
