@@ -84,8 +84,8 @@ def read_card(html: bytes, *, page_url: str, content_type: str) -> Card | None:
     picked = {
         field: next((parser.found[n] for n in names if n in parser.found), None) for field, names in _SOURCES.items()
     }
-    image = "".join((picked["image"] or "").split())  # a link is dropped whole, never cut
-    image = resolve(image, page_url) if image else None
+    written = "".join((picked["image"] or "").split())  # a link is dropped whole, never cut
+    image = resolve(written, page_url) if written else None
     if image is not None and (not is_web_url(image) or len(image) > CARD_LIMITS["image"]):
         image = None
     card = Card(_clean(picked["title"], "title"), _clean(picked["description"], "description"), image)
