@@ -8,8 +8,8 @@ wrongly, and a page is paused only on what a ``GET`` says. Requests to one host 
 each has the deadline ``timeout`` in all, redirects and body included (:func:`content_library.fetch.fetch_page`).
 
 The fetch happens outside any transaction; each item's result is then recorded in one transaction of its own,
-in which ``after_record`` (the scheduler's: cancel the queued posts of a paused item) runs too. A run stops
-starting new checks at ``stop_at`` (a :func:`time.monotonic` instant): the rest are due at the next run.
+in which ``after_record`` (the scheduler's: cancel the queued posts of a paused item) runs too. A run starts
+no new check once ``stop()`` says so (a deadline, a daemon stopping): the rest are due at the next run.
 """
 
 import socket
@@ -101,7 +101,7 @@ def check_links(
     *,
     now: datetime,
     every: bool = False,
-    stop_at: float | None = None,
+    stop: Callable[[], bool] | None = None,
     after_record: Callable[[Session, Outcome], None] | None = None,
     client: httpx.Client | None = None,
     resolve: Resolver = socket.getaddrinfo,
@@ -111,7 +111,7 @@ def check_links(
         due = items_due(session, now=now, every=every)
     pacer = HostPacer(policy.per_host_interval.total_seconds())
     for link in due:
-        if stop_at is not None and time.monotonic() >= stop_at:
+        if stop is not None and stop():
             return
         answer = ask(link.url, read_card_too=link.read_card, policy=policy, pacer=pacer, client=client, resolve=resolve)
         outcome = _record(engine, link, answer, policy=policy, now=now, after_record=after_record)

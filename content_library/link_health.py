@@ -18,13 +18,16 @@ failures so far and the :class:`LinkPolicy` make a :class:`Verdict`:
 :func:`record` applies a verdict; an item a person changed while its page was being fetched (another link, a
 status that is no longer active) is left alone. Only active items with a web link are checked
 (:func:`items_due`), so a paused item is never planned (:mod:`content_library.candidates` reads active items
-only) and never checked until it is resumed.
+only) and never checked until it is resumed. Links on the reserved names ``.example``, ``.test`` and
+``.invalid`` (RFC 2606: the sample library's ``help.northwind.example``) are never checked: they cannot
+resolve, and a demo must not pause its own items.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
@@ -32,6 +35,8 @@ from sqlmodel import Session, col, select
 from content_library.link_cards import Card
 from content_library.models import Item, ItemAlias, ItemStatus, LinkCheck
 from content_library.urls import canonical_url, is_web_url, url_key
+
+RESERVED_NAMES = ("example", "test", "invalid")
 
 DEAD_STATUSES = frozenset({404, 410})
 RETRIED_STATUSES = frozenset({408, 425, 429})  # "try again later", not a verdict on the page
@@ -113,6 +118,14 @@ class Outcome:
     moved_to: str | None = None
 
 
+def is_checkable(url: str) -> bool:
+    """A web link whose host may exist: not on a reserved name (see the module docstring)."""
+    if not is_web_url(url):
+        return False
+    host = (urlsplit(url.strip()).hostname or "").rstrip(".")
+    return host.rsplit(".", 1)[-1] not in RESERVED_NAMES
+
+
 @dataclass(frozen=True)
 class DueLink:
     item_id: int
@@ -133,7 +146,7 @@ def items_due(session: Session, *, now: datetime, every: bool = False) -> list[D
         query = query.where(or_(col(LinkCheck.next_check_at).is_(None), col(LinkCheck.next_check_at) <= now))
     found = []
     for item_id, url, state, _ in session.exec(query):
-        if item_id is not None and url and is_web_url(url):
+        if item_id is not None and url and is_checkable(url):
             found.append(DueLink(item_id, url, read_card=state != LinkState.OK.value))
     return found
 

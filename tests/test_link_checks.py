@@ -265,5 +265,12 @@ def test_a_run_stops_starting_checks_at_its_deadline(sqlite_engine: Engine, serv
     server.route("/ok", Reply(body=CARD_PAGE, headers=HTML))
     for n in range(3):
         add(sqlite_engine, server.url(f"/ok?n={n}"))
-    assert run(sqlite_engine, stop_at=time.monotonic()) == {}
+    assert run(sqlite_engine, stop=lambda: True) == {}
     assert len(run(sqlite_engine)) == 3
+
+
+def test_links_on_reserved_example_names_are_never_checked(sqlite_engine: Engine) -> None:
+    """The sample library lives on help.northwind.example: a demo must not pause its own items."""
+    for url in ("https://help.northwind.example/faq", "http://intranet.test/x", "https://nowhere.invalid/"):
+        add(sqlite_engine, url)
+    assert run(sqlite_engine, every=True) == {}

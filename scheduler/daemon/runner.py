@@ -1,7 +1,7 @@
 """``evertide run``: the background daemon. The only module that imports APScheduler.
 
 APScheduler keeps time; it holds no state. The queue lives in evertide's tables, so a restart loses nothing.
-Four code-defined jobs:
+Five code-defined jobs:
 
 - **publish** — every 5 s (so a CLI edit is seen within 5 s), and at a one-shot wake-up at the next due
   instant, so a post known ahead goes out within a second of its instant. It only claims: each claimed entry
@@ -12,7 +12,8 @@ Four code-defined jobs:
 - **settle** — settles claims whose owner's heartbeat has stopped (a daemon that died mid-publish), and this
   daemon's own claims that no call holds any more; never a call in flight, however slow;
 - **feeds** — polls the feeds whose interval has passed;
-- **refill** — keeps the queue planned up to the horizon.
+- **refill** — keeps the queue planned up to the horizon;
+- **links** — checks the links due for a check, on an executor of its own (:mod:`.links_job`).
 
 A job that keeps failing (a full disk, a locked or unreachable database) backs off up to 5 minutes and logs
 one line when it starts failing and one when it recovers (:mod:`.backoff`). SIGTERM and SIGINT stop the
@@ -56,6 +57,7 @@ POLL = timedelta(seconds=5)
 SHUTDOWN_WAIT = 10.0  # seconds for the calls in flight at SIGTERM; deploy/evertide.service allows 30
 FEEDS_EVERY = timedelta(minutes=1)
 REFILL_EVERY = timedelta(hours=1)
+LINKS_EVERY = timedelta(minutes=10)
 
 log = logging.getLogger("evertide.daemon")
 Clock = Callable[[], datetime]
@@ -97,13 +99,14 @@ class Daemon:
         self._round_asked = False  # a publish round is asked for and has not started yet
         self._last_beat: float | None = None  # time.monotonic() of the last heartbeat written
         self._backoff_lock = threading.Lock()
-        jobs = ("publish round", "publish", "settle", "feeds", "refill", "heartbeat")
+        jobs = ("publish round", "publish", "settle", "feeds", "refill", "heartbeat", "links")
         self._backoff = {job: Backoff(job, log, describe=self._describe) for job in jobs}
         self._workers = ChannelWorkers(config.workers, self._publish_claimed, self._look_again)
         self._scheduler = BackgroundScheduler(
             executors={
                 "publish": ThreadPoolExecutor(1),
                 "heartbeat": ThreadPoolExecutor(1),  # a long refill or feed poll never silences the heartbeat
+                "links": ThreadPoolExecutor(1),
                 "default": ThreadPoolExecutor(1),
             },
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
@@ -321,6 +324,15 @@ class Daemon:
 
         self._guarded("refill", lambda: self._singleton("refill", REFILL_EVERY, refill))
 
+    def check_links(self) -> None:
+        from scheduler.daemon.links_job import check_due_links
+
+        def check() -> None:
+            for line in check_due_links(self._engine, self._config, now=self._clock(), stopping=self._stop):
+                log.info("links", extra={"channel": "-", "entry": None, "detail": line})
+
+        self._guarded("links", lambda: self._singleton("links", LINKS_EVERY, check))
+
     def _singleton(self, job: str, every: timedelta, work: Callable[[], None]) -> None:
         """Run ``work`` if it is this daemon's turn: one daemon at a time, once per ``every`` in all."""
         from scheduler.daemon.singleton import turn
@@ -348,6 +360,8 @@ class Daemon:
         beat = self._config.heartbeat
         for job, every in ((self.settle, beat), (self.poll_feeds, FEEDS_EVERY), (self.refill, REFILL_EVERY)):
             self._scheduler.add_job(job, "interval", seconds=every.total_seconds(), id=job.__name__)
+        links_every = LINKS_EVERY.total_seconds()
+        self._scheduler.add_job(self.check_links, "interval", seconds=links_every, id="check_links", executor="links")
         self._scheduler.add_job(
             self.heartbeat,
             "interval",
