@@ -30,10 +30,7 @@ With ``feeds_only=False`` (a one-off import, whose content may also be a CSV, YA
 text type is accepted and only binary types (images, audio, video, fonts, PDF, archives) are refused; the
 caller then recognises the format by content.
 
-:func:`fetch_page` is the same download for a link check: ``HEAD`` or ``GET``, with the same deadline and
-redirect rule, but any status is an answer (a 404 is what the check wants to know), every redirect hop is
-reported with its status (a 301 and a 302 mean different things to a link), and of an HTML body only a prefix
-is read: up to ``</head>`` or ``max_bytes``, whichever comes first, and nothing of any other type.
+Link checks download pages and images through the same machinery (:mod:`content_library.link_fetch`).
 """
 
 import socket
@@ -74,9 +71,6 @@ def _user_agent(purpose: str) -> str:
 
 
 USER_AGENT = _user_agent("feed poller")
-LINK_CHECKER = _user_agent("link checker")
-PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
-HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
 @dataclass(frozen=True)
@@ -89,19 +83,6 @@ class FetchResult:
     etag: str | None
     last_modified: str | None
     content_type: str
-
-
-@dataclass(frozen=True)
-class PageResult:
-    """What a link check got: the final answer's status, whatever it is, every redirect followed on the way
-    (status and target, in order), and the start of an HTML body (empty after ``HEAD`` or for other types)."""
-
-    status: int
-    reason: str
-    url: str
-    hops: tuple[tuple[int, str], ...]
-    content_type: str
-    head: bytes
 
 
 def _media_type(content_type: str) -> str:
@@ -178,7 +159,7 @@ class _Download:
         self.feeds_only = feeds_only
         self.resolve = resolve
         self.abandoned = threading.Event()
-        self.result: FetchResult | PageResult | None = None
+        self.result: object = None  # the answer: a FetchResult here, whatever a subclass's _answer makes
         self.error: BaseException | None = None
 
     def too_slow(self) -> FeedError:
@@ -199,7 +180,7 @@ class _Download:
             raise self.too_slow()
         return left
 
-    def _fetch(self) -> FetchResult | PageResult:
+    def _fetch(self) -> object:
         own_client = self.client is None
         http = self.client if self.client is not None else httpx.Client()
         try:
@@ -214,7 +195,7 @@ class _Download:
             if own_client:
                 http.close()
 
-    def _follow(self, http: httpx.Client) -> FetchResult | PageResult:
+    def _follow(self, http: httpx.Client) -> object:
         request = http.build_request(self.method, self.url, headers=self.headers)
         for _ in range(MAX_REDIRECTS + 1):
             wait = min(self.timeout, self._left())
@@ -242,7 +223,7 @@ class _Download:
                 "link-local address may redirect to one",
             )
 
-    def _answer(self, response: httpx.Response) -> FetchResult | PageResult:
+    def _answer(self, response: httpx.Response) -> object:
         final_url = str(response.url)
         etag = response.headers.get("etag")
         last_modified = response.headers.get("last-modified")
@@ -294,25 +275,6 @@ class _Download:
         return b"".join(chunks)
 
 
-class _PageDownload(_Download):
-    """A link check's download: every status is an answer, and only the head of an HTML page is read."""
-
-    def _answer(self, response: httpx.Response) -> PageResult:
-        content_type = response.headers.get("content-type", "")
-        wanted = self.method == "GET" and response.status_code == 200
-        head = b""
-        if wanted and _media_type(content_type) in HTML_TYPES:
-            head = self._read_body(response, prefix_until=b"</head")
-        return PageResult(
-            status=response.status_code,
-            reason=response.reason_phrase or "",
-            url=str(response.url),
-            hops=tuple(self.hops),
-            content_type=content_type,
-            head=head,
-        )
-
-
 def fetch_feed(
     url: str,
     *,
@@ -349,41 +311,7 @@ def fetch_feed(
     return result
 
 
-DEFAULT_PAGE_BYTES = 512_000
-
-
-def fetch_page(
-    url: str,
-    *,
-    method: str = "GET",
-    timeout: float = 10.0,
-    deadline: float = 10.0,
-    max_bytes: int = DEFAULT_PAGE_BYTES,
-    client: httpx.Client | None = None,
-    resolve: Resolver = socket.getaddrinfo,
-) -> PageResult:
-    """``HEAD`` or ``GET`` ``url`` for a link check within ``deadline`` seconds in all, following the redirects
-    :mod:`content_library.addresses` allows: the final status whatever it is, the hops, and at most
-    ``max_bytes`` of the head of an HTML page (see the module docstring). FeedError when no answer came (a
-    timeout, a refused connection, too many or refused redirects)."""
-    headers = {"User-Agent": LINK_CHECKER, "Accept": PAGE_ACCEPT, "Accept-Encoding": ACCEPT_ENCODING}
-    download = _PageDownload(
-        url,
-        headers,
-        timeout=timeout,
-        deadline=deadline,
-        max_bytes=max_bytes,
-        client=client,
-        feeds_only=False,
-        resolve=resolve,
-        method=method,
-    )
-    result = _within_deadline(download)
-    assert isinstance(result, PageResult)
-    return result
-
-
-def _within_deadline(download: _Download) -> FetchResult | PageResult:
+def _within_deadline(download: _Download) -> object:
     """Run ``download`` on a worker thread and wait for it at most its deadline (see the module docstring)."""
     deadline = download.deadline
     # A daemon thread: a download the caller gave up on never holds up the interpreter's exit (SIGTERM).

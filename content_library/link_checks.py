@@ -25,8 +25,8 @@ from sqlmodel import Session
 from content_library.addresses import Resolver
 from content_library.database import transaction
 from content_library.errors import FeedError
-from content_library.fetch import PageResult, fetch_page
 from content_library.link_cards import read_card
+from content_library.link_fetch import PageResult, fetch_page
 from content_library.link_health import Answer, DueLink, LinkPolicy, Outcome, items_due, record
 
 PERMANENT_REDIRECTS = frozenset({301, 308})
