@@ -68,14 +68,14 @@ def test_each_answer_gets_its_verdict(sqlite_engine: Engine, server: LoopbackSer
     server.route("/old-308", Reply(308, headers={"Location": server.url("/new-308?utm_source=x")}))
     server.route("/new-308", Reply(body=b"<html><head></head></html>", headers=HTML))
     server.route("/temporary", Reply(302, headers={"Location": "/ok"}))
-    server.route("/slow", Reply(body=CARD_PAGE, headers=HTML, delay=5))
+    server.route("/slow", Reply(body=CARD_PAGE, headers=HTML, delay=60))
     server.route("/flaky", [Reply(503, b"busy"), Reply(body=CARD_PAGE, headers=HTML)])
     server.route("/forbidden", Reply(403, b"bots go away"))
     paths = ["/ok", "/gone-404", "/gone-410", "/old-301", "/old-308", "/temporary", "/slow", "/flaky", "/forbidden"]
     ids = {path: add(sqlite_engine, server.url(path), title=path) for path in paths}
     started = time.monotonic()
     states = run(sqlite_engine)
-    assert time.monotonic() - started < 3  # the slow page was given up at its 0.5 s deadline
+    assert time.monotonic() - started < 20  # the slow page (60 s) was given up at its 0.5 s deadline
     assert {path: states[ids[path]] for path in paths} == {
         "/ok": LinkState.OK,
         "/gone-404": LinkState.DEAD,
@@ -241,7 +241,7 @@ def test_hostile_pages_cost_a_bounded_time_and_nothing_else(sqlite_engine: Engin
     ids = {path: add(sqlite_engine, server.url(path), title=path) for path in ("/huge", "/drip", "/loop")}
     started = time.monotonic()
     states = run(sqlite_engine)
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 20  # the drip goes on for ever
     assert states == {ids["/huge"]: LinkState.OK, ids["/drip"]: LinkState.FAILING, ids["/loop"]: LinkState.FAILING}
     assert "too many redirects" in (check_of(sqlite_engine, ids["/loop"]).detail or "")
     assert "took longer than" in (check_of(sqlite_engine, ids["/drip"]).detail or "")
