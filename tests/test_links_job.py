@@ -128,7 +128,7 @@ def test_check_links_on_the_cli_shows_every_item_s_link(tmp_path: Path, server: 
     assert found[server.url("/fine")]["state"] == "ok" and not found[server.url("/fine")]["checked_now"]
     assert found[server.url("/fine")]["card"]["title"] == "A fine page"
     assert found[server.url("/gone")]["state"] == "dead"
-    assert found["https://help.northwind.example/faq"]["state"] == "unchecked"
+    assert found["https://help.northwind.example/faq"]["state"] == "skipped"
     assert found[server.url("/hostile")]["card"]["title"].startswith("\x1b]8;;")
     listed = {item["url"]: item for item in cli.json("library", "list")}
     assert listed[server.url("/gone")]["status"] == "paused"

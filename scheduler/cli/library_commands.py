@@ -12,7 +12,6 @@ from scheduler.cli.output import print_json, print_table, progress_bar, say, war
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from content_library.link_health import LinkReport
     from content_library.models import Item, Variant
     from content_library.store import ItemFilter
     from scheduler.daemon.links_job import Checked
@@ -314,12 +313,13 @@ def check_links(
 
     A 404 or 410 pauses the item and cancels its queued posts; a permanent redirect gives the item the new link
     (the old one still recognises it in imports); timeouts and 5xx pause it only after `links.pause_after`
-    failures in a row. Links on .example, .test and .invalid names are never checked.
+    failures in a row. Links on .example, .test and .invalid names are never checked (state `skipped`).
 
     Example: evertide library check-links --json
     """
     from content_library.database import transaction
     from content_library.link_health import link_reports
+    from scheduler.cli.link_rows import link_json, link_row
     from scheduler.daemon.links_job import check_and_cancel
 
     config = load(ctx)
@@ -333,57 +333,11 @@ def check_links(
     with transaction(engine) as session:
         reports = link_reports(session)
     if json:
-        print_json([_link_json(report, checked.get(report.item_id)) for report in reports])
+        print_json([link_json(report, checked.get(report.item_id)) for report in reports])
         return
-    rows = [_link_row(report, checked.get(report.item_id)) for report in reports]
+    rows = [link_row(report, checked.get(report.item_id)) for report in reports]
     title = f"{len(checked)} link(s) checked now, {len(reports)} item(s) with a link"
     print_table(title, ("id", "link", "http", "checked", "item"), rows)
-
-
-def _link_state(report: "LinkReport") -> str:
-    """The link's last verdict; ``unchecked`` when it has none (a reserved name, an item never active)."""
-    return report.check.state if report.check is not None else "unchecked"
-
-
-def _link_json(report: "LinkReport", checked: "Checked | None") -> dict[str, Any]:
-    check = report.check
-    card = None
-    if check is not None and (check.card_title or check.card_description or check.card_image):
-        card = {"title": check.card_title, "description": check.card_description, "image": check.card_image}
-    return {
-        "item_id": report.item_id,
-        "title": report.title,
-        "url": report.url,
-        "status": report.item_status,
-        "status_reason": report.status_reason,
-        "state": _link_state(report),
-        "http_status": check.http_status if check else None,
-        "detail": check.detail if check else None,
-        "failures": check.failures if check else 0,
-        "checked_at": check.checked_at if check else None,
-        "next_check_at": check.next_check_at if check else None,
-        "card": card,
-        "checked_now": checked is not None,
-        "cancelled_posts": checked.cancelled if checked else 0,
-    }
-
-
-def _link_row(report: "LinkReport", checked: "Checked | None") -> tuple[Any, ...]:
-    from content_library.link_health import is_checkable
-
-    check = report.check
-    if check is None:
-        detail = "not checked yet" if is_checkable(report.url) else "a reserved example name: never checked"
-    else:
-        detail = check.detail or ""
-    if report.item_status != "active":
-        detail = f"{detail}; item {report.item_status}"
-    if checked is not None and checked.cancelled:
-        detail = f"{detail}; {checked.cancelled} queued post(s) cancelled"
-    when = f"{check.checked_at:%Y-%m-%d %H:%MZ}" if check else "-"
-    http = check.http_status if check and check.http_status else "-"
-    card = check.card_title if check and check.card_title else None
-    return (report.item_id, _link_state(report), http, when, (report.title, report.url, detail, card))
 
 
 @app.command("stats")
