@@ -15,6 +15,10 @@ failures so far and the :class:`LinkPolicy` make a :class:`Verdict`:
   ``failing``, asked again after ``retry_after``; the ``pause_after``-th in a row makes it ``unreachable`` and
   pauses the item. After a person resumes an item paused by a check, counting starts again.
 
+What the server said (its reason phrase, a redirect's target) is untrusted: the recorded detail is cut to
+:data:`DETAIL_LIMIT` characters without NUL, and a move to a link longer than an item's link may be is not
+taken.
+
 :func:`record` applies a verdict; an item a person changed while its page was being fetched (another link, a
 status that is no longer active) is left alone. Only active items with a web link are checked
 (:func:`items_due`), so a paused item is never planned (:mod:`content_library.candidates` reads active items
@@ -32,11 +36,14 @@ from urllib.parse import urlsplit
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
+from content_library.field_limits import LIMITS
 from content_library.link_cards import Card
 from content_library.models import Item, ItemAlias, ItemStatus, LinkCheck
+from content_library.plain_text import shorten
 from content_library.urls import canonical_url, is_web_url, url_key
 
 RESERVED_NAMES = ("example", "test", "invalid")
+DETAIL_LIMIT = 500
 
 DEAD_STATUSES = frozenset({404, 410})
 RETRIED_STATUSES = frozenset({408, 425, 429})  # "try again later", not a verdict on the page
@@ -167,7 +174,8 @@ def record(session: Session, checked: DueLink, answer: Answer, *, policy: LinkPo
             detail = f"moved permanently to {answer.moved_to}, the link of item {taken_by}: kept the old link"
             verdict = Verdict(verdict.state, verdict.failures, verdict.next_check_at, detail)
     check = previous or LinkCheck(item_id=checked.item_id, state=verdict.state, checked_at=now, next_check_at=now)
-    check.state, check.failures, check.detail = verdict.state.value, verdict.failures, verdict.detail
+    detail = shorten(verdict.detail.replace("\x00", ""), DETAIL_LIMIT)
+    check.state, check.failures, check.detail = verdict.state.value, verdict.failures, detail
     check.http_status, check.checked_at, check.next_check_at = answer.status, now, verdict.next_check_at
     if answer.card_read:
         card = answer.card or Card(None, None, None)
@@ -175,7 +183,7 @@ def record(session: Session, checked: DueLink, answer: Answer, *, policy: LinkPo
     session.add(check)
     paused = verdict.state in PAUSING
     if paused:
-        item.status, item.status_reason = ItemStatus.PAUSED.value, f"link {verdict.state}: {verdict.detail}"
+        item.status, item.status_reason = ItemStatus.PAUSED.value, f"link {verdict.state}: {detail}"
         item.updated_at = now
         session.add(item)
     session.flush()
@@ -186,7 +194,7 @@ def _move(session: Session, item: Item, target: str, *, now: datetime) -> tuple[
     """Give ``item`` the link ``target``, keeping its old one as an alias: (the new link, None), or (None, the
     id of the item that already has it)."""
     new_url, new_key = canonical_url(target), url_key(target)
-    if new_url == item.url:
+    if new_url == item.url or len(new_url) > LIMITS["url"] or "\x00" in new_url:
         return None, None
     owner = session.exec(select(Item.id).where(Item.url_key == new_key, Item.id != item.id)).first()
     alias = session.get(ItemAlias, new_key)

@@ -274,3 +274,15 @@ def test_links_on_reserved_example_names_are_never_checked(sqlite_engine: Engine
     for url in ("https://help.northwind.example/faq", "http://intranet.test/x", "https://nowhere.invalid/"):
         add(sqlite_engine, url)
     assert run(sqlite_engine, every=True) == {}
+
+
+def test_a_move_to_an_overlong_link_is_not_taken_and_details_stay_bounded(
+    sqlite_engine: Engine, server: LoopbackServer
+) -> None:
+    target = "/new?" + "x" * 5_000
+    server.route("/old", Reply(301, headers={"Location": target}))
+    server.route("/new", Reply(body=CARD_PAGE, headers=HTML))
+    item_id = add(sqlite_engine, server.url("/old"))
+    run(sqlite_engine)
+    assert item(sqlite_engine, item_id).url == server.url("/old")
+    assert len(check_of(sqlite_engine, item_id).detail or "") <= 500
