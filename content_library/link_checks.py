@@ -14,7 +14,7 @@ no new check once ``stop()`` says so (a deadline, a daemon stopping): the rest a
 
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -101,14 +101,16 @@ def check_links(
     *,
     now: datetime,
     every: bool = False,
+    first: Sequence[int] = (),
     stop: Callable[[], bool] | None = None,
     after_record: Callable[[Session, Outcome], None] | None = None,
     client: httpx.Client | None = None,
     resolve: Resolver = socket.getaddrinfo,
 ) -> Iterator[Outcome]:
-    """Check the due links (``every``: all active items' links) and record each; yields what was recorded."""
+    """Check the due links (``every``: all active items' links), those of the items ``first`` first, and record
+    each; yields what was recorded."""
     with transaction(engine) as session:
-        due = items_due(session, now=now, every=every)
+        due = items_due(session, now=now, every=every, first=first)
     pacer = HostPacer(policy.per_host_interval.total_seconds())
     for link in due:
         if stop is not None and stop():

@@ -140,22 +140,24 @@ class DueLink:
     read_card: bool  # never checked, or not found well last time: fetch the page (GET), not only its status
 
 
-def items_due(session: Session, *, now: datetime, every: bool = False) -> list[DueLink]:
-    """Active items with a web link whose check is due (never checked first, then the most overdue); with
-    ``every``, all of them."""
+def items_due(session: Session, *, now: datetime, every: bool = False, first: Sequence[int] = ()) -> list[DueLink]:
+    """Active items with a web link whose check is due (``every``: all of them): those of ``first`` (the items
+    about to be shared) in that order, then the never checked, then the most overdue."""
     query = (
-        select(Item.id, Item.url, LinkCheck.state, LinkCheck.next_check_at)
+        select(Item.id, Item.url, LinkCheck.state)
         .join(LinkCheck, col(LinkCheck.item_id) == col(Item.id), isouter=True)
         .where(Item.status == ItemStatus.ACTIVE.value, col(Item.url).is_not(None))
         .order_by(col(LinkCheck.next_check_at).is_not(None), col(LinkCheck.next_check_at), col(Item.id))
     )
     if not every:
         query = query.where(or_(col(LinkCheck.next_check_at).is_(None), col(LinkCheck.next_check_at) <= now))
-    found = []
-    for item_id, url, state, _ in session.exec(query):
-        if item_id is not None and url and is_checkable(url):
-            found.append(DueLink(item_id, url, read_card=state != LinkState.OK.value))
-    return found
+    found = [
+        DueLink(item_id, url, read_card=state != LinkState.OK.value)
+        for item_id, url, state in session.exec(query)
+        if item_id is not None and url and is_checkable(url)
+    ]
+    rank = {item_id: position for position, item_id in enumerate(dict.fromkeys(first))}
+    return sorted(found, key=lambda link: rank.get(link.item_id, len(rank)))  # stable: the rest keep their order
 
 
 def record(session: Session, checked: DueLink, answer: Answer, *, policy: LinkPolicy, now: datetime) -> Outcome | None:

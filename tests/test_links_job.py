@@ -134,3 +134,14 @@ def test_check_links_on_the_cli_shows_every_item_s_link(tmp_path: Path, server: 
     assert listed[server.url("/gone")]["status"] == "paused"
     assert listed[server.url("/gone")]["status_reason"] == "link dead: HTTP 404 Not Found"
     assert json.loads(cli("library", "check-links", "--all", "--json").stdout)[0]["checked_now"]
+
+
+def test_the_items_queued_soonest_are_checked_first(
+    tmp_path: Path, sqlite_engine: Engine, server: LoopbackServer
+) -> None:
+    config = config_in(tmp_path, CONFIG + FAST)
+    items = [add(sqlite_engine, server.url(f"/fine?n={n}")) for n in range(4)]
+    queue(sqlite_engine, items[3], T0 + timedelta(hours=2))
+    queue(sqlite_engine, items[2], T0 + timedelta(hours=5))
+    checked = [result.outcome.item_id for result in check_and_cancel(sqlite_engine, config, now=T0)]
+    assert checked == [items[3], items[2], items[0], items[1]]

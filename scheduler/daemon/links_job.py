@@ -1,7 +1,8 @@
 """The link checks of the daemon and of ``library check-links``: the library's checks
 (:mod:`content_library.link_checks`) with the scheduler's part added — a paused item's queued posts are
 cancelled in the transaction that pauses it, as ``library remove`` does, so a dead link is not posted from the
-queue either (pinned posts too; a post being published is left to finish).
+queue either (pinned posts too; a post being published is left to finish). The items queued soonest are checked
+first: a link is best checked before it is shared again.
 
 In the daemon it is a singleton job every ``LINKS_EVERY`` (:mod:`scheduler.daemon.runner`), on an executor of
 its own (a slow site never delays publishing, settling or feed polling), given ``links.run_for`` per run: it
@@ -17,10 +18,12 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from content_library.database import transaction
 from content_library.link_checks import check_links
 from content_library.link_health import LinkPolicy, LinkState, Outcome
 from scheduler.config import Config
 from scheduler.queue.edits import cancel_item
+from scheduler.queue.entries import active_entries
 
 
 def link_policy(config: Config) -> LinkPolicy:
@@ -69,7 +72,10 @@ def check_and_cancel(
     def stop() -> bool:
         return (stopping is not None and stopping.is_set()) or (stop_at is not None and time.monotonic() >= stop_at)
 
-    outcomes = check_links(engine, link_policy(config), now=now, every=every, stop=stop, after_record=cancel_if_paused)
+    with transaction(engine) as session:
+        queued = [entry.item_id for entry in active_entries(session)]  # in time order
+    policy = link_policy(config)
+    outcomes = check_links(engine, policy, now=now, every=every, first=queued, stop=stop, after_record=cancel_if_paused)
     for outcome in outcomes:
         yield Checked(outcome, cancelled.get(outcome.item_id, 0))
 
