@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from urllib.parse import urlsplit
 
-import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -74,7 +73,6 @@ def ask(
     read_card_too: bool,
     policy: LinkPolicy,
     pacer: HostPacer,
-    client: httpx.Client | None = None,
     resolve: Resolver = socket.getaddrinfo,
 ) -> Answer:
     """One link's answer (see the module docstring); never raises for what the page does."""
@@ -82,7 +80,7 @@ def ask(
 
     def fetch(method: str) -> PageResult:
         pacer.wait(url)
-        return fetch_page(url, method=method, timeout=seconds, deadline=seconds, client=client, resolve=resolve)
+        return fetch_page(url, method=method, timeout=seconds, deadline=seconds, resolve=resolve)
 
     try:
         page = fetch("GET" if read_card_too else "HEAD")
@@ -104,7 +102,6 @@ def check_links(
     first: Sequence[int] = (),
     stop: Callable[[], bool] | None = None,
     after_record: Callable[[Session, Outcome], None] | None = None,
-    client: httpx.Client | None = None,
     resolve: Resolver = socket.getaddrinfo,
 ) -> Iterator[Outcome]:
     """Check the due links (``every``: all active items' links), those of the items ``first`` first, and record
@@ -115,7 +112,7 @@ def check_links(
     for link in due:
         if stop is not None and stop():
             return
-        answer = ask(link.url, read_card_too=link.read_card, policy=policy, pacer=pacer, client=client, resolve=resolve)
+        answer = ask(link.url, read_card_too=link.read_card, policy=policy, pacer=pacer, resolve=resolve)
         outcome = _record(engine, link, answer, policy=policy, now=now, after_record=after_record)
         if outcome is not None:
             yield outcome

@@ -116,13 +116,11 @@ def judge(answer: Answer, *, failures: int, policy: LinkPolicy, now: datetime) -
 
 @dataclass(frozen=True)
 class Outcome:
-    """A recorded check: the item, the link checked, the verdict, and whether the item was paused or moved."""
+    """A recorded check: the item, the verdict, and whether the item was paused."""
 
     item_id: int
-    url: str
     verdict: Verdict
     paused: bool = False
-    moved_to: str | None = None
 
 
 def is_checkable(url: str) -> bool:
@@ -169,9 +167,8 @@ def record(session: Session, checked: DueLink, answer: Answer, *, policy: LinkPo
     previous = session.get(LinkCheck, checked.item_id)
     failures = previous.failures if previous is not None and previous.state == LinkState.FAILING else 0
     verdict = judge(answer, failures=failures, policy=policy, now=now)
-    moved_to = None
     if answer.moved_to is not None and verdict.state not in (LinkState.FAILING, LinkState.UNREACHABLE):
-        moved_to, taken_by = _move(session, item, answer.moved_to, now=now)
+        taken_by = _move(session, item, answer.moved_to, now=now)
         if taken_by is not None:
             detail = f"moved permanently to {answer.moved_to}, the link of item {taken_by}: kept the old link"
             verdict = Verdict(verdict.state, verdict.failures, verdict.next_check_at, detail)
@@ -189,21 +186,21 @@ def record(session: Session, checked: DueLink, answer: Answer, *, policy: LinkPo
         item.updated_at = now
         session.add(item)
     session.flush()
-    return Outcome(checked.item_id, checked.url, verdict, paused=paused, moved_to=moved_to)
+    return Outcome(checked.item_id, verdict, paused=paused)
 
 
-def _move(session: Session, item: Item, target: str, *, now: datetime) -> tuple[str | None, int | None]:
-    """Give ``item`` the link ``target``, keeping its old one as an alias: (the new link, None), or (None, the
-    id of the item that already has it)."""
+def _move(session: Session, item: Item, target: str, *, now: datetime) -> int | None:
+    """Give ``item`` the link ``target``, keeping its old one as an alias; the id of the item that already has
+    that link, if one does (the move is then not made)."""
     new_url, new_key = canonical_url(target), url_key(target)
     if new_url == item.url or len(new_url) > LIMITS["url"] or "\x00" in new_url:
-        return None, None
+        return None
     owner = session.exec(select(Item.id).where(Item.url_key == new_key, Item.id != item.id)).first()
     alias = session.get(ItemAlias, new_key)
     if owner is None and alias is not None and alias.item_id != item.id:
         owner = alias.item_id
     if owner is not None:
-        return None, owner
+        return owner
     if alias is not None:  # the page moved back to where it once was
         session.delete(alias)
     old_url, old_key = item.url, item.url_key
@@ -213,7 +210,7 @@ def _move(session: Session, item: Item, target: str, *, now: datetime) -> tuple[
     item.url, item.url_key, item.updated_at = new_url, new_key, now
     session.add(item)
     session.flush()
-    return new_url, None
+    return None
 
 
 @dataclass(frozen=True)
