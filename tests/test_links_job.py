@@ -24,7 +24,7 @@ from tests.http_server import LoopbackServer, Reply
 from tests.queue_helpers import T0, config_in, queue
 from tests.test_singleton_jobs import holder_of
 
-FAST = "links: {per_host_interval: 0s, timeout: 0.5s}\n"
+FAST = "links: {per_host_interval: 0s, timeout: 3s}\n"
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 PAGE = b'<html><head><meta property="og:title" content="A fine page"></head></html>'
 
