@@ -5,7 +5,7 @@ or not found well last time), reading only the head of an HTML page. A ``HEAD`` 
 that answers another 4xx is asked again with ``GET`` before anything is judged: some servers answer ``HEAD``
 wrongly, and a page is paused only on what a ``GET`` says. Requests to one host are spaced by
 ``per_host_interval`` (:class:`HostPacer`), every request sends evertide's ``User-Agent`` with its version, and
-each has the deadline ``timeout`` in all, redirects and body included (:func:`content_library.fetch.fetch_page`).
+each has the deadline ``timeout`` in all, redirects and body included (:func:`content_library.link_fetch.fetch_page`).
 
 The fetch happens outside any transaction; each item's result is then recorded in one transaction of its own,
 in which ``after_record`` (the scheduler's: cancel the queued posts of a paused item) runs too. A run starts
