@@ -18,6 +18,8 @@ _EXPORTS = {
     "Item": "models",
     "ItemStatus": "models",
     "Variant": "models",
+    "LinkReport": "link_health",
+    "paused_links": "link_health",
     "ItemSnapshot": "snapshot",
     "VariantSnapshot": "snapshot",
     "RenderError": "placeholders",

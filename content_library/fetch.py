@@ -29,6 +29,8 @@ feed is refused. Images, audio, video and PDFs are refused without reading their
 With ``feeds_only=False`` (a one-off import, whose content may also be a CSV, YAML or JSON item list) any
 text type is accepted and only binary types (images, audio, video, fonts, PDF, archives) are refused; the
 caller then recognises the format by content.
+
+Link checks download pages and images through the same machinery (:mod:`content_library.link_fetch`).
 """
 
 import socket
@@ -60,15 +62,15 @@ ACCEPT = (
 )
 
 
-def _user_agent() -> str:
+def _user_agent(purpose: str) -> str:
     try:
         release = version("evertide")
     except PackageNotFoundError:  # pragma: no cover - running from a source tree that was never installed
         release = "dev"
-    return f"evertide/{release} (feed poller)"
+    return f"evertide/{release} ({purpose})"
 
 
-USER_AGENT = _user_agent()
+USER_AGENT = _user_agent("feed poller")
 
 
 @dataclass(frozen=True)
@@ -143,8 +145,11 @@ class _Download:
         client: httpx.Client | None,
         feeds_only: bool,
         resolve: Resolver,
+        method: str = "GET",
     ) -> None:
         self.url = url
+        self.method = method
+        self.hops: list[tuple[int, str]] = []
         self.headers = headers
         self.timeout = timeout
         self.deadline = deadline
@@ -154,7 +159,7 @@ class _Download:
         self.feeds_only = feeds_only
         self.resolve = resolve
         self.abandoned = threading.Event()
-        self.result: FetchResult | None = None
+        self.result: object = None  # the answer: a FetchResult here, whatever a subclass's _answer makes
         self.error: BaseException | None = None
 
     def too_slow(self) -> FeedError:
@@ -175,7 +180,7 @@ class _Download:
             raise self.too_slow()
         return left
 
-    def _fetch(self) -> FetchResult:
+    def _fetch(self) -> object:
         own_client = self.client is None
         http = self.client if self.client is not None else httpx.Client()
         try:
@@ -190,8 +195,8 @@ class _Download:
             if own_client:
                 http.close()
 
-    def _follow(self, http: httpx.Client) -> FetchResult:
-        request = http.build_request("GET", self.url, headers=self.headers)
+    def _follow(self, http: httpx.Client) -> object:
+        request = http.build_request(self.method, self.url, headers=self.headers)
         for _ in range(MAX_REDIRECTS + 1):
             wait = min(self.timeout, self._left())
             request.extensions = {**request.extensions, "timeout": httpx.Timeout(wait).as_dict()}
@@ -200,6 +205,7 @@ class _Download:
                 if response.next_request is None:
                     return self._answer(response)
                 request = response.next_request
+                self.hops.append((response.status_code, str(request.url)))
             finally:
                 response.close()
             self._check_redirect(str(request.url))
@@ -217,7 +223,7 @@ class _Download:
                 "link-local address may redirect to one",
             )
 
-    def _answer(self, response: httpx.Response) -> FetchResult:
+    def _answer(self, response: httpx.Response) -> object:
         final_url = str(response.url)
         etag = response.headers.get("etag")
         last_modified = response.headers.get("last-modified")
@@ -239,10 +245,13 @@ class _Download:
             raise FeedError(self.url, f"the server sent {described} that is not an RSS or Atom feed")
         return FetchResult("ok", body, final_url, etag, last_modified, content_type)
 
-    def _read_body(self, response: httpx.Response) -> bytes:
-        """The decoded body, reading no more than ``max_bytes`` of it (and a chunk) and stopping there."""
+    def _read_body(self, response: httpx.Response, *, prefix_until: bytes | None = None) -> bytes:
+        """The decoded body, reading no more than ``max_bytes`` of it (and a chunk) and stopping there.
+
+        With ``prefix_until`` a longer body is no error: the first ``max_bytes`` are the answer, and reading
+        also stops once that marker has arrived (a page's ``</head>``: what comes after is not wanted)."""
         declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
+        if prefix_until is None and declared.isdigit() and int(declared) > self.max_bytes:
             raise FeedError(self.url, f"the feed is {int(declared):,} bytes, more than the limit of {self.max_bytes:,}")
         inflater = _inflater(self.url, response)
         chunks: list[bytes] = []
@@ -254,9 +263,15 @@ class _Download:
             except zlib.error as error:
                 raise FeedError(self.url, f"the compressed body is corrupt ({error})") from error
             received += len(chunk)
+            if received > self.max_bytes and prefix_until is not None:
+                chunks.append(chunk)
+                return b"".join(chunks)[: self.max_bytes]
             if received > self.max_bytes:
                 raise FeedError(self.url, f"the feed is more than the limit of {self.max_bytes:,} bytes")
+            seen_before = chunks[-1][-len(prefix_until) :] if chunks and prefix_until else b""
             chunks.append(chunk)
+            if prefix_until is not None and prefix_until in (seen_before + chunk).lower():
+                break
         return b"".join(chunks)
 
 
@@ -291,6 +306,14 @@ def fetch_feed(
         feeds_only=feeds_only,
         resolve=resolve,
     )
+    result = _within_deadline(download)
+    assert isinstance(result, FetchResult)
+    return result
+
+
+def _within_deadline(download: _Download) -> object:
+    """Run ``download`` on a worker thread and wait for it at most its deadline (see the module docstring)."""
+    deadline = download.deadline
     # A daemon thread: a download the caller gave up on never holds up the interpreter's exit (SIGTERM).
     worker = threading.Thread(target=download.run, name="evertide fetch", daemon=True)
     worker.start()

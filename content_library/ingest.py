@@ -3,7 +3,9 @@
 Recognising an item again, in this order:
 
 1. the same ``guid`` from the same ``source`` (a feed's entry id, a file's ``guid`` column);
-2. the same page: the same :func:`~content_library.urls.url_key`, whatever the source;
+2. the same page: the same :func:`~content_library.urls.url_key`, whatever the source, or the key of a link the
+   item had before its page moved (an :class:`~content_library.models.ItemAlias`, which a draft never makes the
+   item's link again);
 3. for a draft with neither link nor guid (a tip, a FAQ): the same title from the same source.
 
 What a re-import changes:
@@ -40,7 +42,7 @@ from sqlmodel import Session, col, select
 
 from content_library.drafts import ItemDraft
 from content_library.field_limits import bounded
-from content_library.models import Item, ItemStatus, Variant
+from content_library.models import Item, ItemAlias, ItemStatus, Variant
 from content_library.urls import canonical_url, is_web_url, url_key
 
 CHUNK = 500
@@ -101,6 +103,7 @@ class _Merge:
     by_guid: dict[str, Item | _NewItem] = field(default_factory=dict)
     by_key: dict[str, Item | _NewItem] = field(default_factory=dict)
     by_title: dict[str, Item | _NewItem] = field(default_factory=dict)
+    aliases: set[str] = field(default_factory=set)  # keys of links the items had before their pages moved
     matched: set[int] = field(default_factory=set)
     new_items: list[_NewItem] = field(default_factory=list)
     stored_variants: dict[int, set[str]] = field(default_factory=dict)
@@ -113,7 +116,7 @@ class _Merge:
     def load(self, drafts: Sequence[tuple[ItemDraft, str | None]]) -> None:
         """Every stored item any draft could match, in a few IN queries."""
         guids = (draft.guid for draft, _ in drafts if draft.guid)
-        keys = (key for _, key in drafts if key)
+        keys = [key for _, key in drafts if key]
         titles = (draft.title for draft, key in drafts if not key and not draft.guid)
         for chunk in _chunks(guids):
             query = select(Item).where(Item.source == self.source, col(Item.guid).in_(chunk))
@@ -122,6 +125,7 @@ class _Merge:
         for chunk in _chunks(keys):
             for item in self.session.exec(select(Item).where(col(Item.url_key).in_(chunk))):
                 self.by_key[item.url_key or ""] = item
+        self._load_aliases([key for key in keys if key not in self.by_key])
         for chunk in _chunks(titles):
             query = (
                 select(Item)
@@ -133,6 +137,13 @@ class _Merge:
                 self.by_title.setdefault(item.title, item)
         if any(draft.variants for draft, _ in drafts):
             self._load_variants()
+
+    def _load_aliases(self, keys: list[str]) -> None:
+        for chunk in _chunks(keys):
+            query = select(ItemAlias.url_key, Item).join(Item, col(Item.id) == col(ItemAlias.item_id))
+            for key, item in self.session.exec(query.where(col(ItemAlias.url_key).in_(chunk))):
+                self.by_key[key] = item
+                self.aliases.add(key)
 
     def _load_variants(self) -> None:
         """The texts of the variants of every loaded item, to add only the missing ones."""
@@ -222,7 +233,7 @@ class _Merge:
                 changes[name] = value
         if owned and draft.guid and item.guid != draft.guid:
             changes["guid"] = draft.guid
-        if url and key != item.url_key and (owned or item.url is None):
+        if url and key != item.url_key and key not in self.aliases and (owned or item.url is None):
             owner = self.by_key.get(key or "")
             if owner is None or owner is item:
                 changes["url"], changes["url_key"] = url, key

@@ -56,6 +56,8 @@ class Item(SQLModel, table=True):
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     source: str = "manual"
     status: str = Field(default=ItemStatus.ACTIVE.value)
+    # Why evertide itself changed the status (a dead link); None when a person set it.
+    status_reason: str | None = None
     priority: int = 0
     max_shares: int | None = None
     published_at: datetime | None = _utc_column()
@@ -104,3 +106,33 @@ class ImportedUrl(SQLModel, table=True):
     etag: str | None = None
     last_modified: str | None = None
     fetched_at: datetime = _utc_column(nullable=False)
+
+
+class ItemAlias(SQLModel, table=True):
+    """A page an item used to live at (its link answered a permanent redirect): an import of the old link is
+    recognised as the same item. Keyed like :attr:`Item.url_key`; a key is an alias of one item at most."""
+
+    __tablename__ = "item_alias"
+
+    url_key: str = Field(primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True, ondelete="CASCADE")
+    url: str
+    created_at: datetime = _utc_column(nullable=False)
+
+
+class LinkCheck(SQLModel, table=True):
+    """The last check of an item's link and the link card read from its page (see
+    :mod:`content_library.link_health`). ``failures`` counts checks in a row that got no usable answer."""
+
+    __tablename__ = "link_check"
+
+    item_id: int = Field(foreign_key="item.id", primary_key=True, ondelete="CASCADE")
+    state: str
+    http_status: int | None = None
+    detail: str | None = None
+    failures: int = 0
+    checked_at: datetime = _utc_column(nullable=False)
+    next_check_at: datetime = _utc_column(nullable=False, index=True)
+    card_title: str | None = None
+    card_description: str | None = None
+    card_image: str | None = None

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from content_library.errors import EvertideError, ItemNotFound
 from content_library.field_limits import refuse_too_long
-from content_library.models import Item, ItemStatus, Variant
+from content_library.models import Item, ItemAlias, ItemStatus, Variant
 from content_library.placeholders import RenderError, unknown_placeholder_problem, unknown_placeholders
 from content_library.urls import canonical_url, url_key
 
@@ -138,6 +138,11 @@ def _apply(session: Session, item: Item, fields: Mapping[str, Any]) -> None:
         item.url_key = url_key(fields["url"]) if fields["url"] else None
         if item.url_key:
             clash = session.exec(select(Item).where(Item.url_key == item.url_key, Item.id != item.id)).first()
+            alias = session.get(ItemAlias, item.url_key)
+            if clash is None and alias is not None and alias.item_id != item.id:
+                clash = session.get(Item, alias.item_id)
+            elif alias is not None:  # the item is given back a link it had before its page moved
+                session.delete(alias)
             if clash is not None:
                 raise EvertideError(
                     f"item {clash.id} already has this URL ({clash.url})",
@@ -155,9 +160,10 @@ def mark_needs_variant(session: Session, item_id: int, *, now: datetime) -> None
 
 
 def set_status(session: Session, item_id: int, status: ItemStatus, *, now: datetime) -> Item:
-    """Pause, resume (active) or retire an item; history and variants are kept either way."""
+    """Pause, resume (active) or retire an item; history and variants are kept either way. The reason evertide
+    gave for a status of its own (a dead link) goes: the status is now the person's."""
     item = get_item(session, item_id)
-    item.status = status.value
+    item.status, item.status_reason = status.value, None
     item.updated_at = now
     session.add(item)
     return item

@@ -55,6 +55,7 @@ def test_add_show_edit_and_list_with_json(cli: Cli) -> None:
         "tags",
         "source",
         "status",
+        "status_reason",
         "priority",
         "max_shares",
         "published_at",

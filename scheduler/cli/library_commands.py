@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
     from content_library.models import Item, Variant
     from content_library.store import ItemFilter
+    from scheduler.daemon.links_job import Checked
 
 app = typer.Typer(help="The content library: evergreen items and their message variants.", no_args_is_help=True)
 variants_app = typer.Typer(help="Message variants of an item.", no_args_is_help=True)
@@ -29,6 +30,7 @@ ITEM_KEYS = (
     "tags",
     "source",
     "status",
+    "status_reason",
     "priority",
     "max_shares",
     "published_at",
@@ -299,6 +301,43 @@ def remove(
         item = remove_item(session, item_id)
     queued = f"; cancelled its {cancelled} queued post(s)" if cancelled else ""
     say(f"Removed item {item.id}: {item.title}{queued}")
+
+
+@app.command("check-links")
+def check_links(
+    ctx: typer.Context,
+    every: bool = typer.Option(False, "--all", help="Check every active item's link now, fresh ones too."),
+    json: bool = typer.Option(False, "--json", help="Print JSON with stable keys."),
+) -> None:
+    """Check the links due for a check (not checked within `links.recheck_after`), then show every item's link.
+
+    A 404 or 410 pauses the item and cancels its queued posts; a permanent redirect gives the item the new link
+    (the old one still recognises it in imports); timeouts and 5xx pause it only after `links.pause_after`
+    failures in a row. Links on .example, .test and .invalid names are never checked (state `skipped`).
+
+    Example: evertide library check-links --json
+    """
+    from content_library.database import transaction
+    from content_library.link_health import link_reports
+    from scheduler.cli.link_rows import link_json, link_row
+    from scheduler.daemon.links_job import check_and_cancel
+
+    config = load(ctx)
+    engine = open_database(config)
+    checked: dict[int, Checked] = {}
+    with progress_bar() as progress:
+        task = progress.add_task("checking links", total=None)
+        for result in check_and_cancel(engine, config, now=now(), every=every):
+            checked[result.outcome.item_id] = result
+            progress.advance(task)
+    with transaction(engine) as session:
+        reports = link_reports(session)
+    if json:
+        print_json([link_json(report, checked.get(report.item_id)) for report in reports])
+        return
+    rows = [link_row(report, checked.get(report.item_id)) for report in reports]
+    title = f"{len(checked)} link(s) checked now, {len(reports)} item(s) with a link"
+    print_table(title, ("id", "link", "http", "checked", "item"), rows)
 
 
 @app.command("stats")

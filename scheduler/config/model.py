@@ -58,6 +58,27 @@ class FeedConfig(Section):
         return self.name or self.url
 
 
+class LinksConfig(Section):
+    """How the items' links are checked before they are shared again (:mod:`content_library.link_health`):
+    a good link again after ``recheck_after``, a failing one after ``retry_after``, paused after
+    ``pause_after`` failures in a row; one request per host every ``per_host_interval``, each given
+    ``timeout`` in all; a daemon run checks for at most ``run_for``, leaving the rest to the next."""
+
+    recheck_after: Duration = timedelta(days=7)
+    retry_after: Duration = timedelta(hours=1)
+    pause_after: int = Field(default=3, ge=1, le=100)
+    per_host_interval: Duration = timedelta(seconds=1)
+    timeout: Duration = timedelta(seconds=10)
+    run_for: Duration = timedelta(minutes=2)
+
+    @field_validator("timeout", "run_for")
+    @classmethod
+    def _some_time(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("must be more than 0s")
+        return value
+
+
 class Segment(Section):
     """Part of an audience: where they live, what share of the followers they are, when they look."""
 
@@ -130,6 +151,7 @@ class Config(Section):
     heartbeat: Duration = timedelta(seconds=15)  # a daemon is dead after 4 missed beats; others take its work
     secrets_file: str | None = None
     feeds: tuple[FeedConfig, ...] = ()
+    links: LinksConfig = LinksConfig()
     channels: dict[str, ChannelConfig] = Field(default_factory=dict)
     audiences: dict[str, Annotated[tuple[Segment, ...], Field(min_length=1)]] = Field(default_factory=dict)
     campaigns: dict[str, CampaignConfig] = Field(default_factory=dict)

@@ -14,6 +14,7 @@ Five code-defined jobs:
 - **feeds** — polls the feeds whose interval has passed;
 - **refill** — keeps the queue planned up to the horizon;
 - **metrics** — reads the counts of published posts that are due (:mod:`scheduler.metrics.job`).
+- **links** — checks the links due for a check, on an executor of its own (:mod:`.links_job`).
 
 A job that keeps failing (a full disk, a locked or unreachable database) backs off up to 5 minutes and logs
 one line when it starts failing and one when it recovers (:mod:`.backoff`). SIGTERM and SIGINT stop the
@@ -58,6 +59,7 @@ POLL = timedelta(seconds=5)
 SHUTDOWN_WAIT = 10.0  # seconds for the calls in flight at SIGTERM; deploy/evertide.service allows 30
 FEEDS_EVERY = timedelta(minutes=1)
 REFILL_EVERY = timedelta(hours=1)
+LINKS_EVERY = timedelta(minutes=10)
 
 log = logging.getLogger("evertide.daemon")
 Clock = Callable[[], datetime]
@@ -99,13 +101,14 @@ class Daemon:
         self._round_asked = False  # a publish round is asked for and has not started yet
         self._last_beat: float | None = None  # time.monotonic() of the last heartbeat written
         self._backoff_lock = threading.Lock()
-        jobs = ("publish round", "publish", "settle", "feeds", "refill", "heartbeat", "metrics")
+        jobs = ("publish round", "publish", "settle", "feeds", "refill", "heartbeat", "metrics", "links")
         self._backoff = {job: Backoff(job, log, describe=self._describe) for job in jobs}
         self._workers = ChannelWorkers(config.workers, self._publish_claimed, self._look_again)
         self._scheduler = BackgroundScheduler(
             executors={
                 "publish": ThreadPoolExecutor(1),
                 "heartbeat": ThreadPoolExecutor(1),  # a long refill or feed poll never silences the heartbeat
+                "links": ThreadPoolExecutor(1),
                 "default": ThreadPoolExecutor(1),
             },
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
@@ -332,6 +335,15 @@ class Daemon:
 
         self._guarded("metrics", lambda: self._singleton("metrics", PULL_EVERY, pull))
 
+    def check_links(self) -> None:
+        from scheduler.daemon.links_job import check_due_links
+
+        def check() -> None:
+            for line in check_due_links(self._engine, self._config, now=self._clock(), stopping=self._stop):
+                log.info("links", extra={"channel": "-", "entry": None, "detail": line})
+
+        self._guarded("links", lambda: self._singleton("links", LINKS_EVERY, check))
+
     def _singleton(self, job: str, every: timedelta, work: Callable[[], None]) -> None:
         """Run ``work`` if it is this daemon's turn: one daemon at a time, once per ``every`` in all."""
         from scheduler.daemon.singleton import turn
@@ -360,6 +372,8 @@ class Daemon:
         for job, every in ((self.settle, beat), (self.poll_feeds, FEEDS_EVERY), (self.refill, REFILL_EVERY)):
             self._scheduler.add_job(job, "interval", seconds=every.total_seconds(), id=job.__name__)
         self._scheduler.add_job(self.pull_metrics, "interval", seconds=PULL_EVERY.total_seconds(), id="pull_metrics")
+        links_every = LINKS_EVERY.total_seconds()
+        self._scheduler.add_job(self.check_links, "interval", seconds=links_every, id="check_links", executor="links")
         self._scheduler.add_job(
             self.heartbeat,
             "interval",

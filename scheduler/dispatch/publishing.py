@@ -28,6 +28,7 @@ from content_library.store import mark_needs_variant
 from scheduler.config import Config
 from scheduler.dispatch.claims import LEASE, Skipped, claim_due, expired_claims, miss_beyond_grace
 from scheduler.dispatch.deadline import Overdue, within
+from scheduler.dispatch.link_cards import link_card
 from scheduler.dispatch.retry import CountAsPublished, Fail, HoldChannel, Miss, RetryLater, TryNextVariant, decide
 from scheduler.planning.slots import format_duration
 from scheduler.publishers.base import CLOCK_SKEW, OutgoingPost, Published, Publisher, ReadsOwnPosts
@@ -435,6 +436,7 @@ class Dispatcher:
     def _outgoing(self, entry: QueueEntry) -> OutgoingPost:
         with Session(self._engine) as session:
             item = session.get(Item, entry.item_id)
+            card = link_card(session, item) if item else None
         return OutgoingPost(
             entry_id=entry.id or 0,
             channel=entry.channel,
@@ -443,6 +445,7 @@ class Dispatcher:
             url=item.url if item else None,
             idempotency_key=entry.key,
             first_attempt_at=entry.at,
+            card=card,
         )
 
 

@@ -21,6 +21,18 @@ CLOCK_SKEW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
+class LinkCard:
+    """The preview of the post's link that a link check read from its page's OpenGraph / Twitter Card tags
+    (:mod:`content_library.link_cards`): text from outside, already folded and capped. A platform that shows
+    link previews built by the poster (Bluesky's external embed) sends it; the others ignore it."""
+
+    uri: str
+    title: str
+    description: str
+    image: str | None = None
+
+
+@dataclass(frozen=True)
 class OutgoingPost:
     """One queue entry, rendered and ready to send.
 
@@ -37,6 +49,7 @@ class OutgoingPost:
     url: str | None
     idempotency_key: str
     first_attempt_at: datetime | None = None
+    card: LinkCard | None = None
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,13 @@
 records by key and, like the reference PDS, answers a second create on a taken key with a bare 500
 (bluesky-social/atproto#3718). ``getRecord`` answers 400 ``RecordNotFound`` for a free key. Every answer
 carries ``ratelimit-*`` headers with an epoch reset. :meth:`BlueskyPds.expire_sessions` makes every
-issued token stale, as when a refresh token expires.
+issued token stale, as when a refresh token expires. ``uploadBlob`` keeps each blob under its real CID (CIDv1,
+raw, sha-256) in :attr:`BlueskyPds.blobs`, refusing one over :data:`MAX_BLOB` as ``BlobTooLarge``; a record
+whose embed names a blob never uploaded is refused as the PDS does.
 """
 
 import base64
+import hashlib
 import json
 import uuid
 from datetime import datetime
@@ -20,6 +23,7 @@ HANDLE = "evertide-test.bsky.social"
 DID = "did:plc:ewvi7nxzyoun6zhxrhs64oiz"
 WINDOW_RESET = 1772370000  # epoch seconds
 FAR_FUTURE = 4102444800  # 2100-01-01: atproto never refreshes such a token on its own
+MAX_BLOB = 1_000_000
 
 
 def rate_headers(remaining: int = 4999, reset: int = WINDOW_RESET) -> dict[str, str]:
@@ -56,6 +60,7 @@ class BlueskyPds(Emulator):
     def __init__(self, *, app_password: str) -> None:
         super().__init__()
         self.records: dict[tuple[str, str], dict[str, Any]] = {}
+        self.blobs: dict[str, tuple[str, bytes]] = {}  # CID → (mime type, bytes)
         self.access_exp = FAR_FUTURE
         self.counts: dict[str, dict[str, int]] = {}  # AT-URI → likeCount, repostCount, … as getPosts answers
         self._password = app_password
@@ -91,6 +96,8 @@ class BlueskyPds(Emulator):
             return self._list(request.query)
         if method == "app.bsky.feed.getPosts":
             return self._posts(request.query.get("uris", []))
+        if method == "com.atproto.repo.uploadBlob":
+            return self._upload(request)
         return Reply(501, {"error": "MethodNotImplemented", "message": "Method Not Implemented"})
 
     def _new_session(self) -> Reply:
@@ -111,6 +118,9 @@ class BlueskyPds(Emulator):
             return internal_error()
         if len(body["record"].get("text", "")) > 300:
             return Reply(400, platform_json("bluesky/invalid-request.400.json"), rate_headers())
+        thumb = ((body["record"].get("embed") or {}).get("external") or {}).get("thumb")
+        if thumb is not None and thumb["ref"]["$link"] not in self.blobs:
+            return Reply(400, {"error": "InvalidRequest", "message": "Could not find blob"}, rate_headers())
         uri = f"at://{DID}/{body['collection']}/{rkey}"
         self.records[key] = {"uri": uri, "value": body["record"]}
         created = platform_json("bluesky/create-record.200.json")
@@ -178,3 +188,15 @@ class BlueskyPds(Emulator):
         record = self.records[key]
         cid = platform_json("bluesky/create-record.200.json")["cid"]
         return Reply(200, {"uri": record["uri"], "cid": cid, "value": record["value"]}, rate_headers())
+
+    def _upload(self, request: Received) -> Reply:
+        if len(request.body) > MAX_BLOB:
+            message = f"This file is too large. It is {len(request.body):,} bytes but the maximum size is {MAX_BLOB:,}."
+            return Reply(400, {"error": "BlobTooLarge", "message": message}, rate_headers())
+        digest = hashlib.sha256(request.body).digest()
+        cid = "b" + base64.b32encode(bytes([0x01, 0x55, 0x12, 0x20]) + digest).decode().lower().rstrip("=")
+        mime = request.headers.get("content-type", "application/octet-stream")
+        self.blobs[cid] = (mime, request.body)
+        uploaded = platform_json("bluesky/upload-blob.200.json")
+        uploaded["blob"].update(ref={"$link": cid}, mimeType=mime, size=len(request.body))
+        return Reply(200, uploaded, rate_headers())
