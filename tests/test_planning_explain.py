@@ -53,6 +53,18 @@ def test_a_recent_share_means_cooling_down_until_repeat_after_has_passed() -> No
     assert "eligible on toot for campaign support" in lines
 
 
+def test_the_local_hours_an_item_already_used_are_listed_per_channel_and_segment() -> None:
+    history = [
+        PastShare("x-main", 1, datetime(2026, 10, 1, 9, 10, tzinfo=UTC), "UTC", campaign="support"),
+        PastShare("x-main", 1, datetime(2026, 10, 2, 9, 50, tzinfo=UTC), "UTC", campaign="support"),
+        PastShare("x-main", 1, datetime(2026, 10, 5, 18, tzinfo=UTC), "Europe/London", campaign="support"),
+        PastShare("toot", 1, datetime(2026, 10, 3, 14, tzinfo=UTC), "UTC", campaign="support"),
+    ]
+    lines = explain([item(1)], 1, history=history)
+    assert "local hours used on toot: UTC 14h" in lines
+    assert "local hours used on x-main: Europe/London 19h; UTC 09h ×2" in lines
+
+
 @pytest.mark.parametrize(
     ("fields", "history", "expected"),
     [

@@ -5,12 +5,13 @@ running the planner over the config's horizon, so the explanation cannot drift f
 """
 
 import math
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
 from content_library.errors import ItemNotFound
 from content_library.snapshot import ItemSnapshot
-from scheduler.planning.candidates import CandidateSource
+from scheduler.planning.candidates import CandidateSource, local_hour
 from scheduler.planning.eligibility import campaign_filters, permanent_block
 from scheduler.planning.inputs import PlanInputs
 from scheduler.planning.model import PastShare
@@ -44,6 +45,7 @@ def explain_item(
         f" for {share.zone}"
         for share in sorted(shares, key=lambda s: s.at)[-5:]
     )
+    lines.extend(_hours_used(shares))
     blocked = permanent_block(item, at, len(shares))
     if blocked:
         return [*lines, blocked]
@@ -68,6 +70,24 @@ def explain_item(
             else:
                 lines.append(f"eligible on {channel} for campaign {name}")
     return lines + _planned(config, library, item, now, history, fixed)
+
+
+def _hours_used(shares: Sequence[PastShare]) -> list[str]:
+    """Per channel, the local hours each segment already saw the item at: the planner sends its next share
+    to a segment at an hour the item has not used there yet (see :mod:`.candidates`)."""
+    used: defaultdict[str, defaultdict[str, Counter[int]]] = defaultdict(lambda: defaultdict(Counter))
+    for share in shares:
+        used[share.channel][share.zone][local_hour(share.zone, to_seconds(share.at))] += 1
+    lines = []
+    for channel, zones in sorted(used.items()):
+        segments = [f"{zone_name} {_counted_hours(hours)}" for zone_name, hours in sorted(zones.items())]
+        lines.append(f"local hours used on {channel}: {'; '.join(segments)}")
+    return lines
+
+
+def _counted_hours(hours: Counter[int]) -> str:
+    """``09h ×2, 14h``."""
+    return ", ".join(f"{hour:02d}h" + (f" ×{count}" if count > 1 else "") for hour, count in sorted(hours.items()))
 
 
 def _describe(item: ItemSnapshot) -> str:

@@ -136,12 +136,10 @@ class _ContentWriter:
         self.pools: dict[tuple[str, str], dict[str | None, Pool]] = {}
         self.mixes: dict[tuple[str, str], Apportioner] = {}
         for channel in channels:
-            zones = {segment.zone for segment in config.channels[channel].segments}
             for name in campaigns:
                 campaign = config.campaigns[name]
                 if channel not in campaign.channels:
                     continue
-                pool_zones = zones | {slot.zone for slot in campaign.slots}
                 self.pools[(channel, name)] = {
                     key: Pool(
                         self.shares[channel],
@@ -149,7 +147,6 @@ class _ContentWriter:
                         rules.spacing(channel, name).repeat_after,
                         library.fresh(item_filter.categories, item_filter.kinds, item_filter.tags),
                         self.usage,
-                        pool_zones,
                     )
                     for key, item_filter in campaign_filters(campaign).items()
                 }
