@@ -39,8 +39,9 @@ Entry = tuple[int, int, float, int, int, int, int, int]  # rule 5's key, then it
 class ItemWeights(Protocol):
     """What a learning campaign's pool asks of :mod:`.learning` (the pools of other campaigns ask nothing)."""
 
-    def rank(self, record: "ChannelRecord") -> float:
-        """The item's place among the items equally shared to the segment and hour: lower goes first."""
+    def rank(self, item_id: int, version: int) -> float:
+        """The item's place among the items equally shared to the segment and hour (lower goes first), drawn
+        again at each new version of its record."""
         ...
 
     def repeat_after(self, item_id: int, repeat_after: int) -> int:
@@ -218,9 +219,8 @@ class Pool:
         self._waiting.pop(item_id, None)
 
     def _entry(self, record: ChannelRecord, zone: str, hour: int) -> Entry:
-        last = record.last if record.last is not None else NEVER
-        weight = self.weights.rank(record) if self.weights and record.last is not None else FRESH
-        item_id = record.item.id
+        item_id, last = record.item.id, record.last if record.last is not None else NEVER
+        weight = self.weights.rank(item_id, record.version) if self.weights and last != NEVER else FRESH
         key = (record.reach[zone], record.hours[(zone, hour)], weight, last, -record.item.priority, item_id)
         return (*key, record.version, self._token[item_id])
 

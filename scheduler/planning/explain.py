@@ -14,6 +14,7 @@ from content_library.snapshot import ItemSnapshot
 from scheduler.planning.candidates import CandidateSource, local_hour
 from scheduler.planning.eligibility import campaign_filters, permanent_block
 from scheduler.planning.inputs import PlanInputs
+from scheduler.planning.learning import Learning, Observation, default_seed
 from scheduler.planning.model import PastShare
 from scheduler.planning.planner import plan
 from scheduler.planning.slots import format_duration, format_instant, to_seconds
@@ -28,9 +29,13 @@ def explain_item(
     now: datetime,
     history: Sequence[PastShare] = (),
     fixed: Sequence[PastShare] = (),
+    observations: Sequence[Observation] = (),
+    seed: int | None = None,
 ) -> list[str]:
     """Lines such as ``cooling down on x-main until 2026-12-01T09:00Z (repeat_after 30d)`` or
-    ``category 'misc' is in no campaign``, then the posts the plan over ``config.horizon`` gives the item.
+    ``category 'misc' is in no campaign``, then what campaigns with ``learn: true`` learned from the
+    ``observations`` about the item, its wordings and the segments' hours, then the posts the plan over
+    ``config.horizon`` gives the item.
 
     Raises :class:`~content_library.errors.ItemNotFound` for an id that names no item.
     """
@@ -69,7 +74,11 @@ def explain_item(
                 )
             else:
                 lines.append(f"eligible on {channel} for campaign {name}")
-    return lines + _planned(config, library, item, now, history, fixed)
+    learning = Learning(observations, default_seed(now) if seed is None else seed)
+    for name in campaigns:
+        for channel in config.campaigns[name].channels if config.campaigns[name].learn else ():
+            lines.extend(learning.explained(channel, name, item.id))
+    return lines + _planned(config, library, item, now, history, fixed, observations, seed)
 
 
 def _hours_used(shares: Sequence[PastShare]) -> list[str]:
@@ -127,9 +136,13 @@ def _planned(
     now: datetime,
     history: Sequence[PastShare],
     fixed: Sequence[PastShare],
+    observations: Sequence[Observation],
+    seed: int | None,
 ) -> list[str]:
     days = max(1, math.ceil(config.horizon.total_seconds() / 86400))
-    result = plan(config, library, now=now, days=days, history=history, fixed=fixed)
+    result = plan(
+        config, library, now=now, days=days, history=history, fixed=fixed, observations=observations, seed=seed
+    )
     mine = [post for post in result.posts if post.item_id == item.id]
     if not mine:
         return [
