@@ -116,7 +116,8 @@ def test_learning_converges_on_the_best_hour_and_variant_and_keeps_trying_the_ot
     judged = [post for week in weeks[-JUDGED:] for post in week]
     for zone_name, best in BEST_HOUR.items():
         hours = Counter(post.at.astimezone(zone(zone_name)).hour for post in judged if post.zone == zone_name)
-        assert hours[best] / sum(hours.values()) >= 0.4, (zone_name, sorted(hours.items()))
+        # Two posts a day per segment, each at another hour: at most half of them can be at the best one.
+        assert hours[best] / sum(hours.values()) >= 0.45, (zone_name, sorted(hours.items()))
         assert len(hours) >= 5, (zone_name, sorted(hours.items()))  # the other hours are still tried
     # A text never repeats itself on a channel, so the best variant can go out at most every other share.
     variants = Counter((post.variant_id or 0) % 10 for post in judged)  # 0: the campaign's template

@@ -28,8 +28,8 @@ from statistics import NormalDist
 from scheduler.planning.draws import unit_hash
 from scheduler.planning.slots import local_wall, to_seconds
 
-PRIOR_SHARES = 2.0  # how many shares' worth the group's mean counts for in an option's prior
-CONFIDENCE_CAP = 40.0  # the most engagements' worth of certainty a posterior may carry
+PRIOR_SHARES = 1.0  # how many shares' worth the group's mean counts for in an option's prior
+MEMORY_SHARES = 30.0  # a posterior is never surer than this many shares would make it
 FLAG_AFTER_SHARES = 5  # an item is judged once it has this many observed shares on the channel…
 FLAG_BELOW = 0.5  # …and flagged when its rate is under this fraction of the channel's
 FLAGGED_SLOWDOWN = 2  # a flagged item's repeat_after is multiplied by this: shared half as often
@@ -84,8 +84,8 @@ class Belief:
     def of(cls, tally: Tally, prior_mean: float) -> "Belief":
         shape = PRIOR_SHARES * prior_mean + tally.engagement
         rate = PRIOR_SHARES + tally.shares
-        if shape > CONFIDENCE_CAP:
-            shape, rate = CONFIDENCE_CAP, rate * CONFIDENCE_CAP / shape
+        if rate > MEMORY_SHARES:  # the same mean, as sure as MEMORY_SHARES shares would make it
+            shape, rate = shape * MEMORY_SHARES / rate, MEMORY_SHARES
         return cls(shape, rate, tally.shares)
 
     @property
