@@ -10,7 +10,7 @@ Each option's rate has a Gamma posterior (the conjugate of Poisson counts) whose
 :data:`PRIOR_SHARES` shares at the mean of its group (the segment's hours, the item's variants, the channel's
 items), so an option never observed is drawn around that mean and still gets tried. Decisions are Thompson
 draws: a rate is drawn from each option's posterior and the best draw wins. A posterior is never allowed to be
-surer than :data:`CONFIDENCE_CAP` engagements' worth, so a runner-up still wins a draw now and then: habits
+surer than :data:`MEMORY_SHARES` shares would make it, so a runner-up still wins a draw now and then: habits
 change, and every option keeps being tried.
 
 Pure: the observations and a seed are inputs, and a draw is a hash of the seed and of what is being decided
@@ -74,11 +74,10 @@ class Tally:
 
 @dataclass(frozen=True)
 class Belief:
-    """The posterior of an option's engagement per share: Gamma(shape, rate), with the shares behind it."""
+    """The posterior of an option's engagement per share: Gamma(shape, rate)."""
 
     shape: float
     rate: float
-    shares: int
 
     @classmethod
     def of(cls, tally: Tally, prior_mean: float) -> "Belief":
@@ -86,7 +85,7 @@ class Belief:
         rate = PRIOR_SHARES + tally.shares
         if rate > MEMORY_SHARES:  # the same mean, as sure as MEMORY_SHARES shares would make it
             shape, rate = shape * MEMORY_SHARES / rate, MEMORY_SHARES
-        return cls(shape, rate, tally.shares)
+        return cls(shape, rate)
 
     @property
     def mean(self) -> float:
@@ -222,7 +221,7 @@ def _per_share(tally: Tally) -> str:
     return f"{tally.rate:.1f} over {tally.shares} share{'' if tally.shares == 1 else 's'}"
 
 
-class ItemWeights:
+class EngagementWeights:
     """What a learning campaign's pool on one channel asks (see :class:`~.candidates.ItemWeights`): a
     Thompson draw of each item's rate, made again whenever its record changes, and flagged items' cooldowns."""
 

@@ -32,7 +32,7 @@ from scheduler.planning.apportion import Apportioner
 from scheduler.planning.candidates import CandidateSource, ChannelShares, Pool
 from scheduler.planning.eligibility import campaign_filters, permanent_block
 from scheduler.planning.inputs import PlanInputs
-from scheduler.planning.learning import ItemWeights, Learning, Observation, default_seed
+from scheduler.planning.learning import EngagementWeights, Learning, Observation, default_seed
 from scheduler.planning.model import PastShare, Plan, PlannedPost
 from scheduler.planning.slots import format_duration, format_instant, to_datetime, to_seconds
 from scheduler.planning.timing import ChannelTiming, Existing, Slot, Warnings, counted
@@ -174,7 +174,7 @@ class _ContentWriter:
                         rules.spacing(channel, name).repeat_after,
                         library.fresh(item_filter.categories, item_filter.kinds, item_filter.tags),
                         self.usage,
-                        ItemWeights(learning, channel, name) if learning and campaign.learn else None,
+                        EngagementWeights(learning, channel, name) if learning and campaign.learn else None,
                     )
                     for key, item_filter in campaign_filters(campaign).items()
                 }
