@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 
 from content_library.snapshot import ItemSnapshot, VariantSnapshot
@@ -159,3 +160,10 @@ def test_an_item_far_below_the_channels_engagement_is_flagged_and_shared_less_of
     assert (
         flagged and "0.0 engagement per share over 6 shares" in flagged[0] and "evertide library retire 1" in flagged[0]
     )
+
+
+def test_an_observation_with_a_naive_time_is_refused() -> None:
+    config = Config.model_validate(SIMULATION)
+    naive = Observation("c", 1, "Europe/London", datetime(2026, 3, 1, 9), 4)  # noqa: DTZ001
+    with pytest.raises(ValueError, match="aware published_at"):
+        plan(PlanInputs.of(config), InMemoryCandidates(simulation_items()), now=START, days=1, observations=[naive])

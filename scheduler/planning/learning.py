@@ -140,7 +140,10 @@ class Learning:
     def __init__(self, observations: Iterable[Observation], seed: int) -> None:
         self.seed = seed
         self._channels: defaultdict[str, _Channel] = defaultdict(_Channel)
+        self._hours: dict[tuple[str, str], dict[int, Belief]] = {}
         for seen in observations:
+            if seen.published_at.tzinfo is None:
+                raise ValueError(f"an observation needs an aware published_at, got naive {seen.published_at!r}")
             tallies = self._channels[seen.channel]
             hour = local_wall(seen.zone, to_seconds(seen.published_at)).hour
             for tally in (
@@ -161,9 +164,12 @@ class Learning:
 
     def hours(self, channel: str, zone: str) -> dict[int, Belief]:
         """The belief about each local hour of a segment (all 24; unobserved ones at the segment's mean)."""
-        tallies = self._channels[channel]
-        mean = tallies.zones[zone].rate
-        return {hour: Belief.of(tallies.hours.get((zone, hour), Tally()), mean) for hour in range(24)}
+        if (channel, zone) not in self._hours:
+            tallies = self._channels[channel]
+            mean = tallies.zones[zone].rate
+            beliefs = {hour: Belief.of(tallies.hours.get((zone, hour), Tally()), mean) for hour in range(24)}
+            self._hours[(channel, zone)] = beliefs
+        return self._hours[(channel, zone)]
 
     def variant(self, channel: str, item_id: int, variant_id: int | None) -> Belief:
         """The belief about one wording of an item (``None``: the campaign's templates), around the item's mean."""
