@@ -20,7 +20,7 @@ no draw depends on the order of the others. With no observations nothing here ch
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from statistics import NormalDist
@@ -170,6 +170,12 @@ class Learning:
             beliefs = {hour: Belief.of(tallies.hours.get((zone, hour), Tally()), mean) for hour in range(24)}
             self._hours[(channel, zone)] = beliefs
         return self._hours[(channel, zone)]
+
+    def best_hour(self, channel: str, zone: str, hours: Collection[int], *decision: object) -> int:
+        """The one of ``hours`` (local hours of a segment's windows) whose Thompson draw is highest."""
+        beliefs = self.hours(channel, zone)
+        drawn = {hour: self.draw(beliefs[hour], "hour", channel, zone, *decision, hour) for hour in hours}
+        return max(drawn, key=lambda hour: (drawn[hour], -hour))
 
     def variant(self, channel: str, item_id: int, variant_id: int | None) -> Belief:
         """The belief about one wording of an item (``None``: the campaign's templates), around the item's mean."""

@@ -371,15 +371,6 @@ class ChannelTiming:
             return {}
         return hour_stretches(zone_name, room)
 
-    def _best_hour(self, hours: dict[int, tuple[Interval, ...]], zone_name: str, *decision: object) -> int:
-        """The hour of a segment whose Thompson draw is highest; each post of the day takes a different hour
-        until none is left (the caller removes the hour it took), then the rules' spread places the rest."""
-        learning = self.learning
-        assert learning is not None
-        beliefs = learning.hours(self.channel, zone_name)
-        draw = {hour: learning.draw(beliefs[hour], "hour", self.channel, zone_name, *decision, hour) for hour in hours}
-        return max(hours, key=lambda hour: (draw[hour], -hour))
-
     def _cap_words(self) -> str:
         caps = self.rules.caps_of(self.channel)
         words = [f", daily_cap {caps.daily} per 24h"] if caps.daily else []
@@ -408,8 +399,8 @@ class ChannelTiming:
             fraction = (base + (post + turn * GOLDEN) / count) % 1
             offset = (2 * unit_hash(self.channel, name, day, index, post, turn) - 1) * jitter
             target = point_at(room, fraction)
-            if learned:
-                hour = self._best_hour(learned, self.segments[index].zone, name, day, post, turn)
+            if learned and self.learning:  # each post of the day at another hour, while there are hours left
+                hour = self.learning.best_hour(self.channel, self.segments[index].zone, learned, name, day, post, turn)
                 target = point_at(learned.pop(hour), (base + post * GOLDEN) % 1)
             at = nearest(self.timeline.free(room, gap), target + int(offset))
             if at is None:
