@@ -273,19 +273,21 @@ def _eligible(
 
 def _rank(
     item: ItemSnapshot, post: PlannedPost, on_channel: Sequence[PastShare | PlannedPost]
-) -> tuple[int, float, int, int]:
+) -> tuple[int, int, float, int, int]:
     past = [s for s in on_channel if s.item_id == item.id and s.at <= post.at]
     reach = sum(1 for s in past if s.zone == post.zone)
+    hour = post.at.astimezone(zone(post.zone)).hour
+    at_hour = sum(1 for s in past if s.zone == post.zone and s.at.astimezone(zone(post.zone)).hour == hour)
     last = max((s.at.timestamp() for s in past), default=float("-inf"))
-    return (reach, last, -item.priority, item.id)
+    return (reach, at_hour, last, -item.priority, item.id)
 
 
 def check_choices(setup: Setup, plan: Plan) -> None:
     """Rules 4 and 5, replayed post by post in the plan's order: the item chosen is eligible (active, not
     expired at the slot, max_shares not reached counting planned shares, at least the wider repeat_after of
     the two from every other share on the channel, pinned ones included, in the campaign's pool) and no
-    eligible item of the same pool ranks before it by (reach of the segment, last share with never first,
-    −priority, id)."""
+    eligible item of the same pool ranks before it by (reach of the segment, reach of the segment at the post's
+    local hour, last share with never first, −priority, id)."""
     earlier: list[PastShare | PlannedPost] = [*setup.history, *setup.fixed]
     usage = Counter(share.item_id for share in earlier)
     for post in plan.posts:

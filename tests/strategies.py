@@ -23,6 +23,7 @@ from scheduler.config import Config, Segment
 from scheduler.config.values import Window
 from scheduler.planning.candidates import InMemoryCandidates
 from scheduler.planning.inputs import PlanInputs
+from scheduler.planning.learning import Observation
 from scheduler.planning.model import PastShare, Plan
 from scheduler.planning.planner import plan
 from scheduler.planning.slots import format_duration
@@ -245,15 +246,18 @@ class Setup:
     days: int
     history: list[PastShare]
     fixed: list[PastShare]
+    observations: tuple[Observation, ...] = ()
+    seed: int | None = None
 
     def __repr__(self) -> str:
         """Short enough for hypothesis to print: the config as written, and the library unless it is the
         plentiful one."""
         items = "plentiful_library()" if len(self.items) > 50 else repr(self.items)
         config = _as_written(self.config.model_dump(exclude_defaults=True))
+        learned = f", observations={self.observations!r}, seed={self.seed}" if self.observations else ""
         return (
             f"Setup(config={config}, items={items}, now={self.now!r}, days={self.days}, "
-            f"history={self.history!r}, fixed={self.fixed!r})"
+            f"history={self.history!r}, fixed={self.fixed!r}{learned})"
         )
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # hypothesis prints examples with this
@@ -268,6 +272,8 @@ class Setup:
             days=self.days,
             history=self.history,
             fixed=self.fixed,
+            observations=self.observations,
+            seed=self.seed,
         )
 
 
@@ -293,3 +299,35 @@ def setups(draw: st.DrawFn, *, feasible: bool = True, with_past: bool = True, pl
     history = draw(shares(config, items, now - timedelta(days=4), now, pinned=False)) if with_past else []
     fixed = draw(shares(config, items, now, now + timedelta(days=days), pinned=True)) if with_past else []
     return Setup(config, items, now, days, history, fixed)
+
+
+@st.composite
+def observations(draw: st.DrawFn, config: Config, items: Sequence[ItemSnapshot], now: datetime) -> list[Observation]:
+    """Engagement of posts in the four weeks before ``now``, on whole minutes, some of them of variants."""
+    if not items:
+        return []
+    found = []
+    for _ in range(draw(st.integers(1, 40))):
+        channel = draw(st.sampled_from(sorted(config.channels)))
+        item = draw(st.sampled_from(items))
+        found.append(
+            Observation(
+                channel=channel,
+                item_id=item.id,
+                zone=draw(st.sampled_from([s.zone for s in config.audience_of(channel)])),
+                published_at=now - timedelta(minutes=draw(st.integers(1, 28 * 1440))),
+                engagement=draw(st.integers(0, 60)),
+                variant_id=draw(st.sampled_from([None, *(v.id for v in item.variants)])),
+            )
+        )
+    return found
+
+
+@st.composite
+def learning_setups(draw: st.DrawFn, *, feasible: bool = True, plentiful: bool = False) -> Setup:
+    """A setup whose campaigns all learn, with engagement observed for some of its items."""
+    setup = draw(setups(feasible=feasible, plentiful=plentiful))
+    campaigns = {name: c.model_copy(update={"learn": True}) for name, c in setup.config.campaigns.items()}
+    config = setup.config.model_copy(update={"campaigns": campaigns})
+    seen = tuple(draw(observations(config, setup.items, setup.now)))
+    return Setup(config, setup.items, setup.now, setup.days, setup.history, setup.fixed, seen, draw(st.integers(0, 9)))

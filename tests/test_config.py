@@ -210,3 +210,11 @@ def test_an_impossible_date_names_the_file(tmp_path: Path) -> None:
     )
     message = error_of(path)
     assert message.startswith(f"{path}:7: ") and "month must be in 1..12" in message
+
+
+def test_learning_is_off_unless_a_campaign_asks_for_it(tmp_path: Path) -> None:
+    campaign = "channels:\n  o: {kind: file, path: o}\ncampaigns:\n  c:\n    channels: [o]\n    posts_per_day: 1\n"
+    assert load_config(write(tmp_path, campaign)).campaigns["c"].learn is False
+    assert load_config(write(tmp_path, campaign + "    learn: true\n")).campaigns["c"].learn is True
+    wrong = write(tmp_path, campaign + "    learn: often\n")
+    assert f"{wrong}:7: campaigns.c.learn:" in error_of(wrong)

@@ -6,9 +6,10 @@ from typing import Any
 import pytest
 
 from content_library.errors import ItemNotFound
-from content_library.snapshot import ItemSnapshot
+from content_library.snapshot import ItemSnapshot, VariantSnapshot
 from scheduler.config import Config
 from scheduler.planning import InMemoryCandidates, PastShare, PlanInputs, explain_item
+from scheduler.planning.learning import Observation
 
 NOW = datetime(2026, 11, 10, tzinfo=UTC)
 CONFIG = Config.model_validate(
@@ -53,6 +54,18 @@ def test_a_recent_share_means_cooling_down_until_repeat_after_has_passed() -> No
     assert "eligible on toot for campaign support" in lines
 
 
+def test_the_local_hours_an_item_already_used_are_listed_per_channel_and_segment() -> None:
+    history = [
+        PastShare("x-main", 1, datetime(2026, 10, 1, 9, 10, tzinfo=UTC), "UTC", campaign="support"),
+        PastShare("x-main", 1, datetime(2026, 10, 2, 9, 50, tzinfo=UTC), "UTC", campaign="support"),
+        PastShare("x-main", 1, datetime(2026, 10, 5, 18, tzinfo=UTC), "Europe/London", campaign="support"),
+        PastShare("toot", 1, datetime(2026, 10, 3, 14, tzinfo=UTC), "UTC", campaign="support"),
+    ]
+    lines = explain([item(1)], 1, history=history)
+    assert "local hours used on toot: UTC 14h" in lines
+    assert "local hours used on x-main: Europe/London 19h; UTC 09h ×2" in lines
+
+
 @pytest.mark.parametrize(
     ("fields", "history", "expected"),
     [
@@ -84,3 +97,24 @@ def test_an_item_that_matches_no_filter_says_which_filter_refuses_it() -> None:
 def test_an_unknown_item_is_an_item_not_found() -> None:
     with pytest.raises(ItemNotFound, match="no item with id 99"):
         explain([item(1)], 99)
+
+
+def test_a_learning_campaign_shows_its_learned_weights_and_the_observations_behind_them() -> None:
+    config = Config.model_validate(
+        {
+            "horizon": "2d",
+            "channels": {"toot": {"kind": "mastodon"}},
+            "campaigns": {"k": {"channels": ["toot"], "posts_per_day": 1, "learn": True}},
+        }
+    )
+    library = [item(1, variants=(VariantSnapshot(id=11, text="One {url}"),)), item(2)]
+    seen = [
+        Observation("toot", 1, "UTC", datetime(2026, 11, 1, 9, tzinfo=UTC), 8, variant_id=11),
+        Observation("toot", 1, "UTC", datetime(2026, 11, 2, 9, tzinfo=UTC), 6, variant_id=11),
+        Observation("toot", 1, "UTC", datetime(2026, 11, 3, 19, tzinfo=UTC), 1),
+        Observation("toot", 2, "UTC", datetime(2026, 11, 3, 19, tzinfo=UTC), 3),
+    ]
+    lines = explain_item(PlanInputs.of(config), InMemoryCandidates(library), 1, now=NOW, observations=seen)
+    assert "learned on toot (campaign k): item 1 5.0 engagement per share over 3 shares (channel 4.5 over 4)" in lines
+    assert "learned wordings on toot: variant 11 7.0 over 2 shares; templates 1.0 over 1 share" in lines
+    assert "learned hours on toot for UTC: 09h 7.0 over 2 shares, 19h 2.0 over 2 shares" in lines

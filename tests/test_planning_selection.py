@@ -153,3 +153,26 @@ def test_paused_retired_expired_and_used_up_items_are_never_planned() -> None:
     assert not used[1] and not used[2]
     assert used[4] == 1  # one share left: max_shares counts shares on every channel
     assert used[3] >= 1 and all(p.at < items[2].expires_at for p in result.posts if p.item_id == 3)  # type: ignore[operator]
+
+
+def test_an_items_shares_to_one_segment_spread_over_its_windows_hours_and_the_weekdays() -> None:
+    """Without any engagement data, each share of an item meets the people who look at another hour."""
+    config = Config.model_validate(
+        {
+            "channels": {"c": {"kind": "mastodon", "audience": "a"}},
+            "audiences": {"a": [{"zone": "Europe/London", "weight": 1, "windows": ["07:00-10:00", "18:00-22:00"]}]},
+            "campaigns": {"k": {"channels": ["c"], "posts_per_day": 3, "min_gap": "30m", "repeat_after": "3d"}},
+        }
+    )
+    items = [ItemSnapshot(id=n, title=f"Item {n}", url=f"https://example.org/{n}") for n in range(1, 13)]
+    result = plan(PlanInputs.of(config), InMemoryCandidates(items), now=datetime(2026, 1, 5, tzinfo=UTC), days=56)
+    hours: defaultdict[int, Counter[int]] = defaultdict(Counter)
+    weekdays: defaultdict[int, set[int]] = defaultdict(set)
+    for post in result.posts:
+        local = post.at.astimezone(zone(post.zone))
+        hours[post.item_id][local.hour] += 1
+        weekdays[post.item_id].add(local.weekday())
+    for item_id, used in hours.items():
+        shares = sum(used.values())  # 14 each: 7 hours in the windows, so each hour about twice
+        assert shares >= 12 and len(used) == 7 and max(used.values()) <= 3, (item_id, dict(used))
+        assert len(weekdays[item_id]) >= 6, (item_id, weekdays[item_id])

@@ -108,6 +108,7 @@ class CampaignConfig(Section):
     utm: dict[str, str] = Field(default_factory=dict)
     jitter: Duration = timedelta(0)
     grace: Duration | None = None
+    learn: bool = False  # weigh hours, variants and items by observed engagement (see scheduler.planning.learning)
 
     @model_validator(mode="after")
     def _one_cadence(self) -> "CampaignConfig":

@@ -13,6 +13,7 @@ _EXPORTS = {
     "explain_item": "explain",
     "ChannelPlan": "inputs",
     "PlanInputs": "inputs",
+    "Observation": "learning",
     "PastShare": "model",
     "Plan": "model",
     "PlannedPost": "model",

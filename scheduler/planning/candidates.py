@@ -1,15 +1,19 @@
 """Choosing the item for a slot without scanning the library.
 
 Rule 5 ranks the eligible items for a slot by (how often the item reached the slot's segment on the channel,
-when it was last shared there with never-shared first, −priority, id). An item never shared on the channel
-has reach 0 everywhere and no last share, so *every* never-shared item ranks before every shared one, and
-among them the order is (−priority, id) whatever the segment or channel. Hence two structures per pool (a
-campaign on a channel, or one ``mix`` category of it):
+how often it reached that segment at the slot's local hour, its learned weight (:mod:`.learning`, 0 unless the
+campaign learns), when it was last shared there with never-shared first, −priority, id). The hour comes
+second so that an item's successive shares to a segment meet the people who look at other hours: among the
+items least shared to the segment, one that has not been there at this hour goes first. An item never shared
+on the channel has reach 0 everywhere and no last share, so *every* never-shared item ranks before every
+shared one, and among them the order is (−priority, id) whatever the segment or channel. Hence two
+structures per pool (a campaign on a channel, or one ``mix`` category of it):
 
 - the **fresh stream**: :meth:`CandidateSource.fresh` yields the library's matching active items lazily in
   (−priority, id) order; items already known on the channel are skipped as they come by;
 - the **shared heaps**: items with history on the channel (published, pinned or planned) wait in a cooldown
-  heap keyed by the instant they become eligible again, then in one ready heap per segment keyed by rule 5.
+  heap keyed by the instant they become eligible again, then in one ready heap per segment and local hour
+  keyed by rule 5 (made when a slot first asks for that hour, from the items ready then).
 
 Both are bounded by what the plan consumes and by the history, never by the library's size, which is what
 keeps planning time flat from ten thousand items to a million. Heap entries are invalidated lazily: each
@@ -24,9 +28,27 @@ from typing import Protocol, TypeVar
 
 from content_library.snapshot import ItemSnapshot
 from scheduler.planning.eligibility import ItemFilter, permanent_block
+from scheduler.planning.slots import local_wall
 from scheduler.rules import repeat_clear_from
 
 NEVER = -(2**62)  # "last shared" of an item never shared: sorts before every real instant
+FRESH = float("-inf")  # the learned weight of an item not shared yet, or in a campaign that does not learn
+Entry = tuple[int, int, float, int, int, int, int, int]  # rule 5's key, then item id, version, token
+
+
+class ItemWeights(Protocol):
+    """What a learning campaign's pool asks of :mod:`.learning` (the pools of other campaigns ask nothing)."""
+
+    def rank(self, item_id: int, version: int) -> float:
+        """The item's place among the items equally shared to the segment and hour (lower goes first), drawn
+        again at each new version of its record."""
+        ...
+
+    def repeat_after(self, item_id: int, repeat_after: int) -> int:
+        """The item's repeat_after in this pool: longer for an item flagged for its poor engagement."""
+        ...
+
+
 Prepared = TypeVar("Prepared")
 
 
@@ -84,6 +106,7 @@ class ChannelRecord:
 
     item: ItemSnapshot
     reach: Counter[str] = field(default_factory=Counter)  # shares per segment zone
+    hours: Counter[tuple[str, int]] = field(default_factory=Counter)  # shares per (segment zone, local hour)
     last: int | None = None
     last_repeat: int = 0  # the repeat_after (seconds) of the last share's campaign
     longest: tuple[int, int] | None = None  # the share whose own repeat_after reaches furthest: (at, repeat_after)
@@ -124,6 +147,7 @@ class ChannelShares:
         if (at, repeat_after) in record.upcoming:
             record.upcoming.remove((at, repeat_after))
         record.reach[zone] += 1
+        record.hours[(zone, local_hour(zone, at))] += 1
         if record.last is None or at > record.last:
             record.last, record.last_repeat = at, repeat_after
         elif at == record.last:
@@ -140,6 +164,11 @@ class ChannelShares:
                 pool.offer(record)
 
 
+def local_hour(zone: str, at: int) -> int:
+    """The hour on the wall clock of ``zone`` at ``at``: what an audience's habits are kept by."""
+    return local_wall(zone, at).hour
+
+
 class Pool:
     """The items one campaign (or one mix category of it) may post on one channel; see the module doc."""
 
@@ -150,25 +179,27 @@ class Pool:
         repeat_after: int,
         fresh: Iterator[ItemSnapshot],
         usage: Counter[int],
-        zones: Collection[str],
+        weights: ItemWeights | None = None,
     ) -> None:
-        self.shares, self.filter, self.repeat_after = shares, item_filter, repeat_after
+        self.shares, self.filter, self.repeat_after, self.weights = shares, item_filter, repeat_after, weights
         self._fresh: Iterator[ItemSnapshot] | None = fresh
         self._fresh_head: ItemSnapshot | None = None
         self._usage = usage
         self._cooldown: list[tuple[int, int, int]] = []  # (eligible again at, item id, version)
-        self._ready: dict[str, list[tuple[int, int, int, int, int, int]]] = {zone: [] for zone in zones}
+        self._ready: dict[tuple[str, int], list[Entry]] = {}  # per (segment zone, local hour)
+        self._waiting: dict[int, tuple[int, int]] = {}  # ready items: (version, token), for a heap made later
         self._token: Counter[int] = Counter()  # bumped whenever an item's ready entries become void
         self.members: set[int] = set()
         shares.pools.append(self)
 
+    def _repeat_after(self, item_id: int) -> int:
+        return self.weights.repeat_after(item_id, self.repeat_after) if self.weights else self.repeat_after
+
     def offer(self, record: ChannelRecord) -> None:
         self.members.add(record.item.id)
         since = record.last if record.last is not None else NEVER
-        heapq.heappush(
-            self._cooldown,
-            (repeat_clear_from(record.share_times(), since, self.repeat_after), record.item.id, record.version),
-        )
+        again = repeat_clear_from(record.share_times(), since, self._repeat_after(record.item.id))
+        heapq.heappush(self._cooldown, (again, record.item.id, record.version))
 
     @property
     def fresh_exhausted(self) -> bool:
@@ -182,17 +213,41 @@ class Pool:
             if ready_at > at and self.shares.records[item_id].version == version
         )
 
+    def _void(self, item_id: int) -> None:
+        """The item's ready entries, in every heap, are no longer valid."""
+        self._token[item_id] += 1
+        self._waiting.pop(item_id, None)
+
+    def _entry(self, record: ChannelRecord, zone: str, hour: int) -> Entry:
+        item_id, last = record.item.id, record.last if record.last is not None else NEVER
+        weight = self.weights.rank(item_id, record.version) if self.weights and last != NEVER else FRESH
+        key = (record.reach[zone], record.hours[(zone, hour)], weight, last, -record.item.priority, item_id)
+        return (*key, record.version, self._token[item_id])
+
     def _promote(self, at: int) -> None:
         while self._cooldown and self._cooldown[0][0] <= at:
             _, item_id, version = heapq.heappop(self._cooldown)
             record = self.shares.records[item_id]
             if version != record.version:
                 continue
-            self._token[item_id] += 1
-            last = record.last if record.last is not None else NEVER
-            for zone, heap in self._ready.items():
-                entry = (record.reach[zone], last, -record.item.priority, item_id, version, self._token[item_id])
-                heapq.heappush(heap, entry)
+            self._void(item_id)
+            self._waiting[item_id] = (version, self._token[item_id])
+            for (zone, hour), heap in self._ready.items():
+                heapq.heappush(heap, self._entry(record, zone, hour))
+
+    def _heap(self, zone: str, hour: int) -> list[Entry]:
+        """The ready heap of a segment at a local hour, made from the items ready now on first use."""
+        heap = self._ready.get((zone, hour))
+        if heap is None:
+            records = self.shares.records
+            heap = [
+                self._entry(records[item_id], zone, hour)
+                for item_id, (version, token) in self._waiting.items()
+                if records[item_id].version == version and self._token[item_id] == token
+            ]
+            heapq.heapify(heap)
+            self._ready[(zone, hour)] = heap
+        return heap
 
     def _peek_fresh(self, at: int) -> ItemSnapshot | None:
         """The best fresh item still usable at ``at``, left at the head of the stream."""
@@ -209,23 +264,22 @@ class Pool:
             return item
         return None
 
-    def _peek_shared(self, at: int, zone: str) -> tuple[int, int, int, int, int, int] | None:
-        """The best shared item eligible at ``at`` for ``zone``, left on top of its heap."""
-        heap = self._ready[zone]
+    def _peek_shared(self, at: int, heap: list[Entry]) -> Entry | None:
+        """The best shared item eligible at ``at`` in ``heap``, left on top of it."""
         while heap:
-            _, _, _, item_id, version, token = heap[0]
+            *_, item_id, version, token = heap[0]
             record = self.shares.records[item_id]
             if version != record.version or token != self._token[item_id]:
                 heapq.heappop(heap)
                 continue
             if permanent_block(record.item, at, self._usage[item_id]):
                 heapq.heappop(heap)
-                self._token[item_id] += 1
+                self._void(item_id)
                 continue
-            again = repeat_clear_from(record.share_times(), at, self.repeat_after)
+            again = repeat_clear_from(record.share_times(), at, self._repeat_after(item_id))
             if again > at:  # a pinned share ahead is too close: wait until after it
                 heapq.heappop(heap)
-                self._token[item_id] += 1
+                self._void(item_id)
                 heapq.heappush(self._cooldown, (again, item_id, version))
                 continue
             return heap[0]
@@ -237,22 +291,23 @@ class Pool:
         """The best eligible item for a slot at ``at`` aimed at ``zone``, with what ``prepare`` made of it
         (its text); ``prepare`` returning None means the item cannot be posted here and it is passed over.
 
-        A fresh item's rule-5 key is (0, never, −priority, id); the only shared items that can beat it are
-        ones known here through a pinned share still ahead, so the two heads are compared, not assumed.
+        A fresh item's rule-5 key is (0, 0, fresh, never, −priority, id); the only shared items that can beat
+        it are ones known here through a pinned share still ahead, so the two heads are compared, not assumed.
         """
         self._promote(at)
+        heap = self._heap(zone, local_hour(zone, at))
         while True:
             fresh = self._peek_fresh(at)
-            shared = self._peek_shared(at, zone)
+            shared = self._peek_shared(at, heap)
             if fresh is None and shared is None:
                 return None
-            if shared is None or (fresh is not None and (0, NEVER, -fresh.priority, fresh.id) < shared[:4]):
+            if shared is None or (fresh is not None and (0, 0, FRESH, NEVER, -fresh.priority, fresh.id) < shared[:6]):
                 assert fresh is not None
                 item, self._fresh_head = fresh, None
             else:
-                heapq.heappop(self._ready[zone])
-                self._token[shared[3]] += 1  # this readiness is used up in every zone
-                item = self.shares.records[shared[3]].item
+                heapq.heappop(heap)
+                self._void(shared[5])  # this readiness is used up in every segment and hour
+                item = self.shares.records[shared[5]].item
             prepared = prepare(item)
             if prepared is not None:
                 return item, prepared

@@ -5,14 +5,16 @@ running the planner over the config's horizon, so the explanation cannot drift f
 """
 
 import math
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
 from content_library.errors import ItemNotFound
 from content_library.snapshot import ItemSnapshot
-from scheduler.planning.candidates import CandidateSource
+from scheduler.planning.candidates import CandidateSource, local_hour
 from scheduler.planning.eligibility import campaign_filters, permanent_block
 from scheduler.planning.inputs import PlanInputs
+from scheduler.planning.learning import Learning, Observation, default_seed
 from scheduler.planning.model import PastShare
 from scheduler.planning.planner import plan
 from scheduler.planning.slots import format_duration, format_instant, to_seconds
@@ -27,9 +29,13 @@ def explain_item(
     now: datetime,
     history: Sequence[PastShare] = (),
     fixed: Sequence[PastShare] = (),
+    observations: Sequence[Observation] = (),
+    seed: int | None = None,
 ) -> list[str]:
     """Lines such as ``cooling down on x-main until 2026-12-01T09:00Z (repeat_after 30d)`` or
-    ``category 'misc' is in no campaign``, then the posts the plan over ``config.horizon`` gives the item.
+    ``category 'misc' is in no campaign``, then what campaigns with ``learn: true`` learned from the
+    ``observations`` about the item, its wordings and the segments' hours, then the posts the plan over
+    ``config.horizon`` gives the item.
 
     Raises :class:`~content_library.errors.ItemNotFound` for an id that names no item.
     """
@@ -44,6 +50,7 @@ def explain_item(
         f" for {share.zone}"
         for share in sorted(shares, key=lambda s: s.at)[-5:]
     )
+    lines.extend(_hours_used(shares))
     blocked = permanent_block(item, at, len(shares))
     if blocked:
         return [*lines, blocked]
@@ -67,7 +74,29 @@ def explain_item(
                 )
             else:
                 lines.append(f"eligible on {channel} for campaign {name}")
-    return lines + _planned(config, library, item, now, history, fixed)
+    learning = Learning(observations, default_seed(now) if seed is None else seed)
+    for name in campaigns:
+        for channel in config.campaigns[name].channels if config.campaigns[name].learn else ():
+            lines.extend(learning.explained(channel, name, item.id))
+    return lines + _planned(config, library, item, now, history, fixed, observations, seed)
+
+
+def _hours_used(shares: Sequence[PastShare]) -> list[str]:
+    """Per channel, the local hours each segment already saw the item at: the planner sends its next share
+    to a segment at an hour the item has not used there yet (see :mod:`.candidates`)."""
+    used: defaultdict[str, defaultdict[str, Counter[int]]] = defaultdict(lambda: defaultdict(Counter))
+    for share in shares:
+        used[share.channel][share.zone][local_hour(share.zone, to_seconds(share.at))] += 1
+    lines = []
+    for channel, zones in sorted(used.items()):
+        segments = [f"{zone_name} {_counted_hours(hours)}" for zone_name, hours in sorted(zones.items())]
+        lines.append(f"local hours used on {channel}: {'; '.join(segments)}")
+    return lines
+
+
+def _counted_hours(hours: Counter[int]) -> str:
+    """``09h ×2, 14h``."""
+    return ", ".join(f"{hour:02d}h" + (f" ×{count}" if count > 1 else "") for hour, count in sorted(hours.items()))
 
 
 def _describe(item: ItemSnapshot) -> str:
@@ -107,9 +136,13 @@ def _planned(
     now: datetime,
     history: Sequence[PastShare],
     fixed: Sequence[PastShare],
+    observations: Sequence[Observation],
+    seed: int | None,
 ) -> list[str]:
     days = max(1, math.ceil(config.horizon.total_seconds() / 86400))
-    result = plan(config, library, now=now, days=days, history=history, fixed=fixed)
+    result = plan(
+        config, library, now=now, days=days, history=history, fixed=fixed, observations=observations, seed=seed
+    )
     mine = [post for post in result.posts if post.item_id == item.id]
     if not mine:
         return [

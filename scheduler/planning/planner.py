@@ -14,11 +14,15 @@ Pinned posts are never moved: they count for min_gap, the daily cap, the day's p
 shares, cooldowns (in both directions: nothing is planned within repeat_after before a pinned share
 either), max_shares and text rotation. Whatever cannot be satisfied is left out and explained in
 ``Plan.warnings``; planning never fails for an unsatisfiable config. Same inputs, same plan.
+
+Campaigns with ``learn: true`` also weigh hours, variants and items by the engagement ``observations``
+(:mod:`.learning`), drawing from ``seed`` (by default one derived from ``now``'s date). Without observations,
+or for the other campaigns, the plan is the rules' alone.
 """
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,10 +32,11 @@ from scheduler.planning.apportion import Apportioner
 from scheduler.planning.candidates import CandidateSource, ChannelShares, Pool
 from scheduler.planning.eligibility import campaign_filters, permanent_block
 from scheduler.planning.inputs import PlanInputs
+from scheduler.planning.learning import EngagementWeights, Learning, Observation, default_seed
 from scheduler.planning.model import PastShare, Plan, PlannedPost
 from scheduler.planning.slots import format_duration, format_instant, to_datetime, to_seconds
 from scheduler.planning.timing import ChannelTiming, Existing, Slot, Warnings, counted
-from scheduler.planning.variants import ChosenText, word
+from scheduler.planning.variants import ChosenText, TextOption, word
 from scheduler.rules import RuleBook
 from scheduler.rules.timeline import DAY as DAY_SECONDS
 
@@ -48,11 +53,14 @@ def plan(
     fixed: Sequence[PastShare] = (),
     channels: Collection[str] | None = None,
     campaigns: Collection[str] | None = None,
+    observations: Sequence[Observation] = (),
+    seed: int | None = None,
 ) -> Plan:
     """Plan ``days`` days from ``now`` (aware) for the given channels and campaigns (default: all).
 
     ``history`` is what was published; ``fixed`` are queue entries a person pinned, moved or inserted, which
-    the plan keeps as they are and works around. The result holds only new posts, in time order.
+    the plan keeps as they are and works around; ``observations`` are the engagement published posts got,
+    which campaigns with ``learn: true`` learn from. The result holds only new posts, in time order.
     """
     if now.tzinfo is None:
         raise ValueError(f"plan() needs an aware `now`, got naive {now!r}")
@@ -69,16 +77,34 @@ def plan(
         if (at := to_seconds(share.at)) >= relevant_from:
             existing[share.channel].append(Existing(at, share.campaign, share.zone))
     rules = config.rules
+    learns = any(config.campaigns[name].learn for name in chosen_campaigns)
+    learning = Learning(observations, default_seed(now) if seed is None else seed) if learns and observations else None
     slots: list[Slot] = []
     for channel in chosen_channels:
         names = [name for name in chosen_campaigns if channel in config.campaigns[name].channels]
         if names and end > start:
             timing = ChannelTiming(
-                config, rules, channel, start=start, end=end, existing=existing[channel], warnings=warnings
+                config,
+                rules,
+                channel,
+                start=start,
+                end=end,
+                existing=existing[channel],
+                warnings=warnings,
+                learning=learning,
             )
             slots.extend(timing.run(names))
-    writer = _ContentWriter(config, rules, library, history, fixed, chosen_channels, chosen_campaigns, start, end)
+    writer = _ContentWriter(
+        config, rules, library, history, fixed, chosen_channels, chosen_campaigns, start, end, learning
+    )
     posts = writer.run(slots, warnings)
+    if learning is not None:
+        for channel in chosen_channels:
+            if any(
+                config.campaigns[name].learn and channel in config.campaigns[name].channels for name in chosen_campaigns
+            ):
+                for flag in learning.flags(channel):
+                    warnings.note(flag.line())
     return Plan(tuple(posts), tuple(warnings.lines()))
 
 
@@ -109,8 +135,9 @@ class _ContentWriter:
         campaigns: Sequence[str],
         start: int,
         end: int,
+        learning: Learning | None,
     ) -> None:
-        self.config, self.rules = config, rules
+        self.config, self.rules, self.learning = config, rules, learning
         # max_shares counts every share anywhere: published, pinned, and planned as planning goes.
         self.usage = Counter(share.item_id for share in (*history, *fixed))
         self.shares = {channel: ChannelShares(channel) for channel in channels}
@@ -136,12 +163,10 @@ class _ContentWriter:
         self.pools: dict[tuple[str, str], dict[str | None, Pool]] = {}
         self.mixes: dict[tuple[str, str], Apportioner] = {}
         for channel in channels:
-            zones = {segment.zone for segment in config.channels[channel].segments}
             for name in campaigns:
                 campaign = config.campaigns[name]
                 if channel not in campaign.channels:
                     continue
-                pool_zones = zones | {slot.zone for slot in campaign.slots}
                 self.pools[(channel, name)] = {
                     key: Pool(
                         self.shares[channel],
@@ -149,7 +174,7 @@ class _ContentWriter:
                         rules.spacing(channel, name).repeat_after,
                         library.fresh(item_filter.categories, item_filter.kinds, item_filter.tags),
                         self.usage,
-                        pool_zones,
+                        EngagementWeights(learning, channel, name) if learning and campaign.learn else None,
                     )
                     for key, item_filter in campaign_filters(campaign).items()
                 }
@@ -242,7 +267,20 @@ class _ContentWriter:
             at=to_datetime(slot.at),
             previous_key=record.last_option if record else None,
             previous_text=record.last_text if record else None,
+            prefer=self._preference(item, slot),
         )
+
+    def _preference(self, item: ItemSnapshot, slot: Slot) -> Callable[[TextOption], float] | None:
+        """A learning campaign's Thompson draw for each wording of the item (templates count as one)."""
+        learning = self.learning
+        if learning is None or not self.config.campaigns[slot.campaign].learn:
+            return None
+
+        def drawn(option: TextOption) -> float:
+            belief = learning.variant(slot.channel, item.id, option.variant_id)
+            return learning.draw(belief, "variant", slot.channel, slot.campaign, item.id, option.variant_id, slot.at)
+
+        return drawn
 
     def _shortage(self, channel: str, name: str, instants: list[int]) -> str:
         campaign = self.config.campaigns[name]

@@ -7,7 +7,9 @@ that segment's windows on that date; explicit weekly ``slots`` are placed first,
 daily cap. A day is judged in the target segment's local date (weekdays, blackout, start/end).
 
 Within a window, a segment's posts of the day sit at evenly spaced fractions of the window, rotated from day
-to day by the golden ratio so that the same audience sees a campaign at a different local hour each day.
+to day by the golden ratio so that the same audience sees a campaign at a different local hour each day. A
+campaign that learns (``learn: true``) and has engagement observed for the segment puts each post in the
+local hour of the windows that wins a Thompson draw (:mod:`.learning`), one hour per post of the day.
 Jitter (deterministic: a hash of channel, campaign, date and post) moves the target, and the post then
 goes to the nearest instant that keeps every min_gap and the daily cap. If the spread-out targets leave no
 room for all of them, the day is packed from the start of the window instead, which fits the most.
@@ -17,7 +19,6 @@ At the two ends of the horizon a segment whose windows are cut off by it stops t
 segment and, if it fits nowhere, reported with the numbers.
 """
 
-import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,13 +26,16 @@ from datetime import date
 
 from scheduler.config import CampaignConfig, Segment
 from scheduler.planning.apportion import Apportioner
+from scheduler.planning.draws import unit_hash
 from scheduler.planning.inputs import PlanInputs
 from scheduler.planning.intervals import nearest, point_at
+from scheduler.planning.learning import Learning
 from scheduler.planning.slots import (
     Interval,
     clip,
     describe_windows,
     format_duration,
+    hour_stretches,
     local_dates,
     local_wall,
     segment_intervals,
@@ -102,12 +106,6 @@ def _rounded(value: float) -> int:
     return int(value + 0.5)
 
 
-def unit_hash(*parts: object) -> float:
-    """A stable number in [0, 1) for ``parts``: deterministic jitter and rotation, never ``random``."""
-    digest = hashlib.blake2b(repr(parts).encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") / 2**64
-
-
 def campaign_runs_on(campaign: CampaignConfig, day: date) -> bool:
     """Weekdays, blackout dates and start/end, judged on a local date."""
     return (
@@ -131,9 +129,10 @@ class ChannelTiming:
         end: int,
         existing: Sequence[Existing],
         warnings: Warnings,
+        learning: Learning | None = None,
     ) -> None:
         self.config, self.rules, self.channel, self.start, self.end = config, rules, channel, start, end
-        self.warnings = warnings
+        self.warnings, self.learning = warnings, learning
         self.timeline = Timeline(channel, rules.caps_of(channel))
         self.segments: tuple[Segment, ...] = config.channels[channel].segments
         self.existing = existing
@@ -363,6 +362,15 @@ class ChannelTiming:
             )
             self.warnings.add(f"campaign {name} on {self.channel}: {fitted}", day, f"{details}, {limits}")
 
+    def _learned_hours(
+        self, name: str, campaign: CampaignConfig, index: int, room: tuple[Interval, ...]
+    ) -> dict[int, tuple[Interval, ...]]:
+        """The local hours of ``room`` a learning campaign chooses among (empty: place by the rules alone)."""
+        zone_name = self.segments[index].zone
+        if self.learning is None or not campaign.learn or not self.learning.knows_hours(self.channel, zone_name):
+            return {}
+        return hour_stretches(zone_name, room)
+
     def _cap_words(self) -> str:
         caps = self.rules.caps_of(self.channel)
         words = [f", daily_cap {caps.daily} per 24h"] if caps.daily else []
@@ -386,11 +394,16 @@ class ChannelTiming:
             return []
         gap, jitter = self.gap(name), campaign.jitter.total_seconds()
         base = (unit_hash(self.channel, name, index) + day.toordinal() * GOLDEN) % 1
+        learned = self._learned_hours(name, campaign, index, room)
         spread: list[int] = []
         for post in range(count):
             fraction = (base + (post + turn * GOLDEN) / count) % 1
             offset = (2 * unit_hash(self.channel, name, day, index, post, turn) - 1) * jitter
-            at = nearest(self.timeline.free(room, gap), point_at(room, fraction) + int(offset))
+            target = point_at(room, fraction)
+            if learned and self.learning:  # each post of the day at another hour, while there are hours left
+                hour = self.learning.best_hour(self.channel, self.segments[index].zone, learned, name, day, post, turn)
+                target = point_at(learned.pop(hour), (base + post * GOLDEN) % 1)
+            at = nearest(self.timeline.free(room, gap), target + int(offset))
             if at is None:
                 break
             self.timeline.add(self._post(at, name))

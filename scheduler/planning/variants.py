@@ -58,11 +58,15 @@ def choose_text(
     previous_text: str | None,
     render: Callable[[str], str],
     avoid: Collection[str] = (),
+    prefer: Callable[[TextOption], float] | None = None,
 ) -> ChosenText | None:
     """The next option after ``previous_key`` whose text differs from ``previous_text`` (and from every text
-    in ``avoid``); None if nothing renders to a new, non-empty text (the item cannot be posted here now)."""
+    in ``avoid``); None if nothing renders to a new, non-empty text (the item cannot be posted here now).
+    With ``prefer`` (a learning campaign's draws) the options are tried best first instead of in turn."""
     start = next((index + 1 for index, option in enumerate(options) if option.key == previous_key), 0)
     rotation = [*options[start:], *options[:start]]
+    if prefer is not None:
+        rotation.sort(key=prefer, reverse=True)
     written = {option.template for option in options}
     rotation.extend(TextOption(template) for template in FALLBACK_TEMPLATES if template not in written)
     last = unfilled(previous_text) if previous_text is not None else None
@@ -93,6 +97,7 @@ def word(
     previous_key: tuple[str, object] | None,
     previous_text: str | None,
     avoid: Collection[str] = (),
+    prefer: Callable[[TextOption], float] | None = None,
 ) -> ChosenText | None:
     """The wording of ``item`` for a post on ``channel`` (of platform ``kind``) at ``at``: its variants for
     that kind, then the campaign's templates, then the built-in fallbacks, rotated past the option used last
@@ -122,4 +127,5 @@ def word(
         previous_text=previous_text,
         render=render,
         avoid=avoid,
+        prefer=prefer,
     )

@@ -1,0 +1,249 @@
+"""What engagement teaches the planner, for campaigns with ``learn: true``.
+
+Three things are learned per channel, each as an engagement rate per share (likes, reposts, replies and
+clicks of a post, summed): the **local hours** at which each audience segment responds, the **variants** of
+each item, and the **items** themselves. The planner uses them to put a segment's posts at its responsive
+hours (always inside its windows), to word an item with its better variant, and to bring better items back
+first; an item that stays well below the channel's rate is flagged and shared half as often, never retired.
+
+Each option's rate has a Gamma posterior (the conjugate of Poisson counts) whose prior is worth
+:data:`PRIOR_SHARES` shares at the mean of its group (the segment's hours, the item's variants, the channel's
+items), so an option never observed is drawn around that mean and still gets tried. Decisions are Thompson
+draws: a rate is drawn from each option's posterior and the best draw wins. A posterior is never allowed to be
+surer than :data:`MEMORY_SHARES` shares would make it, so a runner-up still wins a draw now and then: habits
+change, and every option keeps being tried.
+
+Pure: the observations and a seed are inputs, and a draw is a hash of the seed and of what is being decided
+(:func:`~scheduler.planning.draws.unit_hash`), never ``random``, so the same inputs give the same plan and
+no draw depends on the order of the others. With no observations nothing here changes the plan.
+"""
+
+import math
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from statistics import NormalDist
+
+from scheduler.planning.draws import unit_hash
+from scheduler.planning.slots import local_wall, to_seconds
+
+PRIOR_SHARES = 1.0  # how many shares' worth the group's mean counts for in an option's prior
+MEMORY_SHARES = 30.0  # a posterior is never surer than this many shares would make it
+FLAG_AFTER_SHARES = 5  # an item is judged once it has this many observed shares on the channel…
+FLAG_BELOW = 0.5  # …and flagged when its rate is under this fraction of the channel's
+FLAGGED_SLOWDOWN = 2  # a flagged item's repeat_after is multiplied by this: shared half as often
+HOURS_SHOWN = 5  # the best hours of a segment that `plan --explain` lists
+_NORMAL = NormalDist()
+
+
+@dataclass(frozen=True)
+class Observation:
+    """The engagement one published post got: the planner's only input about what works.
+
+    ``engagement`` is the sum of likes, reposts, replies and clicks counted so far; ``zone`` is the segment
+    the post was timed for; ``variant_id`` is None when a template worded it.
+    """
+
+    channel: str
+    item_id: int
+    zone: str
+    published_at: datetime  # UTC, aware
+    engagement: int
+    variant_id: int | None = None
+
+
+def default_seed(now: datetime) -> int:
+    """The seed of a plan made at ``now``: its UTC date, so refills on one day draw alike."""
+    return now.date().toordinal()
+
+
+@dataclass
+class Tally:
+    shares: int = 0
+    engagement: int = 0
+
+    def add(self, engagement: int) -> None:
+        self.shares += 1
+        self.engagement += engagement
+
+    @property
+    def rate(self) -> float:
+        return self.engagement / self.shares if self.shares else 0.0
+
+
+@dataclass(frozen=True)
+class Belief:
+    """The posterior of an option's engagement per share: Gamma(shape, rate)."""
+
+    shape: float
+    rate: float
+
+    @classmethod
+    def of(cls, tally: Tally, prior_mean: float) -> "Belief":
+        shape = PRIOR_SHARES * prior_mean + tally.engagement
+        rate = PRIOR_SHARES + tally.shares
+        if rate > MEMORY_SHARES:  # the same mean, as sure as MEMORY_SHARES shares would make it
+            shape, rate = shape * MEMORY_SHARES / rate, MEMORY_SHARES
+        return cls(shape, rate)
+
+    @property
+    def mean(self) -> float:
+        return self.shape / self.rate
+
+    def draw(self, first: float, second: float) -> float:
+        """A Gamma draw from two uniforms in [0, 1): Wilson–Hilferty for shape ≥ 1, and for a smaller shape
+        a draw of shape + 1 times ``second ** (1 / shape)`` (the usual boost)."""
+        if self.shape <= 0:
+            return 0.0
+        shape = self.shape if self.shape >= 1 else self.shape + 1
+        normal = _NORMAL.inv_cdf(min(max(first, 1e-12), 1 - 1e-12))
+        cube = 1 - 1 / (9 * shape) + normal * math.sqrt(1 / (9 * shape))
+        value = shape * max(cube, 0.0) ** 3
+        if self.shape < 1:
+            value *= max(second, 1e-12) ** (1 / self.shape)
+        return value / self.rate
+
+
+@dataclass
+class _Channel:
+    """Every tally of one channel."""
+
+    all: Tally = field(default_factory=Tally)
+    zones: defaultdict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    hours: defaultdict[tuple[str, int], Tally] = field(default_factory=lambda: defaultdict(Tally))
+    items: defaultdict[int, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    variants: defaultdict[tuple[int, int | None], Tally] = field(default_factory=lambda: defaultdict(Tally))
+
+
+@dataclass(frozen=True)
+class Flag:
+    """An item whose engagement stays well below its channel's: shared less often, and said so."""
+
+    channel: str
+    item_id: int
+    observed: Tally
+    channel_mean: float
+
+    def line(self) -> str:
+        return (
+            f"item {self.item_id} on {self.channel}: {self.observed.rate:.1f} engagement per share over "
+            f"{self.observed.shares} shares, under {FLAG_BELOW:.0%} of the channel's {self.channel_mean:.1f}; it is "
+            f"shared {FLAGGED_SLOWDOWN}× less often (learn: true). Give it a better variant, or retire it: "
+            f"`evertide library retire {self.item_id}`"
+        )
+
+
+class Learning:
+    """The observations, tallied once per plan, and the draws made from them."""
+
+    def __init__(self, observations: Iterable[Observation], seed: int) -> None:
+        self.seed = seed
+        self._channels: defaultdict[str, _Channel] = defaultdict(_Channel)
+        self._hours: dict[tuple[str, str], dict[int, Belief]] = {}
+        for seen in observations:
+            if seen.published_at.tzinfo is None:
+                raise ValueError(f"an observation needs an aware published_at, got naive {seen.published_at!r}")
+            tallies = self._channels[seen.channel]
+            hour = local_wall(seen.zone, to_seconds(seen.published_at)).hour
+            for tally in (
+                tallies.all,
+                tallies.zones[seen.zone],
+                tallies.hours[(seen.zone, hour)],
+                tallies.items[seen.item_id],
+                tallies.variants[(seen.item_id, seen.variant_id)],
+            ):
+                tally.add(seen.engagement)
+
+    def draw(self, belief: Belief, *decision: object) -> float:
+        """Thompson's draw for one option in one decision (the same decision always draws the same)."""
+        return belief.draw(unit_hash(self.seed, 0, *decision), unit_hash(self.seed, 1, *decision))
+
+    def knows_hours(self, channel: str, zone: str) -> bool:
+        return channel in self._channels and self._channels[channel].zones[zone].shares > 0
+
+    def hours(self, channel: str, zone: str) -> dict[int, Belief]:
+        """The belief about each local hour of a segment (all 24; unobserved ones at the segment's mean)."""
+        if (channel, zone) not in self._hours:
+            tallies = self._channels[channel]
+            mean = tallies.zones[zone].rate
+            beliefs = {hour: Belief.of(tallies.hours.get((zone, hour), Tally()), mean) for hour in range(24)}
+            self._hours[(channel, zone)] = beliefs
+        return self._hours[(channel, zone)]
+
+    def best_hour(self, channel: str, zone: str, hours: Collection[int], *decision: object) -> int:
+        """The one of ``hours`` (local hours of a segment's windows) whose Thompson draw is highest."""
+        beliefs = self.hours(channel, zone)
+        drawn = {hour: self.draw(beliefs[hour], "hour", channel, zone, *decision, hour) for hour in hours}
+        return max(drawn, key=lambda hour: (drawn[hour], -hour))
+
+    def variant(self, channel: str, item_id: int, variant_id: int | None) -> Belief:
+        """The belief about one wording of an item (``None``: the campaign's templates), around the item's mean."""
+        tallies = self._channels[channel]
+        item = tallies.items.get(item_id)
+        mean = item.rate if item else tallies.all.rate
+        return Belief.of(tallies.variants.get((item_id, variant_id), Tally()), mean)
+
+    def item(self, channel: str, item_id: int) -> Belief:
+        tallies = self._channels[channel]
+        return Belief.of(tallies.items.get(item_id, Tally()), tallies.all.rate)
+
+    def flag(self, channel: str, item_id: int) -> Flag | None:
+        """A flag for an item observed often enough and well below the channel's rate, else None."""
+        tallies = self._channels.get(channel)
+        observed = tallies.items.get(item_id, Tally()) if tallies else Tally()
+        if tallies is None or observed.shares < FLAG_AFTER_SHARES:
+            return None
+        mean = tallies.all.rate  # judged on the posterior, which the prior pulls towards the mean: no rash flags
+        return Flag(channel, item_id, observed, mean) if self.item(channel, item_id).mean < FLAG_BELOW * mean else None
+
+    def flags(self, channel: str) -> list[Flag]:
+        tallies = self._channels.get(channel)
+        found = (self.flag(channel, item_id) for item_id in sorted(tallies.items)) if tallies else ()
+        return [flag for flag in found if flag is not None]
+
+    def explained(self, channel: str, campaign: str, item_id: int) -> list[str]:
+        """What was learned on ``channel`` that bears on an item, with the shares observed behind each number
+        (engagement per share as observed; the draws start from these, pulled towards their group's mean)."""
+        tallies = self._channels.get(channel)
+        if tallies is None:
+            return []
+        item = tallies.items.get(item_id, Tally())
+        lines = [
+            f"learned on {channel} (campaign {campaign}): item {item_id} {item.rate:.1f} engagement per share over "
+            f"{item.shares} share{'' if item.shares == 1 else 's'} (channel {tallies.all.rate:.1f} over "
+            f"{tallies.all.shares})"
+        ]
+        wordings = sorted(((v, t) for (i, v), t in tallies.variants.items() if i == item_id), key=lambda p: str(p[0]))
+        if wordings:
+            lines.append(
+                f"learned wordings on {channel}: "
+                + "; ".join(f"{'templates' if v is None else f'variant {v}'} {_per_share(t)}" for v, t in wordings)
+            )
+        for zone_name in sorted(tallies.zones):
+            hours = sorted(((h, t) for (z, h), t in tallies.hours.items() if z == zone_name), key=lambda p: -p[1].rate)
+            shown = ", ".join(f"{hour:02d}h {_per_share(tally)}" for hour, tally in hours[:HOURS_SHOWN])
+            lines.append(f"learned hours on {channel} for {zone_name}: {shown}")
+        flag = self.flag(channel, item_id)
+        return lines + ([f"flagged: {flag.line()}"] if flag else [])
+
+
+def _per_share(tally: Tally) -> str:
+    """``7.0 over 2 shares``."""
+    return f"{tally.rate:.1f} over {tally.shares} share{'' if tally.shares == 1 else 's'}"
+
+
+class EngagementWeights:
+    """What a learning campaign's pool on one channel asks (see :class:`~.candidates.ItemWeights`): a
+    Thompson draw of each item's rate, made again whenever its record changes, and flagged items' cooldowns."""
+
+    def __init__(self, learning: Learning, channel: str, campaign: str) -> None:
+        self.learning, self.channel, self.campaign = learning, channel, campaign
+
+    def rank(self, item_id: int, version: int) -> float:
+        belief = self.learning.item(self.channel, item_id)
+        return -self.learning.draw(belief, "item", self.channel, self.campaign, item_id, version)
+
+    def repeat_after(self, item_id: int, repeat_after: int) -> int:
+        flagged = self.learning.flag(self.channel, item_id) is not None
+        return repeat_after * FLAGGED_SLOWDOWN if flagged else repeat_after
