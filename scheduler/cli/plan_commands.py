@@ -31,6 +31,7 @@ def plan(
     """
     from content_library.candidates import DatabaseCandidates
     from content_library.database import transaction
+    from scheduler.metrics.observations import observations
     from scheduler.planning.explain import explain_item
     from scheduler.planning.inputs import PlanInputs
     from scheduler.planning.planner import plan as make_plan
@@ -46,7 +47,10 @@ def plan(
         library = DatabaseCandidates(session)
         inputs = PlanInputs.of(config)
         if explain is not None:
-            for line in explain_item(inputs, library, explain, now=start, history=history, fixed=fixed):
+            seen = observations(session, config, now=start)
+            for line in explain_item(
+                inputs, library, explain, now=start, history=history, fixed=fixed, observations=seen
+            ):
                 say(line)
             return
         result = make_plan(
@@ -56,6 +60,7 @@ def plan(
             days=days,
             history=history,
             fixed=fixed,
+            observations=observations(session, config, now=start),
             channels=channel or None,
             campaigns=campaign or None,
         )

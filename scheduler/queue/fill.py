@@ -24,6 +24,7 @@ from sqlmodel import Session, col
 
 from content_library.candidates import DatabaseCandidates
 from scheduler.config import Config
+from scheduler.metrics.observations import observations
 from scheduler.planning.attribution import with_entry_id
 from scheduler.planning.inputs import PlanInputs
 from scheduler.planning.model import PlannedPost
@@ -74,6 +75,7 @@ def fill(session: Session, config: Config, *, now: datetime, days: int) -> FillR
         days=days,
         history=history_shares(session),
         fixed=fixed,
+        observations=observations(session, config, now=now),
     )
     added = reworded = 0
     kept = sum(1 for e in entries if e.origin == Origin.PLANNER.value and not e.pinned and not replaceable(e, now))
