@@ -26,8 +26,9 @@ Schedules, all with the same number of posts a day:
 * **evertide, no data** — ``plan()`` over the same windows (07:00–23:00 in each segment: the user does not know
   the habits).
 * **evertide, learned** — ``learn: true``, after four weeks planned a week at a time, each week's engagement
-  simulated by the follower model and fed back as observations (:func:`observations_from_simulated_engagement`,
-  the one place the integrator replaces with the metrics table); then the judged weeks are planned the same way.
+  simulated by the follower model, each week's posts published through the queue and their engagement imported
+  as a clicks file (:func:`simulated_clicks`, ``metrics import``), read back by the plan through the metrics
+  tables as a user's own data is; then the judged weeks are planned the same way.
 * **oracle** — knows every follower's habits: each post goes greedily to the instant (15-minute steps, 30
   minutes apart) and item that add the most unique reach.
 
@@ -45,7 +46,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
 
-from scheduler.planning import Observation, PastShare, PlanInputs, PlannedPost
+from scheduler.planning import PlanInputs, PlannedPost
 from scheduler.zones import zone
 
 FOLLOWERS = 10_000
@@ -151,18 +152,15 @@ def unique_reach(posts: Iterable[Post]) -> float:
     return sum(audience.show(at, item) for at, item in sorted(posts))
 
 
-def observations_from_simulated_engagement(
-    posts: Sequence[PlannedPost], audience: Audience, rng: random.Random
-) -> list[Observation]:
-    """The engagement the follower model gives ``posts``, as the planner's observations. This is the one
-    stand-in for the metrics table: the integrator routes the real counts through here."""
-    found = []
-    for post in sorted(posts, key=lambda p: p.at):
+def simulated_clicks(posts: Sequence[tuple[int, PlannedPost]], audience: Audience, rng: random.Random) -> str:
+    """The engagement the follower model gives published ``posts`` (queue entry id, post), as the clicks file
+    a user exports from web analytics (``utm_content,clicks``): the bench feeds it to ``metrics import``, and
+    the planner reads it back through the metrics tables like a user's own data."""
+    lines = ["utm_content,clicks"]
+    for entry_id, post in sorted(posts, key=lambda pair: pair[1].at):
         expected = ENGAGE * audience.show(post.at, post.item_id)
-        found.append(
-            Observation(post.channel, post.item_id, post.zone, post.at, _poisson(rng, expected), post.variant_id)
-        )
-    return found
+        lines.append(f"{entry_id},{_poisson(rng, expected)}")
+    return "\n".join(lines) + "\n"
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
@@ -287,11 +285,18 @@ class Evertide:
         )
 
     def run(self, start: datetime, days: int, *, learn: bool) -> list[Post]:
+        """Plan a week at a time as the daemon's refill would, publish each week's posts through the queue,
+        and (learning) import the week's simulated clicks; the next week's plan reads them back."""
         from content_library.candidates import DatabaseCandidates
         from content_library.database import make_engine, transaction, upgrade
         from content_library.store import add_item
         from scheduler.config import load_config
+        from scheduler.metrics.clicks import import_clicks
+        from scheduler.metrics.observations import observations
         from scheduler.planning import plan
+        from scheduler.queue import states
+        from scheduler.queue.entries import history_shares, insert_entry
+        from scheduler.queue.fill import _fields
 
         path = self.directory / "config.yaml"
         path.write_text(self.config_text())
@@ -302,22 +307,35 @@ class Evertide:
         with transaction(engine) as session:
             for n in range(self.items):
                 add_item(session, {"title": f"Guide {n + 1}", "url": f"https://example.com/{n + 1}"}, now=START)
-        inputs, history, seen = PlanInputs.of(config), list[PastShare](), list[Observation]()
-        audience, rng = Audience(), random.Random(20261207)
+        inputs, audience, rng = PlanInputs.of(config), Audience(), random.Random(20261207)
         judged: list[Post] = []
         weeks = (LEARNING_WEEKS if learn else 0) + math.ceil(days / 7)
         for week in range(weeks):
             now = start - timedelta(days=7 * (weeks - math.ceil(days / 7) - week))
             with transaction(engine) as session:
-                result = plan(inputs, DatabaseCandidates(session), now=now, days=7, history=history, observations=seen)
-            posts = list(result.posts)
-            history.extend(
-                PastShare(p.channel, p.item_id, p.at, p.zone, p.variant_id, p.text, p.campaign) for p in posts
-            )
+                seen = observations(session, config, now=now) if learn else []
+                result = plan(
+                    inputs,
+                    DatabaseCandidates(session),
+                    now=now,
+                    days=7,
+                    history=history_shares(session),
+                    observations=seen,
+                )
+            published = []
+            with transaction(engine) as session:
+                for post in result.posts:
+                    entry = insert_entry(session, _fields(post), now=now)
+                    claimed = states.claim(session, entry, worker="bench", now=post.at, lease=timedelta(minutes=1))
+                    states.publish(session, claimed, remote_id=str(entry.id), remote_url=None, now=post.at)
+                    published.append((entry.id or 0, post))
             if learn:
-                seen.extend(observations_from_simulated_engagement(posts, audience, rng))
+                clicks = self.directory / "clicks.csv"
+                clicks.write_text(simulated_clicks(published, audience, rng))
+                with transaction(engine) as session:
+                    import_clicks(session, clicks, now=now + timedelta(days=7))
             if now >= start:
-                judged.extend((p.at, p.item_id) for p in posts)
+                judged.extend((p.at, p.item_id) for p in result.posts)
         engine.dispose()
         return judged
 
