@@ -66,8 +66,8 @@ def test_a_missing_postgresql_database_comes_with_the_createdb_command(tmp_path:
     assert "FAIL database: " in cli("doctor", ok=False).output
 
 
-def _in_a_small_file_system(tmp_path: Path, script: str) -> subprocess.CompletedProcess[str]:
-    """Run ``script`` (sh) in a mount namespace where ``tmp_path/disk`` is a 400 kB tmpfs: a full disk
+def _in_a_small_file_system(tmp_path: Path, script: str, *, size: str = "400k") -> subprocess.CompletedProcess[str]:
+    """Run ``script`` (sh) in a mount namespace where ``tmp_path/disk`` is a tmpfs of ``size``: a full disk
     without root, gone when the script ends. Skips loudly outside CI where namespaces are not allowed."""
     (tmp_path / "disk").mkdir()
     probe = (
@@ -80,7 +80,7 @@ def _in_a_small_file_system(tmp_path: Path, script: str) -> subprocess.Completed
             raise AssertionError("CI must be able to make a small file system (unshare -rm); it could not")
         pytest.skip("LOUD SKIP: cannot create a mount namespace here (unshare -rm); the full-disk test did not run")
     evertide = f"{sys.executable} -m scheduler --config {tmp_path / 'config.yaml'}"
-    mounted = f"mount -t tmpfs -o size=400k tmpfs {tmp_path / 'disk'} && " + script.replace("evertide", evertide)
+    mounted = f"mount -t tmpfs -o size={size} tmpfs {tmp_path / 'disk'} && " + script.replace("evertide", evertide)
     return subprocess.run(
         ["unshare", "-rm", "sh", "-c", mounted], capture_output=True, text=True, timeout=120, check=False, cwd=ROOT
     )
@@ -103,8 +103,10 @@ def test_a_full_disk_is_said_as_a_full_disk_naming_the_folder_and_loses_nothing(
 
 def test_a_read_only_file_system_is_named_with_the_path(tmp_path: Path) -> None:
     Cli(tmp_path, CONFIG.replace("database: evertide.db", "database: disk/evertide.db"))
-    result = _in_a_small_file_system(
-        tmp_path, f"evertide db upgrade >/dev/null && mount -o remount,ro {tmp_path / 'disk'} && evertide queue list"
+    result = _in_a_small_file_system(  # room for the whole schema: the upgrade must finish, not fill the disk
+        tmp_path,
+        f"evertide db upgrade >/dev/null && mount -o remount,ro {tmp_path / 'disk'} && evertide queue list",
+        size="4m",
     )
     assert result.returncode == 1
     assert_one_clear_error(result.stderr, f"cannot write {tmp_path / 'disk' / 'evertide.db'}", "read-only")
