@@ -2,6 +2,7 @@
 daemon's job (one daemon at a time), and ``library check-links`` on the real CLI."""
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -91,7 +92,7 @@ def test_the_daemon_s_link_job_runs_on_one_daemon_at_a_time(
     daemon = Daemon(engine, config, dispatcher, worker="me:1", clock=lambda: T0)
     try:
         gone = add(engine, server.url("/gone"))
-        holder = holder_of("links", postgresql_url, name="other:2")
+        holder = holder_of("links", postgresql_url, name="other:2", now=T0 - timedelta(hours=1))
         try:
             daemon.check_links()
             assert server.requests == []  # the other daemon is checking
@@ -99,10 +100,10 @@ def test_the_daemon_s_link_job_runs_on_one_daemon_at_a_time(
             holder.kill()
             holder.wait()
             holder.stdout.close()  # type: ignore[union-attr]
-        for _ in range(100):  # the server lets the dead holder's lock go a moment later
+        deadline = time.monotonic() + 20  # PostgreSQL lets the killed holder's lock go once it sees it gone
+        while not server.requests and time.monotonic() < deadline:
             daemon.check_links()
-            if server.requests:
-                break
+            time.sleep(0.05)
         assert [r.path for r in server.requests] == ["/gone"]
         with transaction(engine) as session:
             assert get_item(session, gone).status == "paused"
@@ -145,3 +146,17 @@ def test_the_items_queued_soonest_are_checked_first(
     queue(sqlite_engine, items[2], T0 + timedelta(hours=5))
     checked = [result.outcome.item_id for result in check_and_cancel(sqlite_engine, config, now=T0)]
     assert checked == [items[3], items[2], items[0], items[1]]
+
+
+def test_the_report_lists_the_items_paused_for_their_link(tmp_path: Path, server: LoopbackServer) -> None:
+    cli = Cli(tmp_path, CONFIG + FAST)
+    cli("db", "upgrade")
+    for path in ("/fine", "/gone"):
+        cli("library", "add", "--title", f"Page {path}", "--url", server.url(path))
+    cli("report", "--out", str(tmp_path / "before.html"))
+    assert "No item is paused for its link" in (tmp_path / "before.html").read_text()
+    cli("library", "check-links")
+    cli("report", "--out", str(tmp_path / "r.html"))
+    fix = (tmp_path / "r.html").read_text().split("<h2>Links to fix</h2>")[1].split("</section>")[0]
+    assert "1 item(s) paused" in fix and "Page /gone" in fix and "link dead: HTTP 404 Not Found" in fix
+    assert "Page /fine" not in fix

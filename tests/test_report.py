@@ -63,7 +63,7 @@ def test_the_report_has_every_section_escapes_outside_text_and_loads_nothing(tmp
     html = out.read_text()
     page = Page()
     page.feed(html)
-    assert page.headings == ["Calendar", "Local hours", "Coverage", "Volume and cost", "What worked"]
+    assert page.headings == ["Calendar", "Local hours", "Coverage", "Links to fix", "Volume and cost", "What worked"]
     assert page.scripts == 0 and page.fetched == []
     assert "<script>alert" not in html and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
     assert '<b class="pin">pinned</b>' in html and 'class="held"' in html and "published" in html

@@ -4,7 +4,7 @@ over at once when the daemon running one dies."""
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -43,20 +43,23 @@ def test_while_one_daemon_runs_a_job_the_others_do_not(postgresql_url: str) -> N
 
 HOLDER = """\
 import sys, time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from content_library.database import make_engine
 from scheduler.daemon.singleton import turn
-job, name = sys.argv[2], sys.argv[3]
+job, name, now = sys.argv[2], sys.argv[3], datetime.fromisoformat(sys.argv[4])
 engine = make_engine(sys.argv[1], application_name=name)
-with turn(engine, job, worker=name, now=datetime.now(UTC), every=timedelta(0)):
+with turn(engine, job, worker=name, now=now, every=timedelta(0)):
     print("holding", flush=True)
     time.sleep(60)
 """
 
 
-def holder_of(job: str, url: str, *, name: str) -> "subprocess.Popen[str]":
-    """Another process (a daemon called ``name``) that takes ``job``'s turn and holds it for a minute."""
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, url, job, name], stdout=subprocess.PIPE, text=True)
+def holder_of(job: str, url: str, *, name: str, now: datetime = T0) -> "subprocess.Popen[str]":
+    """Another process (a daemon called ``name``) that takes ``job``'s turn at ``now`` and holds it for a minute.
+    Its clock is the test's, never the machine's: a turn taken at the real time would count against a daemon
+    driven at T0 on the one day the two are minutes apart (found on 2026-12-01)."""
+    command = [sys.executable, "-c", HOLDER, url, job, name, now.isoformat()]
+    holder = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
     return holder
 
@@ -100,7 +103,7 @@ def test_a_hung_daemon_s_job_lock_is_broken_once_its_heartbeat_is_stale(postgres
     upgrade(engine)
     with transaction(engine) as session:
         registry.register(session, worker="hung:7", pid=7, host="elsewhere", now=datetime.now(UTC))
-    holder = holder_of("refill", postgresql_url, name="hung:7")
+    holder = holder_of("refill", postgresql_url, name="hung:7", now=datetime.now(UTC))
     try:
         holder.send_signal(signal.SIGSTOP)
         alive = datetime.now(UTC) + timedelta(seconds=30)  # its heartbeat is 30 s old: not stale yet

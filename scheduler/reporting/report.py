@@ -24,6 +24,7 @@ from html import escape
 
 from sqlmodel import Session, col, select
 
+from content_library.link_health import LinkReport, paused_links
 from scheduler.config import Config
 from scheduler.config.values import Window
 from scheduler.costs import Spend, money, month_to_date, spend
@@ -59,6 +60,7 @@ class ReportData:
     caps: dict[str, tuple[int | None, int | None]]
     budgets: dict[str, Decimal]
     worked: WhatWorked
+    dead_links: list[LinkReport] = field(default_factory=list)
     reached: dict[tuple[int, str], datetime] = field(default_factory=dict)
 
 
@@ -129,11 +131,19 @@ def gather(session: Session, config: Config, *, now: datetime, days: int, channe
         budgets={name: c.budget.monthly for name, c in config.channels.items() if c.budget is not None},
         reached=reached,
         worked=gather_engagement(session, since=now - timedelta(days=WORKED_DAYS)),
+        dead_links=paused_links(session),
     )
 
 
 def render(data: ReportData) -> str:
-    sections = [_calendar(data), _heatmap(data), _coverage(data), _volume(data), render_engagement(data.worked)]
+    sections = [
+        _calendar(data),
+        _heatmap(data),
+        _coverage(data),
+        _dead_links(data),
+        _volume(data),
+        render_engagement(data.worked),
+    ]
     generated = f"{data.now.astimezone(zone(data.display_zone)):%a %d %b %Y %H:%M %Z}"
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -273,6 +283,28 @@ def _coverage(data: ReportData) -> str:
         else ""
     )
     return f"<section><h2>Coverage</h2><p>{summary}</p>{table}{more}</section>"
+
+
+def _dead_links(data: ReportData) -> str:
+    """Items a link check paused: a dead page is never re-shared, and a person decides what becomes of it."""
+    if not data.dead_links:
+        return (
+            "<section><h2>Links to fix</h2><p>No item is paused for its link (<code>evertide library "
+            "check-links</code> checks them; the daemon does it by itself).</p></section>"
+        )
+    rows = "".join(
+        f'<tr><th scope="row">{link.item_id} · <bdi>{_shown(link.title[:100])}</bdi></th>'
+        f"<td><bdi>{_shown(link.url[:200])}</bdi></td><td>{_shown(link.status_reason or '')}</td></tr>"
+        for link in data.dead_links[:COVERAGE_ROWS]
+    )
+    more = len(data.dead_links) - COVERAGE_ROWS
+    return (
+        f"<section><h2>Links to fix</h2><p>{len(data.dead_links)} item(s) paused because their page is gone or "
+        "has not answered: they are not shared until fixed (<code>evertide library edit</code>) and resumed, "
+        'or retired.</p><div class="scroll"><table><caption>Items paused for their link</caption><thead><tr>'
+        '<th scope="col">item</th><th scope="col">link</th><th scope="col">why</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table></div>{f'<p>… and {more} more.</p>' if more > 0 else ''}</section>"
+    )
 
 
 def _volume(data: ReportData) -> str:
