@@ -91,3 +91,14 @@ def test_the_wording_posted_last_time_is_recognised_through_its_entry_id() -> No
     assert chosen is not None and chosen.option.template != "{title} {url}"
     refused = choose_text(options, previous_key=None, previous_text=None, render=render, avoid=(last,))
     assert refused is not None and refused.option.template != "{title} {url}"
+
+
+def test_only_a_link_s_query_values_get_the_entry_id() -> None:
+    """Found in review: an item whose title or link path said "evertide-entry" had it replaced by the id too,
+    and its link pointed at another page."""
+    from scheduler.planning.attribution import with_entry_id
+
+    text = "evertide-entry: https://h.example/evertide-entry/x?utm_campaign=c-evertide-entry&utm_content=evertide-entry"
+    assert (
+        with_entry_id(text, 35) == "evertide-entry: https://h.example/evertide-entry/x?utm_campaign=c-35&utm_content=35"
+    )

@@ -5,6 +5,8 @@
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from content_library.database import make_engine, transaction
 from content_library.store import add_item
 from scheduler.config import load_config
@@ -70,5 +72,26 @@ def test_without_learn_the_counts_are_not_even_read(tmp_path: Path) -> None:
     try:
         with transaction(engine) as session:
             assert observations(session, config, now=NOW) == []
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("learn", ["true", "false"])
+def test_a_learning_queue_is_not_redrawn_every_day_without_new_data(tmp_path: Path, learn: str) -> None:
+    """Found in review: the draws' seed was the UTC date, so each day's first refill replaced most of a
+    learning campaign's queue with no new data at all."""
+    from scheduler.queue.fill import fill
+
+    cli, _ = published_with_clicks(tmp_path, learn)
+    rows = "".join(f"Guide {n},https://help.example.com/g{n}\n" for n in range(40))
+    (tmp_path / "items.csv").write_text("title,url\n" + rows)
+    cli("library", "import", str(tmp_path / "items.csv"))
+    config = load_config(cli.config)
+    engine = make_engine(config.database_url())
+    try:
+        with transaction(engine) as session:
+            assert fill(session, config, now=NOW, days=7).added > 0
+        with transaction(engine) as session:  # as the rules alone would (a day's edge moves: 1 or 2 of 14)
+            assert fill(session, config, now=NOW + timedelta(days=1), days=7).removed <= 2
     finally:
         engine.dispose()

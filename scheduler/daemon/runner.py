@@ -13,7 +13,8 @@ Five code-defined jobs:
   daemon's own claims that no call holds any more; never a call in flight, however slow;
 - **feeds** — polls the feeds whose interval has passed;
 - **refill** — keeps the queue planned up to the horizon;
-- **metrics** — reads the counts of published posts that are due (:mod:`scheduler.metrics.job`).
+- **metrics** — reads the counts of published posts that are due, on an executor of its own
+  (:mod:`scheduler.metrics.job`): a platform slow to answer reads never delays settling a dead daemon's claims.
 - **links** — checks the links due for a check, on an executor of its own (:mod:`.links_job`).
 
 A job that keeps failing (a full disk, a locked or unreachable database) backs off up to 5 minutes and logs
@@ -109,6 +110,7 @@ class Daemon:
                 "publish": ThreadPoolExecutor(1),
                 "heartbeat": ThreadPoolExecutor(1),  # a long refill or feed poll never silences the heartbeat
                 "links": ThreadPoolExecutor(1),
+                "metrics": ThreadPoolExecutor(1),  # a slow platform's reads never hold up settle, feeds or refill
                 "default": ThreadPoolExecutor(1),
             },
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
@@ -371,7 +373,10 @@ class Daemon:
         beat = self._config.heartbeat
         for job, every in ((self.settle, beat), (self.poll_feeds, FEEDS_EVERY), (self.refill, REFILL_EVERY)):
             self._scheduler.add_job(job, "interval", seconds=every.total_seconds(), id=job.__name__)
-        self._scheduler.add_job(self.pull_metrics, "interval", seconds=PULL_EVERY.total_seconds(), id="pull_metrics")
+        pull_every = PULL_EVERY.total_seconds()
+        self._scheduler.add_job(
+            self.pull_metrics, "interval", seconds=pull_every, id="pull_metrics", executor="metrics"
+        )
         links_every = LINKS_EVERY.total_seconds()
         self._scheduler.add_job(self.check_links, "interval", seconds=links_every, id="check_links", executor="links")
         self._scheduler.add_job(

@@ -42,7 +42,10 @@ class ClicksImported:
 
     def line(self) -> str:
         skipped = f"; {self.unknown} row(s) named no published post and were skipped" if self.unknown else ""
-        return f"Imported {self.clicks} click(s) on {self.posts} post(s){skipped}."
+        return (
+            f"Imported {self.clicks} click(s) on {self.posts} post(s){skipped}. Each post's clicks are now this "
+            "file's count (an export's totals replace earlier ones, they are not added)."
+        )
 
 
 def read_clicks(path: Path) -> tuple[Counter[int], int]:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 ENTRY_MARK = "evertide-entry"
 CONTENT_KEY = "content"
+_IN_A_QUERY_VALUE = re.compile(r"(\?[^\s#]*?=[^&#\s=]*?)" + re.escape(ENTRY_MARK) + r"(?![\w-])")
 _FILLED = re.compile(r"(?<=[?&]utm_content=)(?:\d+|" + re.escape(ENTRY_MARK) + r")(?![\w-])")
 
 
@@ -24,10 +25,16 @@ def with_content(utm: Mapping[str, str]) -> dict[str, str]:
 
 
 def with_entry_id(text: str, entry_id: int | None) -> str:
-    """``text`` with each :data:`ENTRY_MARK` a rendering left replaced by the entry's id."""
+    """``text`` with each :data:`ENTRY_MARK` a rendering left in a link's query value replaced by the entry's
+    id; the words elsewhere are the item's own (found in review: a title or a path that said "evertide-entry"
+    was rewritten, and the link pointed at another page)."""
     if entry_id is None or ENTRY_MARK not in text:
         return text
-    return text.replace(ENTRY_MARK, str(entry_id))
+    while True:  # one mark per query at a time: a query may carry the id in two of its values
+        filled = _IN_A_QUERY_VALUE.sub(lambda found: found.group(1) + str(entry_id), text)
+        if filled == text:
+            return text
+        text = filled
 
 
 def unfilled(text: str) -> str:

@@ -54,8 +54,12 @@ class Observation:
 
 
 def default_seed(now: datetime) -> int:
-    """The seed of a plan made at ``now``: its UTC date, so refills on one day draw alike."""
-    return now.date().toordinal()
+    """The seed of a plan made at ``now``: the same whatever the day. Each draw's key already names what it
+    decides (the slot's local day, the post, an item's record), so the draws vary between decisions and a
+    refill draws again exactly what the last one drew; found in review: a seed taken from the UTC date
+    replaced 23 of 32 learning entries at every day's first refill, with no new data."""
+    del now  # kept as a parameter: callers say which plan they make, and the seed must not depend on it
+    return 0
 
 
 @dataclass
