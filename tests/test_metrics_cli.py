@@ -1,5 +1,7 @@
 """`evertide metrics pull` and `evertide metrics import` through the real CLI."""
 
+import os
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -37,7 +39,9 @@ def test_metrics_pull_says_per_channel_what_it_read_and_what_x_would_cost(
         assert len(lines[1]) < 400  # a platform's answer is cut, however long
         assert p.x.received == []
         assert "sky: 0 of 0 due post(s) read" in output
-        assert 'no channel called "outbox"' in cli("metrics", "pull", "--channel", "outbox", ok=False).output
+        assert (
+            "outbox: evertide cannot read counts back" in cli("metrics", "pull", "--channel", "outbox", ok=False).output
+        )
 
 
 def test_metrics_import_stores_clicks_per_post_and_refuses_a_bad_file_whole(
@@ -66,3 +70,26 @@ def test_metrics_import_stores_clicks_per_post_and_refuses_a_bad_file_whole(
             "clicks.csv:1: the header has no utm_content or clicks column"
             in cli("metrics", "import", str(clicks), ok=False).output
         )
+
+
+def test_a_file_channel_is_pointed_at_the_clicks_import_and_a_hostile_file_is_refused(tmp_path: Path) -> None:
+    """Found in review: on the sample config `metrics pull` printed nothing and `--channel outbox` said the
+    channel did not exist; a field over the csv module's limit was an unexpected error; a pipe got round
+    the size limit (1.5 GB of memory)."""
+    cli = Cli(tmp_path)
+    cli("db", "upgrade")
+    assert "import clicks from your web analytics" in cli("metrics", "pull").output
+    refused = cli("metrics", "pull", "--channel", "outbox", ok=False)
+    assert refused.exit_code == 1 and "outbox: evertide cannot read counts back" in refused.output
+    (tmp_path / "wide.csv").write_text("utm_content,clicks\n1," + "9" * 200_000 + "\n")
+    wide = cli("metrics", "import", str(tmp_path / "wide.csv"), ok=False)
+    assert wide.exit_code == 1 and "not a CSV file evertide can read" in wide.output
+    fifo = tmp_path / "endless"
+    os.mkfifo(fifo)
+    writer = subprocess.Popen(["sh", "-c", f"yes 1,1 | head -c 40000000 > {fifo}"])
+    try:
+        piped = cli("metrics", "import", str(fifo), ok=False)
+    finally:
+        writer.kill()
+        writer.wait()
+    assert piped.exit_code == 1 and "larger than 20 MB" in piped.output

@@ -26,8 +26,17 @@ def pull(
     from scheduler.names import require_known
 
     config = load(ctx)
-    if channel:
-        require_known("channel", channel, readable_channels(config))
+    require_known("channel", channel, config.channels)
+    unreadable = [name for name in channel if name not in readable_channels(config)]
+    if unreadable or not readable_channels(config):
+        named = ", ".join(unreadable) if unreadable else "none of the channels"
+        say(
+            f"{named}: evertide cannot read counts back from a file or webhook channel; import clicks from your "
+            "web analytics with `evertide metrics import clicks.csv` (utm_content, clicks)."
+        )
+        if unreadable:
+            raise typer.Exit(1)
+        return
     engine = open_database(config)
     for result in pull_counts(engine, config, publishers_for(config), now=now(), channels=channel or None):
         say(result.line())

@@ -50,10 +50,19 @@ class ClicksImported:
 
 def read_clicks(path: Path) -> tuple[Counter[int], int]:
     """Clicks per entry id from the file, and how many rows named something that is not an entry id."""
-    if path.stat().st_size > MAX_FILE_BYTES:
+    with path.open("rb") as source:  # read at most the limit: a pipe or a growing file has no size to ask
+        raw = source.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
         raise ClicksRejected(f"{path}: larger than {MAX_FILE_BYTES // 1024 // 1024} MB; export fewer rows")
-    text = path.read_bytes().decode("utf-8-sig", errors="replace")
+    text = raw.decode("utf-8-sig", errors="replace")
     reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return _tally(path, reader)
+    except csv.Error as error:  # a field beyond the csv module's limit, a NUL byte
+        raise ClicksRejected(f"{path}:{reader.line_num}: not a CSV file evertide can read ({error})") from None
+
+
+def _tally(path: Path, reader: "csv.DictReader[str]") -> tuple[Counter[int], int]:
     missing = [name for name in REQUIRED if name not in (reader.fieldnames or ())]
     if missing:
         raise ClicksRejected(f"{path}:1: the header has no {' or '.join(missing)} column")
