@@ -13,6 +13,7 @@ from scheduler.daemon.runner import publishers_for
 from scheduler.metrics.pulling import MAX_CALLS_PER_PULL, ChannelPull, pull_counts
 from scheduler.metrics.tables import EngagementCount, ReadHold
 from scheduler.queue.tables import Hold
+from tests.cli import Cli
 from tests.emulators import Reply
 from tests.emulators.mastodon_api import WINDOW_RESET as MASTODON_RESET
 from tests.emulators.mastodon_api import rate_limited as mastodon_429
@@ -128,6 +129,11 @@ def test_a_deleted_post_is_recorded_as_gone_once_and_never_read_again(
         assert p.x.requests_to("GET", "/2/tweets")[0].query["ids"] == [p.x.tweets[0]["id"]]
         assert p.mastodon.received == [] and p.bluesky.received == []
         assert len(rows(p, kept_tweet)) == 2
+        if database_url.startswith("sqlite"):  # and stats tells a deleted post from one never read
+            cli = Cli(tmp_path, (tmp_path / "config.yaml").read_text())
+            posts = {post["entry_id"]: post for post in cli.json("stats", "--since", "2026-01-01")["posts"]}
+            assert posts[gone_toot]["engagement"] == {"likes": None, "reposts": None, "replies": None, "gone": True}
+            assert "gone" not in posts[kept_tweet]["engagement"]
 
 
 def test_x_is_not_read_unless_the_channel_asks_and_the_line_says_what_it_would_cost(

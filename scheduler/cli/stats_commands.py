@@ -93,12 +93,13 @@ def _say_engagement(found: Any) -> None:
         print_table(None, ("item", "shares", "title"), [(i, t.posts, found.titles.get(i, "")) for i, t in dead])
 
 
-def _engagement_json(found: Any, post: Any) -> dict[str, int] | None:
+def _engagement_json(found: Any, post: Any) -> dict[str, Any] | None:
     known = found.engagement.get(post.id)
     if known is None:
         return None
-    shown = {"likes": known.likes, "reposts": known.reposts, "replies": known.replies}
-    return shown | ({"clicks": known.clicks} if known.clicks is not None else {})
+    shown: dict[str, Any] = {"likes": known.likes, "reposts": known.reposts, "replies": known.replies}
+    shown |= {"clicks": known.clicks} if known.clicks is not None else {}
+    return shown | ({"gone": True} if known.gone else {})  # deleted on the platform: its last counts, if any
 
 
 def _tallies_json(found: Any) -> dict[str, Any]:
