@@ -60,6 +60,7 @@ def test_stats_count_what_went_out_where_and_find_the_gaps(tmp_path: Path) -> No
         "engagement_by_variant",
         "engagement_by_segment",
         "engagement_by_hour",
+        "engagement_by_segment_hour",
         "dead_weight",
     }
     assert found["by_channel"] == {"outbox": 3}  # the 40-day-old post is before --since's 30 days

@@ -56,10 +56,15 @@ def test_stats_show_latest_engagement_per_post_and_rank_items(
         assert segments == {"Asia/Tokyo": 12, "UTC": 5}
         tokyo_hour = (NOW - 3 * DAY).astimezone(ZoneInfo("Asia/Tokyo")).hour
         assert any(row["hour"] == tokyo_hour and row["engagement"] == 12 for row in found["engagement_by_hour"])
+        assert any(  # what works where: the segment with its own local hour
+            (row["zone"], row["hour"], row["engagement"]) == ("Asia/Tokyo", tokyo_hour, 12)
+            for row in found["engagement_by_segment_hour"]
+        )
         assert [(row["item_id"], row["posts"]) for row in found["dead_weight"]] == [(ignored, 3)]
 
         text = cli("stats", env={"COLUMNS": "200"}).output
-        assert "Items by engagement" in text and "Guide 1" in text
+        assert "Items by engagement per post" in text and "Guide 1" in text
+        assert "Engagement per post by segment and local hour" in text and "Asia/Tokyo" in text
         assert "1 item(s) of dead weight (shared 3 or more times, no engagement):" in text
         assert "Guide 2" in text.split("dead weight")[1]
 

@@ -77,13 +77,22 @@ def _say_engagement(found: Any) -> None:
         say("No engagement known yet: run `evertide metrics pull` (and `evertide metrics import` for clicks).")
         return
     print_table(
-        "Items by engagement",
-        ("item", "posts", "likes", "reposts", "replies", "clicks", "title"),
+        "Items by engagement per post",
+        ("item", "posts", "likes", "reposts", "replies", "clicks", "per post", "title"),
         [
-            (i, t.posts, t.likes, t.reposts, t.replies, t.clicks, found.titles.get(i, "(item removed)"))
+            (i, t.posts, t.likes, t.reposts, t.replies, t.clicks, _per_post(t), found.titles.get(i, "(item removed)"))
             for i, t in items[:SHOWN_RANKED]
         ],
     )
+    where = [(z, h, t) for (z, h), t in sorted(found.tallies.by_segment_hour.items()) if t.counted]
+    if where:  # what works where: each segment's local hours, best first
+        where.sort(key=lambda row: (row[0], -row[2].total / row[2].counted))
+        print_table(
+            "Engagement per post by segment and local hour",
+            ("segment", "local hour", "posts", "per post"),
+            [(z, f"{h:02d}h", t.counted, _per_post(t)) for z, h, t in where],
+            fill_width=False,
+        )
     dead = dead_weight(found.tallies.by_item)
     say(
         f"{len(dead)} item(s) of dead weight (shared {DEAD_WEIGHT_SHARES} or more times, no engagement)"
@@ -91,6 +100,10 @@ def _say_engagement(found: Any) -> None:
     )
     if dead:
         print_table(None, ("item", "shares", "title"), [(i, t.posts, found.titles.get(i, "")) for i, t in dead])
+
+
+def _per_post(tally: Any) -> str:
+    return f"{tally.total / tally.counted:.1f}" if tally.counted else "-"
 
 
 def _engagement_json(found: Any, post: Any) -> dict[str, Any] | None:
@@ -115,6 +128,9 @@ def _tallies_json(found: Any) -> dict[str, Any]:
         ],
         "engagement_by_segment": [{"zone": z} | t.as_json() for z, t in ranked(tallies.by_segment)],
         "engagement_by_hour": [{"hour": h} | t.as_json() for h, t in sorted(tallies.by_hour.items()) if t.counted],
+        "engagement_by_segment_hour": [
+            {"zone": z, "hour": h} | t.as_json() for (z, h), t in sorted(tallies.by_segment_hour.items()) if t.counted
+        ],
         "dead_weight": [
             {"item_id": i, "title": found.titles.get(i)} | t.as_json() for i, t in dead_weight(tallies.by_item)
         ],

@@ -62,6 +62,7 @@ class Tallies:
     by_variant: dict[tuple[int, int | None], Tally] = field(default_factory=lambda: defaultdict(Tally))
     by_segment: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     by_hour: dict[int, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    by_segment_hour: dict[tuple[str, int], Tally] = field(default_factory=lambda: defaultdict(Tally))  # where, when
 
 
 def local_hour(post: Publication) -> int:
@@ -80,6 +81,7 @@ def tally(posts: Sequence[Publication], engagement: Mapping[int, Engagement]) ->
         tallies.by_variant[(post.item_id, post.variant_id)].add(known)
         tallies.by_segment[post.zone].add(known)
         tallies.by_hour[local_hour(post)].add(known)
+        tallies.by_segment_hour[(post.zone, local_hour(post))].add(known)
     return tallies
 
 
