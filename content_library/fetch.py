@@ -146,8 +146,10 @@ class _Download:
         feeds_only: bool,
         resolve: Resolver,
         method: str = "GET",
+        origin: str | None = None,
     ) -> None:
         self.url = url
+        self.origin = origin  # the URL that led here (a feed, a page): it decides which addresses are allowed
         self.method = method
         self.hops: list[tuple[int, str]] = []
         self.headers = headers
@@ -196,6 +198,8 @@ class _Download:
                 http.close()
 
     def _follow(self, http: httpx.Client) -> object:
+        if self.origin is not None:  # a link found in outside text is held to its source's rule from the start
+            self._check_target(self.url)
         request = http.build_request(self.method, self.url, headers=self.headers)
         for _ in range(MAX_REDIRECTS + 1):
             wait = min(self.timeout, self._left())
@@ -212,15 +216,23 @@ class _Download:
         raise FeedError(self.url, f"too many redirects (more than {MAX_REDIRECTS})")
 
     def _check_redirect(self, target: str) -> None:
+        self._check_target(target, redirect=True)
+
+    def _check_target(self, target: str, *, redirect: bool = False) -> None:
+        """Refuse ``target`` on a loopback, private or link-local address unless what vouches for it (the
+        origin, else the URL asked for) is on one too: outside text must not make evertide ask the network
+        it runs in (a cloud's metadata service, an intranet) and publish the answer."""
+        vouching = self.origin or self.url
         try:
-            reason = refusal(self.url, target, resolve=self.resolve)
+            reason = refusal(vouching, target, resolve=self.resolve)
         except (OSError, UnicodeError) as error:
-            raise FeedError(self.url, f"could not resolve the redirect target {target} ({error})") from error
+            raise FeedError(self.url, f"could not resolve {target} ({error})") from error
         if reason is not None:
+            what = f"the redirect to {target}" if redirect else target
             raise FeedError(
                 self.url,
-                f"refused the redirect to {target} ({reason}): only a feed configured on a loopback, private or "
-                "link-local address may redirect to one",
+                f"refused {what} ({reason}): only a URL that comes from a loopback, private or link-local "
+                "address may lead to one",
             )
 
     def _answer(self, response: httpx.Response) -> object:

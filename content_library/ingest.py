@@ -43,6 +43,7 @@ from sqlmodel import Session, col, select
 from content_library.drafts import ItemDraft
 from content_library.field_limits import bounded
 from content_library.models import Item, ItemAlias, ItemStatus, Variant
+from content_library.store import forget_link_check
 from content_library.urls import canonical_url, is_web_url, url_key
 
 CHUNK = 500
@@ -199,6 +200,8 @@ class _Merge:
     def update(self, item: Item, draft: ItemDraft, url: str | None, key: str | None) -> None:
         assert item.id is not None
         changes = self._changes(item, draft, url, key)
+        if "url" in changes:
+            forget_link_check(self.session, item.id)
         for name, value in changes.items():
             setattr(item, name, value)
         if changes:

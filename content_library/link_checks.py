@@ -74,13 +74,15 @@ def ask(
     policy: LinkPolicy,
     pacer: HostPacer,
     resolve: Resolver = socket.getaddrinfo,
+    origin: str | None = None,
 ) -> Answer:
-    """One link's answer (see the module docstring); never raises for what the page does."""
+    """One link's answer (see the module docstring); never raises for what the page does. ``origin``: the
+    feed the item came from (a feed's links are held to the feed's address rule)."""
     seconds = policy.timeout.total_seconds()
 
     def fetch(method: str) -> PageResult:
         pacer.wait(url)
-        return fetch_page(url, method=method, timeout=seconds, deadline=seconds, resolve=resolve)
+        return fetch_page(url, method=method, timeout=seconds, deadline=seconds, resolve=resolve, origin=origin)
 
     try:
         page = fetch("GET" if read_card_too else "HEAD")
@@ -112,7 +114,9 @@ def check_links(
     for link in due:
         if stop is not None and stop():
             return
-        answer = ask(link.url, read_card_too=link.read_card, policy=policy, pacer=pacer, resolve=resolve)
+        answer = ask(
+            link.url, read_card_too=link.read_card, policy=policy, pacer=pacer, resolve=resolve, origin=link.feed_url
+        )
         outcome = _record(engine, link, answer, policy=policy, now=now, after_record=after_record)
         if outcome is not None:
             yield outcome

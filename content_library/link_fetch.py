@@ -92,11 +92,13 @@ def fetch_page(
     max_bytes: int = DEFAULT_PAGE_BYTES,
     client: httpx.Client | None = None,
     resolve: Resolver = socket.getaddrinfo,
+    origin: str | None = None,
 ) -> PageResult:
     """``HEAD`` or ``GET`` ``url`` for a link check within ``deadline`` seconds in all, following the redirects
     :mod:`content_library.addresses` allows: the final status whatever it is, the hops, and at most
     ``max_bytes`` of the head of an HTML page (see the module docstring). FeedError when no answer came (a
-    timeout, a refused connection, too many or refused redirects)."""
+    timeout, a refused connection, too many or refused redirects). ``origin``: the feed the link came from,
+    whose address decides whether an internal one may be asked."""
     headers = {"User-Agent": LINK_CHECKER, "Accept": PAGE_ACCEPT, "Accept-Encoding": ACCEPT_ENCODING}
     download = _PageDownload(
         url,
@@ -108,6 +110,7 @@ def fetch_page(
         feeds_only=False,
         resolve=resolve,
         method=method,
+        origin=origin,
     )
     result = _within_deadline(download)
     assert isinstance(result, PageResult)
@@ -121,9 +124,13 @@ def fetch_image(
     deadline: float = 10.0,
     client: httpx.Client | None = None,
     resolve: Resolver = socket.getaddrinfo,
+    origin: str | None,
 ) -> ImageResult:
     """GET the image at ``url`` within ``deadline`` seconds in all: its bytes and type, or FeedError when it
-    is not a JPEG, PNG, WebP or GIF of at most ``max_bytes``."""
+    is not a JPEG, PNG, WebP or GIF of at most ``max_bytes``. ``origin`` is the page or item that named the
+    picture (required: a picture named by outside text must not reach an internal address unless that page
+    is internal itself; found in review: an og:image on a cloud's metadata address was fetched and
+    published)."""
     headers = {"User-Agent": LINK_CHECKER, "Accept": ", ".join(IMAGE_TYPES), "Accept-Encoding": ACCEPT_ENCODING}
     download = _ImageDownload(
         url,
@@ -134,6 +141,7 @@ def fetch_image(
         client=client,
         feeds_only=False,
         resolve=resolve,
+        origin=origin,
     )
     result = _within_deadline(download)
     assert isinstance(result, ImageResult)

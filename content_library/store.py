@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from content_library.errors import EvertideError, ItemNotFound
 from content_library.field_limits import refuse_too_long
-from content_library.models import Item, ItemAlias, ItemStatus, Variant
+from content_library.models import Item, ItemAlias, ItemStatus, LinkCheck, Variant
 from content_library.placeholders import RenderError, unknown_placeholder_problem, unknown_placeholders
 from content_library.urls import canonical_url, url_key
 
@@ -131,9 +131,12 @@ def _apply(session: Session, item: Item, fields: Mapping[str, Any]) -> None:
         refuse_too_long(name, fields.get(name))
     for tag in fields.get("tags") or ():
         refuse_too_long("tag", tag)
+    old_url = item.url
     for name, value in fields.items():
         setattr(item, name, value)
     if "url" in fields:
+        if item.id is not None and (canonical_url(fields["url"]) if fields["url"] else None) != old_url:
+            forget_link_check(session, item.id)
         item.url = canonical_url(fields["url"]) if fields["url"] else None
         item.url_key = url_key(fields["url"]) if fields["url"] else None
         if item.url_key:
@@ -150,6 +153,14 @@ def _apply(session: Session, item: Item, fields: Mapping[str, Any]) -> None:
                 )
 
 
+def forget_link_check(session: Session, item_id: int) -> None:
+    """An item's link changed: the last check and link card were of another page (found in review: a new link
+    showed the old page's card on Bluesky, or stayed "dead" from the old link's 404), so it is checked anew."""
+    check = session.get(LinkCheck, item_id)
+    if check is not None:
+        session.delete(check)
+
+
 def mark_needs_variant(session: Session, item_id: int, *, now: datetime) -> None:
     """A platform refused every wording of this item as a duplicate: stop planning it until a person adds a
     variant. An item removed meanwhile, or paused or retired by a person, is left as it is."""
@@ -163,6 +174,8 @@ def set_status(session: Session, item_id: int, status: ItemStatus, *, now: datet
     """Pause, resume (active) or retire an item; history and variants are kept either way. The reason evertide
     gave for a status of its own (a dead link) goes: the status is now the person's."""
     item = get_item(session, item_id)
+    if item.status_reason is not None and status == ItemStatus.ACTIVE:
+        forget_link_check(session, item_id)  # paused for its link: check it again before it is shared
     item.status, item.status_reason = status.value, None
     item.updated_at = now
     session.add(item)

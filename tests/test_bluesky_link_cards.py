@@ -67,7 +67,7 @@ def test_a_card_becomes_an_external_embed_with_its_picture_uploaded(
     publisher: BlueskyPublisher, pds: BlueskyPds, web: LoopbackServer
 ) -> None:
     web.route("/backup.png", Reply(body=PNG, headers={"Content-Type": "image/png"}))
-    card = LinkCard("https://help.example.com/backup", "Back up", "Three clicks.", web.url("/backup.png"))
+    card = LinkCard(web.url("/backup"), "Back up", "Three clicks.", web.url("/backup.png"))  # both on loopback
     publisher.publish(post_with(card))
     embed = created_record(pds)["embed"]
     assert embed["$type"] == "app.bsky.embed.external"
@@ -95,7 +95,7 @@ def test_a_picture_that_cannot_be_had_leaves_the_card_without_one(
     client = Client(base_url=pds.base_url, request=Request(timeout=2))
     publisher = BlueskyPublisher("sky", client, handle=HANDLE, app_password=Secret(PASSWORD[0]), picture_deadline=0.5)
     web.route("/picture", picture)
-    card = LinkCard("https://help.example.com/backup", "Back up", "", web.url("/picture"))
+    card = LinkCard(web.url("/backup"), "Back up", "", web.url("/picture"))
     try:
         publisher.publish(post_with(card))
     finally:
@@ -103,6 +103,18 @@ def test_a_picture_that_cannot_be_had_leaves_the_card_without_one(
     external = created_record(pds)["embed"]["external"]
     assert external["title"] == "Back up" and "thumb" not in external
     assert pds.requests_to("POST", "/xrpc/com.atproto.repo.uploadBlob") == [] and pds.blobs == {}
+
+
+def test_a_public_page_s_picture_on_an_internal_address_is_never_fetched(
+    publisher: BlueskyPublisher, pds: BlueskyPds, web: LoopbackServer
+) -> None:
+    """Found in review: a page's og:image on a cloud's metadata address (or an intranet's) was fetched by the
+    daemon and uploaded as a public blob."""
+    web.route("/secret.png", Reply(body=PNG, headers={"Content-Type": "image/png"}))
+    card = LinkCard("https://help.example.com/backup", "Back up", "", web.url("/secret.png"))
+    publisher.publish(post_with(card))
+    assert "thumb" not in created_record(pds)["embed"]["external"]
+    assert web.requests == [] and pds.blobs == {}
 
 
 def test_a_post_without_a_card_has_no_embed(publisher: BlueskyPublisher, pds: BlueskyPds) -> None:

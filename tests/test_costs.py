@@ -128,3 +128,5 @@ def test_neither_force_nor_the_daemon_spends_beyond_the_budget(tmp_path: Path) -
     cli("run", "--once")
     assert len((tmp_path / "paid.jsonl").read_text().splitlines()) == 2
     assert "2 post(s), 2.00 EUR of a 2.00 budget" in cli("status").output
+    shown = cli("queue", "show", "3").output  # not left "deferred" for a month, the channel shown failing
+    assert "missed" in shown and "budget" in shown

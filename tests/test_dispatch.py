@@ -142,7 +142,9 @@ def test_an_entry_later_than_grace_is_missed_never_sent_late(sqlite_engine: Engi
     assert outbox_lines(config) == []
 
 
-def test_the_daily_cap_defers_rather_than_exceeds(sqlite_engine: Engine, config: Config) -> None:
+def test_the_daily_cap_is_never_exceeded(sqlite_engine: Engine, config: Config) -> None:
+    """The fourth post would wait a day for the cap, far beyond grace: it is missed at once, with the cap as
+    its reason (it used to wait a day as "deferred", the channel shown failing, to be missed then)."""
     items = add_items(sqlite_engine, 4)
     entries = [queue(sqlite_engine, item, T0 + timedelta(minutes=n)) for n, item in enumerate(items)]
     clock = Clock(T0 + timedelta(minutes=5))
@@ -153,8 +155,8 @@ def test_the_daily_cap_defers_rather_than_exceeds(sqlite_engine: Engine, config:
     assert published == [e.id for e in entries[:3]]
     with transaction(sqlite_engine) as session:
         last = get_entry(session, entries[-1].id or 0)
-    assert last.state == "planned" and "daily_cap 3" in (last.last_error or "")
-    assert last.next_attempt_at == T0 + timedelta(days=1, minutes=5)  # when the first of the three is 24 h old
+    assert last.state == "missed" and "daily_cap 3" in (last.last_error or "")
+    assert "cannot go out within grace" in (last.last_error or "")
     assert len(outbox_lines(config)) == 3
 
 

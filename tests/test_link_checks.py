@@ -286,3 +286,43 @@ def test_a_move_to_an_overlong_link_is_not_taken_and_details_stay_bounded(
     run(sqlite_engine)
     assert item(sqlite_engine, item_id).url == server.url("/old")
     assert len(check_of(sqlite_engine, item_id).detail or "") <= 500
+
+
+def test_a_public_feed_s_item_linking_to_an_internal_address_is_not_asked(
+    sqlite_engine: Engine, server: LoopbackServer
+) -> None:
+    """Found in review: feeds are untrusted and may not redirect inward, yet the link checker asked whatever
+    link a feed's item carried (an intranet page, a metadata service) and stored its card for Bluesky."""
+    from content_library.models import Feed
+
+    server.route("/admin", Reply(body=CARD_PAGE, headers=HTML))
+    with transaction(sqlite_engine) as session:
+        session.add(Feed(name="news", url="https://news.example.org/feed.xml", created_at=NOW))
+        from_feed = add_item(session, {"title": "From a feed", "url": server.url("/admin")}, now=NOW)
+        from_feed.source = "news"  # as a poll of the feed "news" writes it
+        session.add(from_feed)
+    by_hand = add(sqlite_engine, server.url("/admin?by=hand"))  # a person's own intranet link is theirs to add
+    states = run(sqlite_engine)
+    assert states[by_hand] == LinkState.OK and [r.path for r in server.requests] == ["/admin?by=hand"]
+    assert states[from_feed.id or 0] != LinkState.OK
+    assert "127.0.0.1" in (check_of(sqlite_engine, from_feed.id or 0).detail or "")
+
+
+def test_a_new_link_or_a_resumed_dead_item_is_checked_anew(sqlite_engine: Engine, server: LoopbackServer) -> None:
+    """Found in review: after `library edit --url` the item kept the old page's check and card (Bluesky would
+    show the old page), and a dead item a person resumed stayed "dead" and unchecked for a week while its posts
+    went back into the queue."""
+    from content_library.store import edit_item, set_status
+
+    server.route("/old", Reply(body=CARD_PAGE, headers=HTML))
+    server.route("/gone", Reply(404, b"", HTML))
+    moved, dead = add(sqlite_engine, server.url("/old")), add(sqlite_engine, server.url("/gone"))
+    assert run(sqlite_engine) == {moved: LinkState.OK, dead: LinkState.DEAD}
+    later = NOW + timedelta(minutes=5)
+    with transaction(sqlite_engine) as session:
+        edit_item(session, moved, {"url": server.url("/new")}, now=later)
+        set_status(session, dead, ItemStatus.ACTIVE, now=later)
+    with transaction(sqlite_engine) as session:
+        assert session.get(LinkCheck, moved) is None and session.get(LinkCheck, dead) is None
+    server.route("/new", Reply(404, b"", HTML))
+    assert run(sqlite_engine, now=later) == {moved: LinkState.DEAD, dead: LinkState.DEAD}  # asked again, at once

@@ -159,7 +159,7 @@ def claim_due(
 
 def _judge(session: Session, config: Config, rules: RuleBook, entry: QueueEntry, *, now: datetime) -> Skipped | None:
     """Why a due entry must not be published now (missed beyond grace, deferred to keep min_gap or a cap
-    against what really went out), or None."""
+    against what really went out, missed at once when that wait would take it beyond grace), or None."""
     grace = grace_for(config, entry.campaign)
     if is_missed(entry.at, now, grace):
         reason = f"{int((now - entry.at).total_seconds() // 60)} min late, beyond grace ({grace})"
@@ -167,6 +167,9 @@ def _judge(session: Session, config: Config, rules: RuleBook, entry: QueueEntry,
     paced = pace(session, rules, entry, now)
     if paced is not None:
         free_at, held = paced
+        if is_missed(entry.at, free_at, grace):  # found in review: a month's wait for a budget, shown as failing
+            reason = f"cannot go out within grace ({grace}): {'; '.join(held)}"
+            return Skipped(states.miss(session, entry, reason=reason, now=now), Outcome.MISSED, reason)
         reason = f"deferred until {free_at:%Y-%m-%d %H:%MZ}: {'; '.join(held)}"
         deferred = states.defer(session, entry, until=free_at, reason=reason, now=now)
         return Skipped(deferred, Outcome.DEFERRED, reason)

@@ -152,14 +152,14 @@ class BlueskyPublisher:
             uri=card.uri,
             title=card.title,
             description=card.description,
-            thumb=self._thumbnail(card.image) if card.image else None,
+            thumb=self._thumbnail(card.image, card.uri) if card.image else None,
         )
         return models.AppBskyEmbedExternal.Main(external=external)
 
-    def _thumbnail(self, url: str) -> BlobRef | None:
+    def _thumbnail(self, url: str, page: str) -> BlobRef | None:
         """The card's picture uploaded as a blob, or None when it cannot be had (see the module docstring)."""
         try:
-            picture = fetch_image(url, max_bytes=THUMB_MAX_BYTES, deadline=self._picture_deadline)
+            picture = fetch_image(url, max_bytes=THUMB_MAX_BYTES, deadline=self._picture_deadline, origin=page)
             # atproto's upload_blob hands the bytes to httpx as form ``data=``, which httpx deprecates: the same
             # procedure is invoked here with them as the raw ``content=`` the lexicon means.
             uploaded = self._in_session(
