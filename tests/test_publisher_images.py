@@ -185,3 +185,17 @@ def test_a_retried_post_carries_the_picture_once(platform: Platform, web: Loopba
         publisher.close()
     assert platform.attached() == [[(PNG, ALT)]]
     assert len(platform.uploads()) <= 2  # one upload per attempt, the unused one left to the platform to expire
+
+
+def test_x_uploads_with_an_oauth2_user_token_too(monkeypatch: pytest.MonkeyPatch, web: LoopbackServer) -> None:
+    monkeypatch.setenv("EVT_X_BEARER", "bearer-Sekr1t")
+    with XApi(bearer_token="bearer-Sekr1t") as api:
+        channel = XChannel(base_url=api.base_url, credentials=XCredentials(bearer_token=Secret("EVT_X_BEARER")))
+        publisher = build_publisher("x", channel, timeout=3)
+        try:
+            publisher.publish(post(web))
+        finally:
+            publisher.close()
+        (tweet,) = api.tweets
+        assert [(api.media[i]["body"], api.media[i]["alt_text"]) for i in tweet["media_ids"]] == [(PNG, ALT)]
+        assert all(r.headers["authorization"] == "Bearer bearer-Sekr1t" for r in api.received)
