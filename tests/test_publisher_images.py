@@ -199,3 +199,16 @@ def test_x_uploads_with_an_oauth2_user_token_too(monkeypatch: pytest.MonkeyPatch
         (tweet,) = api.tweets
         assert [(api.media[i]["body"], api.media[i]["alt_text"]) for i in tweet["media_ids"]] == [(PNG, ALT)]
         assert all(r.headers["authorization"] == "Bearer bearer-Sekr1t" for r in api.received)
+
+
+def test_mastodon_leaves_out_a_picture_it_is_still_processing(web: LoopbackServer) -> None:
+    platform = Platform("mastodon")
+    processing = {"id": "777", "type": "gifv", "url": None, "preview_url": None, "description": ALT}
+    with platform.emulator:
+        platform.emulator.script("POST", "/api/v2/media", Reply(202, processing))
+        publisher = platform.publisher()
+        try:
+            publisher.publish(post(web))
+        finally:
+            publisher.close()
+        assert platform.attached() == [[]]

@@ -14,7 +14,8 @@ A post with a picture (:class:`~scheduler.publishers.base.PostImage`) uploads it
 hour gets the original status back, picture included; the retry's own upload stays unattached and the server
 deletes it (Mastodon removes unattached media after a day). Before its first upload Mastodon.py asks the server's
 version (``/api/v1/instance``, ``/api/v2/instance``, once) to choose the media endpoint. A picture over
-:data:`IMAGE_MAX_BYTES`, or one the server refuses (422), is left out and the text posted without it.
+:data:`IMAGE_MAX_BYTES`, one the server refuses (422) or is still processing (202: an animated GIF, which it
+turns into a video) is left out and the text posted without it.
 
 Credentials: ``access_token`` (scope ``write:statuses``, ``write:media`` for pictures, plus
 ``read:accounts read:statuses`` for ``evertide doctor`` and crash recovery). The server is ``base_url``, else
@@ -101,6 +102,9 @@ class MastodonPublisher:
                 )
         except Rejected as error:
             left_out(self._channel, image, error.detail)
+            return []
+        if media.get("url") is None:  # 202: still processing (a GIF becomes a video); a status could not take it
+            left_out(self._channel, image, f"{self._host} is still processing it")
             return []
         return [str(media["id"])]
 
