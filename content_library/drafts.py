@@ -15,7 +15,9 @@ class ItemDraft:
     ``url`` is already canonical (see :func:`content_library.urls.canonical_url`) and ``guid`` is the source's
     own id for the entry. ``None`` for ``kind``, ``category``, ``priority``, ``max_shares`` or ``expires_at``
     means "not given": a new item gets the default and an existing item keeps its value. ``variants`` are
-    message texts; importing never removes a variant that is already in the library. Datetimes are aware UTC.
+    message texts; importing never removes a variant that is already in the library. ``image`` is a picture's
+    http(s) link, kept as written (a signed link works only whole); ``None`` keeps the stored one. Datetimes
+    are aware UTC.
     """
 
     title: str
@@ -30,3 +32,4 @@ class ItemDraft:
     max_shares: int | None = None
     priority: int | None = None
     variants: tuple[str, ...] = ()
+    image: str | None = None

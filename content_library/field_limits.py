@@ -1,12 +1,12 @@
 """How long each stored field of an item may be, and what an import does with a longer one.
 
 Text that reads (title, summary, variants, category, kind, tags) is cut at a word boundary with "…" by
-:func:`content_library.plain_text.shorten`; a key that only works whole (a link, a guid) is dropped instead,
-since half a URL points elsewhere. Either way the import says so, naming the entry by the start of its title.
-:func:`bounded` is applied by :func:`content_library.ingest.import_drafts` to every draft from every format, so
-no source, however hostile, stores more than these many characters in one field (the limits are generous:
-a real title is under 200 characters, a tweet-length summary under 500). A person's own edit over a limit is
-refused instead (:func:`refuse_too_long`): they can shorten it better than a cut can.
+:func:`content_library.plain_text.shorten`; a key that only works whole (a link, an image link, a guid) is dropped
+instead, since half a URL points elsewhere. Either way the import says so, naming the entry by the start of its
+title. :func:`bounded` is applied by :func:`content_library.ingest.import_drafts` to every draft from every format,
+so no source, however hostile, stores more than these many characters in one field (the limits are generous: a real
+title is under 200 characters, a tweet-length summary under 500). A person's own edit over a limit is refused
+instead (:func:`refuse_too_long`): they can shorten it better than a cut can.
 """
 
 from dataclasses import replace
@@ -24,6 +24,7 @@ LIMITS = {
     "tag": 200,
     "url": 2_000,
     "guid": 2_000,
+    "image": 2_000,
 }
 MAX_TAGS = 100
 _NAMED = 60  # characters of the title that name an entry in a warning
@@ -65,6 +66,7 @@ def bounded(draft: ItemDraft) -> tuple[ItemDraft, list[str]]:
         summary=cut("summary", draft.summary),
         url=dropped("url", draft.url),
         guid=dropped("guid", draft.guid),
+        image=dropped("image", draft.image),
         kind=None if draft.kind is None else cut("kind", draft.kind),
         category=None if draft.category is None else cut("category", draft.category),
         tags=tuple(cut("tag", tag) for tag in tags),

@@ -190,6 +190,7 @@ class _Merge:
             "max_shares": draft.max_shares,
             "published_at": draft.published_at,
             "expires_at": draft.expires_at,
+            "image": draft.image,
             "created_at": self.now,
             "updated_at": self.now,
         }
@@ -227,6 +228,7 @@ class _Merge:
             "max_shares": draft.max_shares,
             "published_at": draft.published_at,
             "expires_at": draft.expires_at,
+            "image": draft.image,
         }
         owned = item.source == self.source
         changes: dict[str, Any] = {}

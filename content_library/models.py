@@ -60,6 +60,8 @@ class Item(SQLModel, table=True):
     status_reason: str | None = None
     priority: int = 0
     max_shares: int | None = None
+    # A picture's http(s) link, posted with the item by campaigns that attach images.
+    image: str | None = None
     published_at: datetime | None = _utc_column()
     expires_at: datetime | None = _utc_column()
     created_at: datetime = _utc_column(nullable=False)

@@ -15,6 +15,8 @@ All three carry the same keys, one item per row (CSV, with a header row) or per 
                following midnight UTC. A datetime without a zone is UTC.
 ``max_shares`` a whole number above 0
 ``priority``   a whole number (higher is posted sooner)
+``image``      an absolute http(s) link to a JPEG, PNG, WebP or GIF that campaigns with ``attach_image: true``
+               post with the item; kept exactly as written
 =============  ===============================================================================================
 
 The format is recognised by content (:func:`detect_format`), never by file name. Validation is all or
@@ -96,6 +98,14 @@ def _url(value: Any) -> str:
     return canonical_url(text)
 
 
+def _image(value: Any) -> str:
+    """A picture's link, checked like ``url`` but not rewritten: a signed CDN link breaks when a parameter goes."""
+    text = _text(value).strip()
+    if not is_web_url(text):
+        raise _Bad(f"{text!r} is not an absolute http(s) URL")
+    return text
+
+
 def _texts(value: Any, separators: str) -> tuple[str, ...]:
     if isinstance(value, list):
         parts = [_text(part) for part in value]
@@ -158,6 +168,7 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "expires": _expiry,
     "max_shares": lambda value: _whole_number(value, minimum=1),
     "priority": _whole_number,
+    "image": _image,
 }
 KEYS = tuple(_CONVERTERS)
 

@@ -2,6 +2,7 @@
 real atproto client against the loopback PDS, the picture served by a loopback web server."""
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,7 +16,7 @@ from content_library.link_health import LinkPolicy
 from content_library.store import add_item, get_item
 from scheduler.config.values import Secret
 from scheduler.dispatch.link_cards import link_card
-from scheduler.publishers import LinkCard, OutgoingPost
+from scheduler.publishers import LinkCard, OutgoingPost, PostImage
 from scheduler.publishers.bluesky import THUMB_MAX_BYTES, BlueskyPublisher
 from tests.emulators.bluesky_api import HANDLE, BlueskyPds
 from tests.http_server import LoopbackServer, Reply
@@ -141,3 +142,20 @@ def test_the_card_a_post_carries_is_the_one_the_link_check_read(sqlite_engine: E
         card = link_card(session, get_item(session, checked))
         assert link_card(session, get_item(session, never)) is None  # a 404: no card
     assert card == LinkCard(web.url("/backup"), "Back up", "Three clicks.", web.url("/backup.png"))
+
+
+def test_a_picture_of_its_own_takes_the_cards_place_and_the_card_stays_when_it_cannot_be_had(
+    publisher: BlueskyPublisher, pds: BlueskyPds, web: LoopbackServer
+) -> None:
+    web.route("/own.png", Reply(body=PNG, headers={"Content-Type": "image/png"}))
+    web.route("/gone.png", Reply(404, b"gone"))
+    card = LinkCard("https://help.example.com/backup", "Back up", "Three clicks.")
+    publisher.publish(replace(post_with(card), image=PostImage(web.url("/own.png"), "Back up")))
+    publisher.publish(replace(post_with(card), idempotency_key="e2", image=PostImage(web.url("/gone.png"), "Back up")))
+    pictured, carded = (
+        request.json()["record"]["embed"] for request in pds.requests_to("POST", "/xrpc/com.atproto.repo.createRecord")
+    )
+    assert pictured["$type"] == "app.bsky.embed.images" and "external" not in pictured
+    (image,) = pictured["images"]
+    assert image["alt"] == "Back up" and pds.blobs[image["image"]["ref"]["$link"]] == ("image/png", PNG)
+    assert carded["$type"] == "app.bsky.embed.external" and carded["external"]["title"] == "Back up"

@@ -50,6 +50,7 @@ def test_add_show_edit_and_list_with_json(cli: Cli) -> None:
         "kind",
         "title",
         "url",
+        "image",
         "summary",
         "category",
         "tags",

@@ -357,3 +357,17 @@ def test_importing_the_same_drafts_twice_changes_nothing_the_second_time(
         stored = session.exec(select(Item).where(Item.source == source)).all()
     assert len(stored) == first.new
     assert len({item.url_key for item in stored if item.url_key}) == len([i for i in stored if i.url_key])
+
+
+def test_an_image_is_stored_and_a_later_import_changes_it(engine: Engine) -> None:
+    merge(engine, [ItemDraft("A", url="https://a.org/a", image="https://a.org/a.png")])
+    merge(engine, [ItemDraft("A", url="https://a.org/a", image="https://a.org/a2.png")])
+    merge(engine, [ItemDraft("A", url="https://a.org/a")])  # not given: kept
+    (item,) = items(engine)
+    assert item.image == "https://a.org/a2.png"
+
+
+def test_an_image_link_too_long_to_work_is_dropped(engine: Engine) -> None:
+    summary = merge(engine, [ItemDraft("A", image="https://a.org/" + "x" * 3_000)])
+    assert items(engine)[0].image is None
+    assert any("image of 3,014 characters dropped" in warning for warning in summary.warnings)

@@ -200,7 +200,13 @@ def test_the_scheduler_owns_the_migrations_of_its_tables() -> None:
 
     library = {p.name for p in (MIGRATIONS / "versions").glob("*.py")}
     scheduler_side = {p.name for p in VERSIONS.glob("*.py")}
-    assert library == {"0001_library.py", "0002_candidate_index.py", "0008_imported_urls.py", "0011_link_health.py"}
+    assert library == {
+        "0001_library.py",
+        "0002_candidate_index.py",
+        "0008_imported_urls.py",
+        "0011_link_health.py",
+        "0012_item_image.py",
+    }
     assert {"0003_queue.py", "0004_stable_queue_ids.py"} <= scheduler_side
     assert migration_folders() == (MIGRATIONS / "versions", VERSIONS)
 

@@ -123,7 +123,7 @@ def test_bad_yaml_names_every_bad_item_by_line() -> None:
         "line 4: variants: expected text, got a mapping",
         "line 4: max_shares: expected a whole number of at least 1, got True",
         "line 4: colour: unknown key (allowed: title, url, guid, summary, category, kind, tags, variants, "
-        "expires, max_shares, priority)",
+        "expires, max_shares, priority, image)",
         "line 8: expected a mapping of keys (title, url, …), got 'just a string'",
     ]
 
@@ -175,3 +175,12 @@ def test_csv_round_trip_of_titles_and_categories(pairs: list[tuple[str, str]]) -
     lines = ["title,category", *(f'"{title}","{category}"' for title, category in pairs)]
     drafts = read_rows("\n".join(lines).encode(), source_name="x")
     assert [(d.title, d.category) for d in drafts] == pairs
+
+
+def test_an_image_is_an_http_link_kept_as_written() -> None:
+    (tip,) = read_rows(
+        b"title,image\nPin it,https://cdn.example.com/pin.png?sig=abc&utm_source=x\n", source_name="items.csv"
+    )
+    assert tip.image == "https://cdn.example.com/pin.png?sig=abc&utm_source=x"  # a signed link works only whole
+    (bad,) = problems(b"title,image\nPin it,file:///etc/passwd\n")
+    assert "image" in bad and "not an absolute http(s) URL" in bad

@@ -25,6 +25,7 @@ ITEM_KEYS = (
     "kind",
     "title",
     "url",
+    "image",
     "summary",
     "category",
     "tags",

@@ -109,6 +109,7 @@ class CampaignConfig(Section):
     jitter: Duration = timedelta(0)
     grace: Duration | None = None
     learn: bool = False  # weigh hours, variants and items by observed engagement (see scheduler.planning.learning)
+    attach_image: bool = False  # post the item's picture with the text (see scheduler.dispatch.images)
 
     @model_validator(mode="after")
     def _one_cadence(self) -> "CampaignConfig":

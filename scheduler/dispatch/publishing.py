@@ -28,6 +28,7 @@ from content_library.store import mark_needs_variant
 from scheduler.config import Config
 from scheduler.dispatch.claims import LEASE, Skipped, claim_due, expired_claims, miss_beyond_grace
 from scheduler.dispatch.deadline import Overdue, within
+from scheduler.dispatch.images import post_image
 from scheduler.dispatch.link_cards import link_card
 from scheduler.dispatch.retry import CountAsPublished, Fail, HoldChannel, Miss, RetryLater, TryNextVariant, decide
 from scheduler.planning.slots import format_duration
@@ -437,6 +438,7 @@ class Dispatcher:
         with Session(self._engine) as session:
             item = session.get(Item, entry.item_id)
             card = link_card(session, item) if item else None
+            image = post_image(session, item) if item and self._attaches_image(entry) else None
         return OutgoingPost(
             entry_id=entry.id or 0,
             channel=entry.channel,
@@ -446,7 +448,14 @@ class Dispatcher:
             idempotency_key=entry.key,
             first_attempt_at=entry.at,
             card=card,
+            image=image,
         )
+
+    def _attaches_image(self, entry: QueueEntry) -> bool:
+        """Whether the entry's campaign posts pictures; an entry whose campaign left the config (or one added
+        by hand, without a campaign) posts none."""
+        campaign = self._config.campaigns.get(entry.campaign or "")
+        return campaign is not None and campaign.attach_image
 
 
 def _lost(entry: QueueEntry) -> Event:

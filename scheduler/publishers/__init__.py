@@ -5,7 +5,7 @@ The interface and its values are in :mod:`.base`, the errors in :mod:`.errors`, 
 imported on demand, so this package imports without the optional Mastodon and Bluesky clients.
 """
 
-from scheduler.publishers.base import CLOCK_SKEW, LinkCard, OutgoingPost, Published, Publisher
+from scheduler.publishers.base import CLOCK_SKEW, LinkCard, OutgoingPost, PostImage, Published, Publisher
 from scheduler.publishers.errors import (
     AuthFailed,
     CannotTell,
@@ -31,6 +31,7 @@ __all__ = [
     "LinkCard",
     "OutgoingPost",
     "PermanentError",
+    "PostImage",
     "PublishError",
     "Published",
     "Publisher",

@@ -9,6 +9,13 @@ Each platform uses it as well as it can: Mastodon's ``Idempotency-Key`` header a
 derived from it (exactly once), the file outbox's own scan (exactly once), the webhook's ``webhook-id``
 (at-least-once: the receiver deduplicates on it). X has no such mechanism; its refusal of duplicate text
 (:class:`~scheduler.publishers.errors.DuplicateContent`) and :meth:`Publisher.find_published` stand in.
+
+A picture (:class:`PostImage`) is uploaded anew on every attempt and only that attempt's upload is attached:
+the post itself is made once, so it carries the picture once, and an upload a failed attempt left unattached is
+removed by the platform (X and Mastodon expire unattached media within a day, a PDS collects unreferenced
+blobs, which are content-addressed anyway). Remembering media ids per entry would save an upload per retry
+but an id can expire between attempts; retries are few (see :mod:`scheduler.dispatch.retry`), so uploads are
+bounded by them.
 """
 
 from dataclasses import dataclass
@@ -33,6 +40,21 @@ class LinkCard:
 
 
 @dataclass(frozen=True)
+class PostImage:
+    """A picture to post with the text (a campaign with ``attach_image: true``): its http(s) link and its alt
+    text, plain text from outside (the item's title or its page's description), already folded and capped at
+    :data:`ALT_MAX`. The publisher downloads it; one it cannot have or that is over the platform's size is
+    left out and the text posted without it (see :mod:`scheduler.publishers.pictures`)."""
+
+    url: str
+    alt: str
+    named_by: str | None = None  # the page whose og:image it is: an internal picture only for an internal page
+
+
+ALT_MAX = 1_000  # X's limit on alt text, the smallest of the platforms' (Mastodon 1,500)
+
+
+@dataclass(frozen=True)
 class OutgoingPost:
     """One queue entry, rendered and ready to send.
 
@@ -50,6 +72,7 @@ class OutgoingPost:
     idempotency_key: str
     first_attempt_at: datetime | None = None
     card: LinkCard | None = None
+    image: PostImage | None = None
 
 
 @dataclass(frozen=True)

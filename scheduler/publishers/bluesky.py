@@ -20,6 +20,12 @@ builds no preview of its own for a post made through the API. The card's picture
 ``com.atproto.repo.uploadBlob`` first; a picture that cannot be had (too big, not an image, its site down, the
 upload refused) leaves the card without one, never the post unsent.
 
+A post with a picture of its own (:class:`~scheduler.publishers.base.PostImage`, a campaign's ``attach_image``)
+carries it as an ``app.bsky.embed.images`` embed with its alt text instead: a post has one embed, and the
+picture says more than the card. It is uploaded the same way, at most :data:`IMAGE_MAX_BYTES`; one that cannot
+be had (or that the PDS refuses) leaves the post with its card. Blobs are content-addressed, so the upload a
+retry repeats is the same blob, and one no record references is collected by the PDS.
+
 Credentials: ``handle`` (written out or a ``${VAR}``) and ``app_password`` (an app password, never the
 account password). ``base_url`` is the PDS; without it, https://bsky.social.
 """
@@ -48,10 +54,10 @@ from atproto_core.exceptions import AtProtocolError
 from pydantic import ValidationError
 
 from content_library.errors import FeedError
-from content_library.link_fetch import fetch_image
+from content_library.link_fetch import ImageResult, fetch_image
 from scheduler.config import BlueskyChannel, Secret, UnsetVariable
 from scheduler.metrics.counts import Counts, count
-from scheduler.publishers.base import LinkCard, OutgoingPost, OwnPost, Published
+from scheduler.publishers.base import LinkCard, OutgoingPost, OwnPost, PostImage, Published
 from scheduler.publishers.errors import (
     AuthFailed,
     CannotTell,
@@ -61,11 +67,13 @@ from scheduler.publishers.errors import (
     Rejected,
     Unavailable,
 )
+from scheduler.publishers.pictures import downloaded, left_out
 from scheduler.publishers.resets import from_epoch
 
 POST_COLLECTION = "app.bsky.feed.post"
 OWN_POSTS_PAGE = 5  # enough to see a post made by hand in the last hours
 THUMB_MAX_BYTES = 1_000_000  # app.bsky.embed.external#external.thumb: maxSize
+IMAGE_MAX_BYTES = 1_000_000  # app.bsky.embed.images#image.image: maxSize
 DEFAULT_PDS = "https://bsky.social"
 _SESSION_ERRORS = frozenset({"ExpiredToken", "InvalidToken", "AuthenticationRequired"})
 _ACCOUNT_ERRORS = frozenset({"AccountTakedown", "AccountDeactivated", "AccountSuspended"})
@@ -126,7 +134,7 @@ class BlueskyPublisher:
                 text=post.text,
                 created_at=self._clock().astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
                 facets=facet_detection.detect_facets(post.text) or None,
-                embed=self._embed(post.card) if post.card is not None else None,
+                embed=self._embed(post),
             )
         except ValidationError as error:
             raise Rejected(self._channel, f"Bluesky would refuse this post: {error.errors()[0]['msg']}") from error
@@ -147,7 +155,25 @@ class BlueskyPublisher:
             return existing
         return Published(created.uri, post_url(self._handle_name, rkey))
 
-    def _embed(self, card: LinkCard) -> models.AppBskyEmbedExternal.Main:
+    def _embed(self, post: OutgoingPost) -> models.AppBskyEmbedImages.Main | models.AppBskyEmbedExternal.Main | None:
+        """The post's own picture if it can be had, else its link card, else nothing (one embed per post)."""
+        pictured = self._pictured(post.image) if post.image is not None else None
+        if pictured is not None:
+            return pictured
+        return self._card(post.card) if post.card is not None else None
+
+    def _pictured(self, image: PostImage) -> models.AppBskyEmbedImages.Main | None:
+        picture = downloaded(self._channel, image, max_bytes=IMAGE_MAX_BYTES, deadline=self._picture_deadline)
+        if picture is None:
+            return None
+        try:
+            blob = self._uploaded(picture)
+        except Rejected as error:  # a failing PDS fails the post too, which is retried whole
+            left_out(self._channel, image, error.detail)
+            return None
+        return models.AppBskyEmbedImages.Main(images=[models.AppBskyEmbedImages.Image(alt=image.alt, image=blob)])
+
+    def _card(self, card: LinkCard) -> models.AppBskyEmbedExternal.Main:
         external = models.AppBskyEmbedExternal.External(
             uri=card.uri,
             title=card.title,
@@ -159,19 +185,23 @@ class BlueskyPublisher:
     def _thumbnail(self, url: str, page: str) -> BlobRef | None:
         """The card's picture uploaded as a blob, or None when it cannot be had (see the module docstring)."""
         try:
-            picture = fetch_image(url, max_bytes=THUMB_MAX_BYTES, deadline=self._picture_deadline, origin=page)
-            # atproto's upload_blob hands the bytes to httpx as form ``data=``, which httpx deprecates: the same
-            # procedure is invoked here with them as the raw ``content=`` the lexicon means.
-            uploaded = self._in_session(
-                lambda did: self._client.invoke_procedure(
-                    "com.atproto.repo.uploadBlob",
-                    content=picture.body,
-                    headers={"Content-Type": picture.media_type},
-                    output_encoding="application/json",
-                )
+            return self._uploaded(
+                fetch_image(url, max_bytes=THUMB_MAX_BYTES, deadline=self._picture_deadline, origin=page)
             )
         except (FeedError, Rejected, Unavailable):
             return None
+
+    def _uploaded(self, picture: ImageResult) -> BlobRef:
+        # atproto's upload_blob hands the bytes to httpx as form ``data=``, which httpx deprecates: the same
+        # procedure is invoked here with them as the raw ``content=`` the lexicon means.
+        uploaded = self._in_session(
+            lambda did: self._client.invoke_procedure(
+                "com.atproto.repo.uploadBlob",
+                content=picture.body,
+                headers={"Content-Type": picture.media_type},
+                output_encoding="application/json",
+            )
+        )
         return get_response_model(uploaded, models.ComAtprotoRepoUploadBlob.Response).blob
 
     def find_published(self, post: OutgoingPost) -> Published | None:

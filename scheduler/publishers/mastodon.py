@@ -9,10 +9,20 @@ The client is built with ``ratelimit_method="throw"`` (never sleep inside the li
 reset on its exception, so the publisher keeps the headers of the last response (a session hook) and
 reads ``X-RateLimit-Reset`` from there.
 
-Credentials: ``access_token`` (scope ``write:statuses``, plus ``read:accounts read:statuses`` for
-``evertide doctor`` and crash recovery). The server is ``base_url``, else an ``instance`` credential.
+A post with a picture (:class:`~scheduler.publishers.base.PostImage`) uploads it first with ``media_post`` (``POST
+/api/v2/media``, its alt text as the ``description``) and attaches that upload's id. A retry inside the idempotency
+hour gets the original status back, picture included; the retry's own upload stays unattached and the server
+deletes it (Mastodon removes unattached media after a day). Before its first upload Mastodon.py asks the server's
+version (``/api/v1/instance``, ``/api/v2/instance``, once) to choose the media endpoint. A picture over
+:data:`IMAGE_MAX_BYTES`, one the server refuses (422) or is still processing (202: an animated GIF, which it
+turns into a video) is left out and the text posted without it.
+
+Credentials: ``access_token`` (scope ``write:statuses``, ``write:media`` for pictures, plus
+``read:accounts read:statuses`` for ``evertide doctor`` and crash recovery). The server is ``base_url``, else
+an ``instance`` credential.
 """
 
+import io
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -35,7 +45,7 @@ from requests.structures import CaseInsensitiveDict
 
 from scheduler.config import MastodonChannel
 from scheduler.metrics.counts import Counts, count
-from scheduler.publishers.base import CLOCK_SKEW, OutgoingPost, OwnPost, Published
+from scheduler.publishers.base import CLOCK_SKEW, OutgoingPost, OwnPost, PostImage, Published
 from scheduler.publishers.errors import (
     AuthFailed,
     CannotTell,
@@ -45,11 +55,14 @@ from scheduler.publishers.errors import (
     Unavailable,
 )
 from scheduler.publishers.matching import comparable, html_text
+from scheduler.publishers.pictures import downloaded, left_out
 from scheduler.publishers.resets import from_iso_or_epoch
 
 RECENT_STATUSES = 40  # Mastodon's largest page
 OWN_POSTS_PAGE = 5  # enough to see a post made by hand in the last hours
 DELETED = "Record not found"
+# Mastodon's own default for images is 16 MB, but a server may set less; 8 MB passes on the servers seen.
+IMAGE_MAX_BYTES = 8_000_000
 
 
 class MastodonPublisher:
@@ -58,8 +71,9 @@ class MastodonPublisher:
     kind: ClassVar[str] = "mastodon"
     batch_size: ClassVar[int] = 1  # GET /api/v1/statuses/:id reads one status
 
-    def __init__(self, channel: str, api: Mastodon) -> None:
+    def __init__(self, channel: str, api: Mastodon, *, picture_deadline: float = 10.0) -> None:
         self._channel = channel
+        self._picture_deadline = picture_deadline
         self._api = api
         self._host = urlsplit(api.api_base_url or "").netloc
         self._last_headers: CaseInsensitiveDict[str] = CaseInsensitiveDict()
@@ -70,9 +84,29 @@ class MastodonPublisher:
         return f"MastodonPublisher(channel={self._channel!r}, server={self._host!r})"
 
     def publish(self, post: OutgoingPost) -> Published:
+        media_ids = self._uploaded(post.image) if post.image is not None else []
         with self._translated():
-            status = self._api.status_post(post.text, idempotency_key=post.idempotency_key)
+            status = self._api.status_post(post.text, media_ids=media_ids or None, idempotency_key=post.idempotency_key)
         return Published(str(status["id"]), status.get("url") or status.get("uri"))
+
+    def _uploaded(self, image: PostImage) -> list[str]:
+        """The id of the picture uploaded for this attempt, or none when it is left out (see the module
+        docstring). A server that is failing or limiting fails the post, which is retried whole."""
+        picture = downloaded(self._channel, image, max_bytes=IMAGE_MAX_BYTES, deadline=self._picture_deadline)
+        if picture is None:
+            return []
+        try:
+            with self._translated():
+                media = self._api.media_post(
+                    io.BytesIO(picture.body), mime_type=picture.media_type, description=image.alt
+                )
+        except Rejected as error:
+            left_out(self._channel, image, error.detail)
+            return []
+        if media.get("url") is None:  # 202: still processing (a GIF becomes a video); a status could not take it
+            left_out(self._channel, image, f"{self._host} is still processing it")
+            return []
+        return [str(media["id"])]
 
     def find_published(self, post: OutgoingPost) -> Published | None:
         """Looks for the text among the account's last 40 statuses created since ``first_attempt_at``
@@ -205,4 +239,4 @@ def build(channel_name: str, channel: MastodonChannel, *, timeout: float, base_d
         session=requests.Session(),
         user_agent="evertide",
     )
-    return MastodonPublisher(channel_name, api)
+    return MastodonPublisher(channel_name, api, picture_deadline=timeout / 3)

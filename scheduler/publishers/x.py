@@ -10,8 +10,18 @@ X has no idempotency key. Two things stand in for it: X refuses a text identical
 account (403 "duplicate content" → :class:`DuplicateContent`), and :meth:`XPublisher.find_published`
 reads the account's recent posts. tweepy never waits on a rate limit here: a 429 becomes
 :class:`RateLimited` with X's own reset instant, or :class:`UsageCapped` for the monthly cap.
+
+A post with a picture (:class:`~scheduler.publishers.base.PostImage`) uploads it first through the v2 media
+endpoints, ``POST /2/media/upload`` (base64 in JSON, ``media_category: tweet_image``) then ``POST
+/2/media/metadata`` for its alt text, and posts with that upload's ``media_ids``. v2 rather than v1.1's
+``upload.twitter.com``: it takes both kinds of credentials (v1.1 refuses OAuth 2.0 user tokens; v2 wants the
+``media.write`` scope) and lives on the API origin the transport already routes. A retry uploads again: a post
+that did go out is then refused as a duplicate or found by :meth:`XPublisher.find_published`, and the unused
+upload expires (``expires_after_secs``, a day). A picture over :data:`IMAGE_MAX_BYTES`, or one X refuses, is
+left out and the text posted without it.
 """
 
+import base64
 import html
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -24,7 +34,7 @@ import tweepy
 
 from scheduler.config import XChannel
 from scheduler.metrics.counts import Counts, count
-from scheduler.publishers.base import CLOCK_SKEW, OutgoingPost, Published
+from scheduler.publishers.base import CLOCK_SKEW, OutgoingPost, PostImage, Published
 from scheduler.publishers.errors import (
     AuthFailed,
     CannotTell,
@@ -36,11 +46,13 @@ from scheduler.publishers.errors import (
     UsageCapped,
 )
 from scheduler.publishers.matching import comparable
+from scheduler.publishers.pictures import downloaded, left_out
 from scheduler.publishers.resets import from_epoch
 from scheduler.publishers.transport import RoutedAdapter
 
 API_ORIGIN = "https://api.twitter.com"
 _NOT_FOUND = "/2/problems/resource-not-found"
+IMAGE_MAX_BYTES = 5_000_000  # X's limit for a picture (JPEG, PNG, WebP; a GIF may be bigger)
 _USAGE_CAPPED = "/2/problems/usage-capped"  # the type's host is api.twitter.com in practice, api.x.com in the spec
 
 
@@ -55,8 +67,9 @@ class XPublisher:
     kind: ClassVar[str] = "x"
     batch_size: ClassVar[int] = 100  # GET /2/tweets takes up to 100 ids
 
-    def __init__(self, channel: str, client: tweepy.Client, *, user_auth: bool) -> None:
+    def __init__(self, channel: str, client: tweepy.Client, *, user_auth: bool, picture_deadline: float = 10.0) -> None:
         self._channel = channel
+        self._picture_deadline = picture_deadline
         self._client = client
         self._user_auth = user_auth
         self._me: tweepy.User | None = None
@@ -65,10 +78,29 @@ class XPublisher:
         return f"XPublisher(channel={self._channel!r})"
 
     def publish(self, post: OutgoingPost) -> Published:
+        media_ids = self._uploaded(post.image) if post.image is not None else []
         with self._translated():
-            response = self._client.create_tweet(text=post.text, user_auth=self._user_auth)
+            response = self._client.create_tweet(text=post.text, media_ids=media_ids or None, user_auth=self._user_auth)
         tweet_id = str(response.data["id"])
         return Published(tweet_id, status_url(tweet_id))
+
+    def _uploaded(self, image: PostImage) -> list[str]:
+        """The id of the picture uploaded for this attempt, with its alt text, or none when it is left out (see
+        the module docstring). X failing or limiting fails the post, which is retried whole."""
+        picture = downloaded(self._channel, image, max_bytes=IMAGE_MAX_BYTES, deadline=self._picture_deadline)
+        if picture is None:
+            return []
+        upload = {"media": base64.b64encode(picture.body).decode(), "media_category": "tweet_image"}
+        try:
+            with self._translated():
+                answer = self._client.request("POST", "/2/media/upload", json=upload, user_auth=self._user_auth)
+                media_id = str(answer.json()["data"]["id"])
+                alt_text = {"id": media_id, "metadata": {"alt_text": {"text": image.alt}}}
+                self._client.request("POST", "/2/media/metadata", json=alt_text, user_auth=self._user_auth)
+        except Rejected as error:  # a picture without its alt text is not posted either
+            left_out(self._channel, image, error.detail)
+            return []
+        return [media_id]
 
     def find_published(self, post: OutgoingPost) -> Published | None:
         """Looks for the exact text among the account's last 100 original posts since
@@ -223,4 +255,4 @@ def build(channel_name: str, channel: XChannel, *, timeout: float, base_dir: Pat
         user_auth = True
     base_url = channel.base_url.resolve() if channel.base_url is not None else None
     client.session.mount(f"{API_ORIGIN}/", RoutedAdapter(timeout=timeout, base_url=base_url, headers=headers))
-    return XPublisher(channel_name, client, user_auth=user_auth)
+    return XPublisher(channel_name, client, user_auth=user_auth, picture_deadline=timeout / 3)

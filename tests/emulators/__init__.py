@@ -14,6 +14,8 @@ import socket
 import threading
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import default
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Self
@@ -65,6 +67,16 @@ class Received:
 
     def form(self) -> dict[str, list[str]]:
         return parse_qs(self.body.decode())
+
+    def parts(self) -> dict[str, tuple[bytes, str]]:
+        """A ``multipart/form-data`` body: each field's bytes and content type (``text/plain`` when none)."""
+        head = f"Content-Type: {self.headers['content-type']}\r\n\r\n".encode()
+        message = BytesParser(policy=default).parsebytes(head + self.body)
+        found = {}
+        for part in message.iter_parts():
+            payload = part.get_payload(decode=True)
+            found[part.get_param("name", header="content-disposition")] = (payload, part.get_content_type())
+        return found
 
 
 class Emulator:

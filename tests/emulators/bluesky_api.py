@@ -118,8 +118,10 @@ class BlueskyPds(Emulator):
             return internal_error()
         if len(body["record"].get("text", "")) > 300:
             return Reply(400, platform_json("bluesky/invalid-request.400.json"), rate_headers())
-        thumb = ((body["record"].get("embed") or {}).get("external") or {}).get("thumb")
-        if thumb is not None and thumb["ref"]["$link"] not in self.blobs:
+        embed = body["record"].get("embed") or {}
+        thumb = (embed.get("external") or {}).get("thumb")
+        blobs = [thumb] if thumb is not None else [image["image"] for image in embed.get("images", [])]
+        if any(blob["ref"]["$link"] not in self.blobs for blob in blobs):
             return Reply(400, {"error": "InvalidRequest", "message": "Could not find blob"}, rate_headers())
         uri = f"at://{DID}/{body['collection']}/{rkey}"
         self.records[key] = {"uri": uri, "value": body["record"]}

@@ -4,6 +4,10 @@ Like Mastodon it honours ``Idempotency-Key`` per account (a replay gets the orig
 200), refuses a blank status with 422, answers a wrong token with 401, renders the text as HTML the way
 Mastodon does (links split over hidden spans, hashtags linked, line breaks as ``<p>``/``<br />``) and sends
 ``X-RateLimit-*`` headers whose reset is ISO 8601 with microseconds.
+
+``POST /api/v2/media`` takes a multipart ``file`` and ``description`` and answers a MediaAttachment (``id``,
+``type: image``, ``url``, ``description``), keeping the bytes in :attr:`MastodonApi.media`; a status's
+``media_ids[]`` become its ``media_attachments``, and an id it does not know is refused with 422.
 """
 
 import copy
@@ -85,6 +89,7 @@ class MastodonApi(Emulator):
         self._template = platform_json("mastodon/status-entity.example.json")
         self._by_key: dict[str, dict[str, Any]] = {}
         self._next_id = 116000000000000000
+        self.media: dict[str, dict[str, Any]] = {}  # id → MediaAttachment, with the uploaded "body"
 
     def add_status(self, text: str, created_at: datetime) -> dict[str, Any]:
         """A status the account posted earlier (outside the test's publisher)."""
@@ -107,10 +112,16 @@ class MastodonApi(Emulator):
         return status
 
     def answer(self, request: Received) -> Reply:
-        if request.path == "/api/v1/instance":
+        # Mastodon.py asks for the version (with a trailing slash) before it chooses a media endpoint.
+        if request.path.rstrip("/") == "/api/v1/instance":
             return Reply(200, {"uri": "127.0.0.1", "title": "emulator", "version": "4.5.0"}, rate_headers())
+        if request.path.rstrip("/") == "/api/v2/instance":
+            instance = {"domain": "127.0.0.1", "title": "emulator", "version": "4.5.0", "api_versions": {"mastodon": 6}}
+            return Reply(200, instance, rate_headers())
         if request.headers.get("authorization") != f"Bearer {self._token}":
             return unauthorized()
+        if request.method == "POST" and request.path == "/api/v2/media":
+            return self._upload(request)
         if request.method == "POST" and request.path == "/api/v1/statuses":
             return self._post(request)
         if request.method == "GET" and request.path == "/api/v1/accounts/verify_credentials":
@@ -137,10 +148,37 @@ class MastodonApi(Emulator):
         key = request.headers.get("idempotency-key")
         if key is not None and key in self._by_key:
             return Reply(200, self._by_key[key], rate_headers())
-        text = request.form().get("status", [""])[0]
+        form = request.form()
+        text = form.get("status", [""])[0]
         if not text.strip():
             return unprocessable()
+        media_ids = form.get("media_ids[]", [])
+        if any(media_id not in self.media for media_id in media_ids):
+            return Reply(422, {"error": "Validation failed: Media is invalid"}, rate_headers())
         status = self.add_status(text, self.now)
+        status["media_attachments"] = [
+            {key: value for key, value in self.media[media_id].items() if key != "body"} for media_id in media_ids
+        ]
         if key is not None:
             self._by_key[key] = status
         return Reply(200, status, rate_headers(remaining=299 - len(self.statuses)))
+
+    def _upload(self, request: Received) -> Reply:
+        parts = request.parts()
+        body, mime = parts["file"]
+        media_id = str(self._next_id)
+        self._next_id += 1
+        description = parts["description"][0].decode() if "description" in parts else None
+        self.media[media_id] = {
+            "id": media_id,
+            "type": "image" if mime.startswith("image/") else "unknown",
+            "url": f"{self.base_url}/system/media_attachments/files/{media_id}/original",
+            "preview_url": f"{self.base_url}/system/media_attachments/files/{media_id}/small",
+            "remote_url": None,
+            "meta": {},
+            "description": description,
+            "blurhash": None,
+            "body": body,
+        }
+        shown = {key: value for key, value in self.media[media_id].items() if key != "body"}
+        return Reply(200, shown, rate_headers())

@@ -4,8 +4,15 @@ Like the real API it refuses a text the account already posted (403 "duplicate c
 ``&<>`` and replaces every link with a ``t.co`` address listed in the tweet's ``entities``, filters the
 timeline by ``start_time`` and sends ``x-rate-limit-*`` headers (reset in epoch seconds). Requests must
 carry an OAuth 1.0a signature or the expected OAuth 2.0 bearer token, else 401.
+
+Pictures, as the v2 spec has them: ``POST /2/media/upload`` takes ``{"media": base64, "media_category":
+"tweet_image"}`` and answers ``{"data": {"id", "media_key", "size", "expires_after_secs", "image": {…}}}``;
+``POST /2/media/metadata`` sets ``metadata.alt_text.text`` (at most 1,000 characters, else 400). Uploads are
+kept in :attr:`XApi.media`; a tweet's ``media.media_ids`` must name uploads, else 400.
 """
 
+import base64
+import binascii
 import hashlib
 import html
 import re
@@ -49,6 +56,16 @@ def unavailable() -> Reply:
     )
 
 
+def invalid_request(parameter: str, message: str) -> Reply:
+    body = {
+        "errors": [{"parameters": {parameter: []}, "message": message}],
+        "title": "Invalid Request",
+        "detail": "One or more parameters to your request was invalid.",
+        "type": "https://api.twitter.com/2/problems/invalid-request",
+    }
+    return Reply(400, body, rate_headers())
+
+
 def x_time(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
@@ -63,6 +80,8 @@ class XApi(Emulator):
         self.tweets: list[dict[str, Any]] = []  # oldest first
         self._next_id = int(platform_json("x/post-2-tweets.201.json")["data"]["id"])
         self._bearer = bearer_token
+        self.media: dict[str, dict[str, Any]] = {}  # id → {"body", "category", "alt_text"}
+        self._next_media = 1880028106020515840
 
     def add_tweet(self, text: str, created_at: datetime) -> dict[str, Any]:
         """A tweet the account posted earlier (outside the test's publisher)."""
@@ -75,6 +94,10 @@ class XApi(Emulator):
     def answer(self, request: Received) -> Reply:
         if not self._authorised(request):
             return unauthorized()
+        if request.method == "POST" and request.path == "/2/media/upload":
+            return self._upload(request.json())
+        if request.method == "POST" and request.path == "/2/media/metadata":
+            return self._metadata(request.json())
         if request.method == "POST" and request.path == "/2/tweets":
             return self._create(request)
         if request.method == "GET" and request.path == "/2/users/me":
@@ -136,13 +159,45 @@ class XApi(Emulator):
         return authorization.startswith("OAuth ") and "oauth_signature=" in authorization
 
     def _create(self, request: Received) -> Reply:
-        text = request.json().get("text", "")
+        body = request.json()
+        text = body.get("text", "")
+        media_ids = (body.get("media") or {}).get("media_ids", [])
+        if any(media_id not in self.media for media_id in media_ids):
+            return invalid_request("media.media_ids", "One or more media ids are not valid")
         if any(tweet["sent"] == text for tweet in self.tweets):
             return duplicate()
         tweet = self.add_tweet(text, self.now)
+        tweet["media_ids"] = list(media_ids)
         data = {"id": tweet["id"], "text": tweet["text"], "edit_history_tweet_ids": [tweet["id"]]}
         headers = {**rate_headers(), "location": f"https://api.twitter.com/2/tweets/{tweet['id']}"}
         return Reply(201, {"data": data}, headers)
+
+    def _upload(self, body: dict[str, Any]) -> Reply:
+        try:
+            media = base64.b64decode(body.get("media", ""), validate=True)
+        except binascii.Error:
+            return invalid_request("media", "media is not base64")
+        media_id = str(self._next_media)
+        self._next_media += 1
+        self.media[media_id] = {"body": media, "category": body.get("media_category")}
+        data = {
+            "id": media_id,
+            "media_key": f"3_{media_id}",
+            "size": len(media),
+            "expires_after_secs": 86400,
+            "image": {"image_type": "image/png", "w": 1, "h": 1},
+        }
+        return Reply(200, {"data": data}, rate_headers())
+
+    def _metadata(self, body: dict[str, Any]) -> Reply:
+        media = self.media.get(str(body.get("id")))
+        alt = ((body.get("metadata") or {}).get("alt_text") or {}).get("text")
+        if media is None:
+            return invalid_request("id", "The media id is not valid")
+        if alt is not None and len(alt) > 1000:
+            return invalid_request("metadata.alt_text.text", "alt text is longer than 1000 characters")
+        media["alt_text"] = alt
+        return Reply(200, {"data": {"id": body["id"], "associated_metadata": body.get("metadata", {})}}, rate_headers())
 
     def _timeline(self, request: Received) -> Reply:
         fields = ",".join(request.query.get("tweet.fields", [])).split(",")
