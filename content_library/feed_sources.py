@@ -240,6 +240,7 @@ def poll_feed(engine: Engine, feed_id: int, *, now: datetime, client: httpx.Clie
             now=now,
             default_kind=feed.kind,
             default_category=feed.category,
+            came_from=feed.url if is_url(feed.url) else None,
         )
         stored.etag = fetched.etag
         stored.last_modified = fetched.last_modified

@@ -113,6 +113,7 @@ def import_source(
             default_kind=kind,
             default_category=category,
             progress=progress,
+            came_from=source if is_url(source) else None,
         )
         if is_url(source):
             _remember(session, source, document, now)

@@ -101,6 +101,7 @@ class _Merge:
     now: datetime
     default_kind: str | None
     default_category: str | None
+    came_from: str | None
     by_guid: dict[str, Item | _NewItem] = field(default_factory=dict)
     by_key: dict[str, Item | _NewItem] = field(default_factory=dict)
     by_title: dict[str, Item | _NewItem] = field(default_factory=dict)
@@ -191,6 +192,7 @@ class _Merge:
             "published_at": draft.published_at,
             "expires_at": draft.expires_at,
             "image": draft.image,
+            "came_from": self.came_from,
             "created_at": self.now,
             "updated_at": self.now,
         }
@@ -201,6 +203,8 @@ class _Merge:
     def update(self, item: Item, draft: ItemDraft, url: str | None, key: str | None) -> None:
         assert item.id is not None
         changes = self._changes(item, draft, url, key)
+        if item.source == self.source and item.came_from != self.came_from:
+            changes["came_from"] = self.came_from
         if "url" in changes:
             forget_link_check(self.session, item.id)
         for name, value in changes.items():
@@ -309,14 +313,16 @@ def import_drafts(
     default_kind: str | None = None,
     default_category: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    came_from: str | None = None,
 ) -> ImportSummary:
     """Merge ``drafts`` into the library under ``source`` (see the module docstring for the rules).
 
-    ``default_kind`` and ``default_category`` apply to new items whose draft gives none. ``progress`` is
-    called with (drafts done, total) every :data:`CHUNK` drafts and once at the end. Nothing is committed
-    here.
+    ``default_kind`` and ``default_category`` apply to new items whose draft gives none. ``came_from`` is the
+    URL the drafts were fetched from (None: a person's own file), which holds their links to its address rule.
+    ``progress`` is called with (drafts done, total) every :data:`CHUNK` drafts and once at the end. Nothing is
+    committed here.
     """
-    merge = _Merge(session, source, now, default_kind, default_category)
+    merge = _Merge(session, source, now, default_kind, default_category, came_from)
     keyed = []
     for given in drafts:
         draft, notes = bounded(given)

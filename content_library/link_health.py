@@ -38,7 +38,7 @@ from sqlmodel import Session, col, select
 
 from content_library.field_limits import LIMITS
 from content_library.link_cards import Card
-from content_library.models import Feed, Item, ItemAlias, ItemStatus, LinkCheck
+from content_library.models import Item, ItemAlias, ItemStatus, LinkCheck
 from content_library.plain_text import shorten
 from content_library.urls import canonical_url, is_web_url, url_key
 
@@ -136,16 +136,15 @@ class DueLink:
     item_id: int
     url: str
     read_card: bool  # never checked, or not found well last time: fetch the page (GET), not only its status
-    feed_url: str | None = None  # the feed the item came from: its link may reach no further than the feed may
+    feed_url: str | None = None  # the feed or file it came from: its link may reach no further than that may
 
 
 def items_due(session: Session, *, now: datetime, every: bool = False, first: Sequence[int] = ()) -> list[DueLink]:
     """Active items with a web link whose check is due (``every``: all of them): those of ``first`` (the items
     about to be shared) in that order, then the never checked, then the most overdue."""
     query = (
-        select(Item.id, Item.url, LinkCheck.state, Feed.url)
+        select(Item.id, Item.url, LinkCheck.state, Item.came_from)
         .join(LinkCheck, col(LinkCheck.item_id) == col(Item.id), isouter=True)
-        .join(Feed, col(Feed.name) == col(Item.source), isouter=True)
         .where(Item.status == ItemStatus.ACTIVE.value, col(Item.url).is_not(None))
         .order_by(col(LinkCheck.next_check_at).is_not(None), col(LinkCheck.next_check_at), col(Item.id))
     )

@@ -62,6 +62,7 @@ class Item(SQLModel, table=True):
     max_shares: int | None = None
     # A picture's http(s) link, posted with the item by campaigns that attach images.
     image: str | None = None
+    came_from: str | None = None  # the feed's or file's URL it was fetched from: outside text, held to its address
     published_at: datetime | None = _utc_column()
     expires_at: datetime | None = _utc_column()
     created_at: datetime = _utc_column(nullable=False)

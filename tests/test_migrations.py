@@ -206,6 +206,7 @@ def test_the_scheduler_owns_the_migrations_of_its_tables() -> None:
         "0008_imported_urls.py",
         "0011_link_health.py",
         "0012_item_image.py",
+        "0013_item_came_from.py",
     }
     assert {"0003_queue.py", "0004_stable_queue_ids.py"} <= scheduler_side
     assert migration_folders() == (MIGRATIONS / "versions", VERSIONS)

@@ -138,3 +138,17 @@ def test_a_public_page_s_picture_on_an_internal_address_is_never_downloaded() ->
         assert downloaded("sky", named, max_bytes=1000, deadline=2) is None and web.requests == []
         own = PostImage(web.url("/secret.png"), "alt")  # a picture the library itself names: the person's call
         assert downloaded("sky", own, max_bytes=1000, deadline=2) is not None
+
+
+def test_a_fetched_item_s_own_picture_is_held_to_where_it_came_from(engine: Engine) -> None:
+    """Found in review: an `image` column in a file imported from a URL was fetched wherever it pointed."""
+    fetched = item_with(
+        engine, image="http://169.254.169.254/latest/x.png", came_from="https://files.example.org/a.csv"
+    )
+    with transaction(engine) as session:
+        found = post_image(session, fetched)
+    assert found is not None and found.named_by == "https://files.example.org/a.csv"
+    with transaction(engine) as session:  # the same item from a person's own file: their call
+        fetched.came_from = None
+        mine = post_image(session, fetched)
+    assert mine is not None and mine.named_by is None

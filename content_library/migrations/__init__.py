@@ -18,7 +18,7 @@ from pathlib import Path
 __all__ = ["HEAD", "VERSIONS", "folders", "head", "register"]
 
 VERSIONS = Path(__file__).with_name("versions")
-HEAD = "0012"  # the newest revision in VERSIONS
+HEAD = "0013"  # the newest revision in VERSIONS
 
 _folders: dict[Path, str] = {VERSIONS: HEAD}
 

@@ -15,8 +15,8 @@ from scheduler.publishers.base import ALT_MAX, PostImage
 
 
 def post_image(session: Session, item: Item) -> PostImage | None:
-    if item.image is not None:  # the library's own (a person imported it): any address they gave
-        return PostImage(url=item.image, alt=alt_text(item.title))
+    if item.image is not None:  # a person's own file: any address; a fetched one: that URL's rule
+        return PostImage(url=item.image, alt=alt_text(item.title), named_by=item.came_from)
     check = session.get(LinkCheck, item.id) if item.id is not None else None
     if check is None or check.card_image is None:
         return None
