@@ -130,3 +130,15 @@ def test_neither_force_nor_the_daemon_spends_beyond_the_budget(tmp_path: Path) -
     assert "2 post(s), 2.00 EUR of a 2.00 budget" in cli("status").output
     shown = cli("queue", "show", "3").output  # not left "deferred" for a month, the channel shown failing
     assert "missed" in shown and "budget" in shown
+
+
+def test_force_does_not_override_a_cap_the_daemon_would_keep(tmp_path: Path) -> None:
+    """Found in review: `queue insert --force` was accepted past daily_cap, and the daemon then missed the
+    post at once, since publishing keeps the caps whatever the queue holds."""
+    cli = Cli(tmp_path, PAID.replace("budget: {monthly: 2}", "daily_cap: 1"))
+    cli("db", "upgrade")
+    for n in range(2):
+        cli("library", "add", "--title", f"Guide {n}", "--url", f"https://help.example.com/{n}")
+    cli("queue", "insert", "1", "--channel", "paid", "--at", "now")
+    refused = cli("queue", "insert", "2", "--channel", "paid", "--at", "now", "--force", ok=False)
+    assert refused.exit_code == 1 and "daily_cap 1" in refused.output and "--force does not" in refused.output

@@ -181,7 +181,9 @@ def move(
     entry_id: int = typer.Argument(..., help="The entry's id."),
     to: str = typer.Option(..., "--to", help=f"When: {WHEN_FORMS}."),
     tz: str | None = typer.Option(None, "--tz", help="Zone of a wall time (default: display_timezone)."),
-    force: bool = typer.Option(False, "--force", help="Ignore min_gap, repeat_after and caps."),
+    force: bool = typer.Option(
+        False, "--force", help="Ignore min_gap and repeat_after (never the caps or budget, which publishing keeps)."
+    ),
 ) -> None:
     """Move an entry to another time; it becomes pinned, so a refill never moves it back.
 
@@ -287,7 +289,9 @@ def insert(
     at: str | None = typer.Option(None, "--at", help=f"When: {WHEN_FORMS}."),
     tz: str | None = typer.Option(None, "--tz", help="Zone of a wall time (default: display_timezone)."),
     next_: bool = typer.Option(False, "--next", help="Take the next free time that keeps every rule."),
-    force: bool = typer.Option(False, "--force", help="Ignore min_gap, repeat_after and caps."),
+    force: bool = typer.Option(
+        False, "--force", help="Ignore min_gap and repeat_after (never the caps or budget, which publishing keeps)."
+    ),
 ) -> None:
     """Queue a manual post of a library item, rendered with its variants (else the campaign's templates).
 

@@ -42,7 +42,9 @@ def share_now(
     item_id: int = typer.Argument(..., help="The library item to post."),
     channel: str = typer.Option(..., help="The channel to post on."),
     direct: bool = typer.Option(False, "--direct", help="Publish from this command instead of the daemon."),
-    force: bool = typer.Option(False, "--force", help="Ignore min_gap, repeat_after and caps."),
+    force: bool = typer.Option(
+        False, "--force", help="Ignore min_gap and repeat_after (never the caps or budget, which publishing keeps)."
+    ),
 ) -> None:
     """Post an item as soon as possible: the running daemon picks it up within seconds; with --direct (and no
     daemon running) this command publishes it itself. Without --direct and with no daemon running, nothing

@@ -50,14 +50,18 @@ def _problems(
     return timeline.violations(candidate)
 
 
+KEPT_WHEN_PUBLISHING = frozenset({Rule.DAILY_CAP, Rule.MONTHLY_CAP, Rule.BUDGET})
+
+
 def _refuse_if(problems: list[Violation], what: str, *, force: bool) -> None:
-    """``force`` overrides spacing and caps, never the budget: money is spent once the daemon publishes, and
-    the daemon would only hold the post back until the next month anyway."""
-    over_budget = [v.text for v in problems if v.rule == Rule.BUDGET]
-    if over_budget:
+    """``force`` overrides min_gap and repeat_after, never the caps or the budget: the daemon keeps those when
+    it publishes (they are what a platform charges for), so a forced post beyond them would only be missed
+    (found in review: `insert --force` was accepted past daily_cap and the post missed at once)."""
+    held = [v.text for v in problems if v.rule in KEPT_WHEN_PUBLISHING]
+    if held:
         raise EditRefused(
-            f"{what} refused: " + "; ".join(over_budget),
-            hint="Pick a time in another month, or raise the channel's budget: in the config (--force does not).",
+            f"{what} refused: " + "; ".join(held),
+            hint="Pick another time, or raise the cap or budget: in the config (--force does not override them).",
         )
     if problems and not force:
         raise EditRefused(
