@@ -39,7 +39,7 @@ import time
 import zlib
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 import httpx
 
@@ -131,8 +131,12 @@ def _inflater(url: str, response: httpx.Response) -> _Inflater | None:
     raise FeedError(url, f"the server sent a body encoded as {described}, which evertide does not decode")
 
 
-class _Download:
-    """One fetch, run on a worker thread against a deadline (see the module docstring)."""
+Answer = TypeVar("Answer")
+
+
+class _Download(Generic[Answer]):
+    """One fetch, run on a worker thread against a deadline (see the module docstring); a subclass's
+    :meth:`_answer` makes what the caller gets (a feed, a link check's page, a picture)."""
 
     def __init__(
         self,
@@ -161,7 +165,7 @@ class _Download:
         self.feeds_only = feeds_only
         self.resolve = resolve
         self.abandoned = threading.Event()
-        self.result: object = None  # the answer: a FetchResult here, whatever a subclass's _answer makes
+        self.result: Answer | None = None
         self.error: BaseException | None = None
 
     def too_slow(self) -> FeedError:
@@ -182,7 +186,7 @@ class _Download:
             raise self.too_slow()
         return left
 
-    def _fetch(self) -> object:
+    def _fetch(self) -> Answer:
         own_client = self.client is None
         http = self.client if self.client is not None else httpx.Client()
         try:
@@ -197,7 +201,7 @@ class _Download:
             if own_client:
                 http.close()
 
-    def _follow(self, http: httpx.Client) -> object:
+    def _follow(self, http: httpx.Client) -> Answer:
         if self.origin is not None:  # a link found in outside text is held to its source's rule from the start
             self._check_target(self.url)
         request = http.build_request(self.method, self.url, headers=self.headers)
@@ -235,27 +239,9 @@ class _Download:
                 "address may lead to one",
             )
 
-    def _answer(self, response: httpx.Response) -> object:
-        final_url = str(response.url)
-        etag = response.headers.get("etag")
-        last_modified = response.headers.get("last-modified")
-        content_type = response.headers.get("content-type", "")
-        if response.status_code == 304:
-            return FetchResult("not_modified", b"", final_url, etag, last_modified, content_type)
-        if response.status_code != 200:
-            reason = response.reason_phrase or "error"
-            raise FeedError(self.url, f"the server answered HTTP {response.status_code} {reason}")
-        media_type = _media_type(content_type)
-        _check_declared_type(self.url, media_type, self.feeds_only)
-        body = self._read_body(response)
-        if (
-            self.feeds_only
-            and media_type in SNIFFED_TYPES
-            and not (looks_like_feed(body) or looks_like_json_feed(body))
-        ):
-            described = media_type or "a body without a content type"
-            raise FeedError(self.url, f"the server sent {described} that is not an RSS or Atom feed")
-        return FetchResult("ok", body, final_url, etag, last_modified, content_type)
+    def _answer(self, response: httpx.Response) -> Answer:
+        """What the caller gets from the final (non-redirect) response: each kind of download says."""
+        raise NotImplementedError
 
     def _read_body(self, response: httpx.Response, *, prefix_until: bytes | None = None) -> bytes:
         """The decoded body, reading no more than ``max_bytes`` of it (and a chunk) and stopping there.
@@ -287,6 +273,32 @@ class _Download:
         return b"".join(chunks)
 
 
+class _FeedDownload(_Download[FetchResult]):
+    """A feed (or, for ``library import``, any text): 304 and 200 are answers, the body decoded to the cap."""
+
+    def _answer(self, response: httpx.Response) -> FetchResult:
+        final_url = str(response.url)
+        etag = response.headers.get("etag")
+        last_modified = response.headers.get("last-modified")
+        content_type = response.headers.get("content-type", "")
+        if response.status_code == 304:
+            return FetchResult("not_modified", b"", final_url, etag, last_modified, content_type)
+        if response.status_code != 200:
+            reason = response.reason_phrase or "error"
+            raise FeedError(self.url, f"the server answered HTTP {response.status_code} {reason}")
+        media_type = _media_type(content_type)
+        _check_declared_type(self.url, media_type, self.feeds_only)
+        body = self._read_body(response)
+        if (
+            self.feeds_only
+            and media_type in SNIFFED_TYPES
+            and not (looks_like_feed(body) or looks_like_json_feed(body))
+        ):
+            described = media_type or "a body without a content type"
+            raise FeedError(self.url, f"the server sent {described} that is not an RSS or Atom feed")
+        return FetchResult("ok", body, final_url, etag, last_modified, content_type)
+
+
 def fetch_feed(
     url: str,
     *,
@@ -308,7 +320,7 @@ def fetch_feed(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    download = _Download(
+    download = _FeedDownload(
         url,
         headers,
         timeout=timeout,
@@ -318,12 +330,10 @@ def fetch_feed(
         feeds_only=feeds_only,
         resolve=resolve,
     )
-    result = _within_deadline(download)
-    assert isinstance(result, FetchResult)
-    return result
+    return _within_deadline(download)
 
 
-def _within_deadline(download: _Download) -> object:
+def _within_deadline(download: _Download[Answer]) -> Answer:
     """Run ``download`` on a worker thread and wait for it at most its deadline (see the module docstring)."""
     deadline = download.deadline
     # A daemon thread: a download the caller gave up on never holds up the interpreter's exit (SIGTERM).

@@ -50,7 +50,7 @@ class ImageResult:
     media_type: str
 
 
-class _PageDownload(_Download):
+class _PageDownload(_Download[PageResult]):
     """A link check's download: every status is an answer, and only the head of an HTML page is read."""
 
     def _answer(self, response: httpx.Response) -> PageResult:
@@ -69,7 +69,7 @@ class _PageDownload(_Download):
         )
 
 
-class _ImageDownload(_Download):
+class _ImageDownload(_Download[ImageResult]):
     """A link card's image: 200, an image type a post may carry, at most ``max_bytes``."""
 
     def _answer(self, response: httpx.Response) -> ImageResult:
@@ -112,9 +112,7 @@ def fetch_page(
         method=method,
         origin=origin,
     )
-    result = _within_deadline(download)
-    assert isinstance(result, PageResult)
-    return result
+    return _within_deadline(download)
 
 
 def fetch_image(
@@ -143,6 +141,4 @@ def fetch_image(
         resolve=resolve,
         origin=origin,
     )
-    result = _within_deadline(download)
-    assert isinstance(result, ImageResult)
-    return result
+    return _within_deadline(download)
