@@ -28,7 +28,8 @@ Schedules, all with the same number of posts a day:
 * **evertide, learned** — ``learn: true``, after four weeks planned a week at a time, each week's engagement
   simulated by the follower model, each week's posts published through the queue and their engagement imported
   as a clicks file (:func:`simulated_clicks`, ``metrics import``), read back by the plan through the metrics
-  tables as a user's own data is; then the judged weeks are planned the same way.
+  tables as a user's own data is; then the judged weeks are planned the same way. Learning is run three
+  times with different engagement draws (:data:`LEARNING_SEEDS`): the mean is printed, and the range below.
 * **oracle** — knows every follower's habits: each post goes greedily to the instant (15-minute steps, 30
   minutes apart) and item that add the most unique reach.
 
@@ -77,6 +78,7 @@ ANCHORS = {
     8: tuple(time(8 + (90 * n) // 60, (90 * n) % 60) for n in range(8)),
 }
 LEARNING_WEEKS = 4
+LEARNING_SEEDS = (20261207, 20261208, 20261209)  # the engagement draws of each learning run: luck varies
 START = datetime(2026, 12, 7, 5, 0, tzinfo=UTC)  # learning starts here; the judged days follow it
 GAP = timedelta(minutes=30)
 Post = tuple[datetime, int]  # (instant, item id)
@@ -284,7 +286,7 @@ class Evertide:
             f"    min_gap: 30m\n    repeat_after: 4d\n    learn: true\n"
         )
 
-    def run(self, start: datetime, days: int, *, learn: bool) -> list[Post]:
+    def run(self, start: datetime, days: int, *, learn: bool, seed: int = 20261207) -> list[Post]:
         """Plan a week at a time as the daemon's refill would, publish each week's posts through the queue,
         and (learning) import the week's simulated clicks; the next week's plan reads them back."""
         from content_library.candidates import DatabaseCandidates
@@ -307,7 +309,7 @@ class Evertide:
         with transaction(engine) as session:
             for n in range(self.items):
                 add_item(session, {"title": f"Guide {n + 1}", "url": f"https://example.com/{n + 1}"}, now=START)
-        inputs, audience, rng = PlanInputs.of(config), Audience(), random.Random(20261207)
+        inputs, audience, rng = PlanInputs.of(config), Audience(), random.Random(seed)
         judged: list[Post] = []
         weeks = (LEARNING_WEEKS if learn else 0) + math.ceil(days / 7)
         for week in range(weeks):
@@ -354,6 +356,7 @@ def main() -> None:
     args = parser.parse_args()
     start = START + timedelta(days=7 * LEARNING_WEEKS)
     print(f"{args.days} judged days, {args.items} items, {FOLLOWERS:,} followers, windows {', '.join(WINDOWS)}")
+    spreads: list[str] = []
     print(f"{'posts/day':>9s} {'anchors':>9s} {'reference':>10s} {'no data':>9s} {'learned':>9s} {'oracle':>9s}")
     for per_day in sorted(ANCHORS):
         base = anchors(start, args.days, per_day, args.items)
@@ -363,8 +366,8 @@ def main() -> None:
             schedules = {
                 "reference": reference(start, args.days, per_day, args.items),
                 "no data": runner.run(start, args.days, learn=False),
-                "learned": runner.run(start, args.days, learn=True),
             }
+            learned = [runner.run(start, args.days, learn=True, seed=seed) for seed in LEARNING_SEEDS]
         if not args.no_oracle:
             schedules["oracle"] = oracle(start, args.days, per_day, args.items)
         baseline = unique_reach(base)
@@ -372,12 +375,16 @@ def main() -> None:
             name: unique_reach(judged_span(posts, start, args.days, count)) / baseline
             for name, posts in schedules.items()
         }
+        runs = [unique_reach(judged_span(posts, start, args.days, count)) / baseline for posts in learned]
+        ratios["learned"] = sum(runs) / len(runs)
+        spreads.append(f"{per_day} a day {min(runs):.2f}×–{max(runs):.2f}×")
         shown = " ".join(
             f"{ratios[name]:>{w}.2f}×" if name in ratios else " " * (w + 1)
             for name, w in (("reference", 9), ("no data", 8), ("learned", 8), ("oracle", 8))
         )
         print(f"{per_day:>9d} {baseline:>9,.0f} {shown}")
     print("(anchors: expected unique follower-item pairs; the others: their ratio to the anchors)")
+    print(f"(learned: the mean of {len(LEARNING_SEEDS)} simulated engagement histories; range {', '.join(spreads)})")
 
 
 if __name__ == "__main__":

@@ -277,7 +277,7 @@ def _rank(
     past = [s for s in on_channel if s.item_id == item.id and s.at <= post.at]
     reach = sum(1 for s in past if s.zone == post.zone)
     hour = post.at.astimezone(zone(post.zone)).hour
-    at_hour = sum(1 for s in past if s.zone == post.zone and s.at.astimezone(zone(post.zone)).hour == hour)
+    at_hour = sum(1 for s in past if s.at.astimezone(zone(post.zone)).hour == hour)  # timed for any segment
     last = max((s.at.timestamp() for s in past), default=float("-inf"))
     return (reach, at_hour, last, -item.priority, item.id)
 
@@ -286,8 +286,8 @@ def check_choices(setup: Setup, plan: Plan) -> None:
     """Rules 4 and 5, replayed post by post in the plan's order: the item chosen is eligible (active, not
     expired at the slot, max_shares not reached counting planned shares, at least the wider repeat_after of
     the two from every other share on the channel, pinned ones included, in the campaign's pool) and no
-    eligible item of the same pool ranks before it by (reach of the segment, reach of the segment at the post's
-    local hour, last share with never first, −priority, id)."""
+    eligible item of the same pool ranks before it by (reach of the segment, shares at the post's local hour of
+    the segment whichever segment they were timed for, last share with never first, −priority, id)."""
     earlier: list[PastShare | PlannedPost] = [*setup.history, *setup.fixed]
     usage = Counter(share.item_id for share in earlier)
     for post in plan.posts:

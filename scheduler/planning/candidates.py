@@ -1,7 +1,8 @@
 """Choosing the item for a slot without scanning the library.
 
 Rule 5 ranks the eligible items for a slot by (how often the item reached the slot's segment on the channel,
-how often it reached that segment at the slot's local hour, its learned weight (:mod:`.learning`, 0 unless the
+how often it went out at the slot's local hour of that segment, whichever segment it was timed for (every
+segment's people see every post, each at their own hour), its learned weight (:mod:`.learning`, 0 unless the
 campaign learns), when it was last shared there with never-shared first, −priority, id). The hour comes
 second so that an item's successive shares to a segment meet the people who look at other hours: among the
 items least shared to the segment, one that has not been there at this hour goes first. An item never shared
@@ -128,8 +129,8 @@ class ChannelRecord:
 class ChannelShares:
     """Every item known on one channel and the pools that draw from the channel."""
 
-    def __init__(self, channel: str) -> None:
-        self.channel = channel
+    def __init__(self, channel: str, zones: Sequence[str] = ()) -> None:
+        self.channel, self.zones = channel, tuple(zones)  # the zones of the channel's audience segments
         self.records: dict[int, ChannelRecord] = {}
         self.pools: list[Pool] = []
 
@@ -148,6 +149,9 @@ class ChannelShares:
             record.upcoming.remove((at, repeat_after))
         record.reach[zone] += 1
         record.hours[(zone, local_hour(zone, at))] += 1
+        for other in self.zones:  # every segment's people could see it, each at their own local hour
+            if other != zone:
+                record.hours[(other, local_hour(other, at))] += 1
         if record.last is None or at > record.last:
             record.last, record.last_repeat = at, repeat_after
         elif at == record.last:

@@ -1,40 +1,35 @@
 """What engagement teaches the planner, for campaigns with ``learn: true``.
 
 Three things are learned per channel, each as an engagement rate per share (likes, reposts, replies and
-clicks of a post, summed): the **local hours** at which each audience segment responds, the **variants** of
-each item, and the **items** themselves. The planner uses them to put a segment's posts at its responsive
-hours (always inside its windows), to word an item with its better variant, and to bring better items back
-first; an item that stays well below the channel's rate is flagged and shared half as often, never retired.
+clicks of a post, summed): the **times of day** at which the channel's followers respond, in each segment's
+local quarter hours (:mod:`.times_of_day`), the **variants** of each item, and the **items** themselves. The
+planner uses them to put a segment's posts at its responsive times (always inside its windows), to word an
+item with its better variant, and to bring better items back first; an item that stays well below the
+channel's rate is flagged and shared half as often, never retired.
 
-Each option's rate has a Gamma posterior (the conjugate of Poisson counts) whose prior is worth
-:data:`PRIOR_SHARES` shares at the mean of its group (the segment's hours, the item's variants, the channel's
-items), so an option never observed is drawn around that mean and still gets tried. Decisions are Thompson
-draws: a rate is drawn from each option's posterior and the best draw wins. A posterior is never allowed to be
-surer than :data:`MEMORY_SHARES` shares would make it, so a runner-up still wins a draw now and then: habits
-change, and every option keeps being tried.
+Each option's rate is a :class:`~.beliefs.Belief` around the mean of its group (a typical time of day, the
+item's mean for its variants, the channel's for its items). Decisions are Thompson draws: a rate is drawn
+from each option's posterior and the best draw wins, so every option keeps being tried.
 
 Pure: the observations and a seed are inputs, and a draw is a hash of the seed and of what is being decided
 (:func:`~scheduler.planning.draws.unit_hash`), never ``random``, so the same inputs give the same plan and
 no draw depends on the order of the others. With no observations nothing here changes the plan.
 """
 
-import math
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from statistics import NormalDist
 
+from scheduler.planning.beliefs import Belief, Tally
 from scheduler.planning.draws import unit_hash
 from scheduler.planning.slots import local_wall, to_seconds
+from scheduler.planning.times_of_day import time_beliefs
 
-PRIOR_SHARES = 1.0  # how many shares' worth the group's mean counts for in an option's prior
-MEMORY_SHARES = 30.0  # a posterior is never surer than this many shares would make it
 FLAG_AFTER_SHARES = 5  # an item is judged once it has this many observed shares on the channel…
 FLAG_BELOW = 0.5  # …and flagged when its rate is under this fraction of the channel's
 FLAGGED_SLOWDOWN = 2  # a flagged item's repeat_after is multiplied by this: shared half as often
 HOURS_SHOWN = 5  # the best hours of a segment that `plan --explain` lists
-_NORMAL = NormalDist()
 
 
 @dataclass(frozen=True)
@@ -63,59 +58,12 @@ def default_seed(now: datetime) -> int:
 
 
 @dataclass
-class Tally:
-    shares: int = 0
-    engagement: int = 0
-
-    def add(self, engagement: int) -> None:
-        self.shares += 1
-        self.engagement += engagement
-
-    @property
-    def rate(self) -> float:
-        return self.engagement / self.shares if self.shares else 0.0
-
-
-@dataclass(frozen=True)
-class Belief:
-    """The posterior of an option's engagement per share: Gamma(shape, rate)."""
-
-    shape: float
-    rate: float
-
-    @classmethod
-    def of(cls, tally: Tally, prior_mean: float) -> "Belief":
-        shape = PRIOR_SHARES * prior_mean + tally.engagement
-        rate = PRIOR_SHARES + tally.shares
-        if rate > MEMORY_SHARES:  # the same mean, as sure as MEMORY_SHARES shares would make it
-            shape, rate = shape * MEMORY_SHARES / rate, MEMORY_SHARES
-        return cls(shape, rate)
-
-    @property
-    def mean(self) -> float:
-        return self.shape / self.rate
-
-    def draw(self, first: float, second: float) -> float:
-        """A Gamma draw from two uniforms in [0, 1): Wilson–Hilferty for shape ≥ 1, and for a smaller shape
-        a draw of shape + 1 times ``second ** (1 / shape)`` (the usual boost)."""
-        if self.shape <= 0:
-            return 0.0
-        shape = self.shape if self.shape >= 1 else self.shape + 1
-        normal = _NORMAL.inv_cdf(min(max(first, 1e-12), 1 - 1e-12))
-        cube = 1 - 1 / (9 * shape) + normal * math.sqrt(1 / (9 * shape))
-        value = shape * max(cube, 0.0) ** 3
-        if self.shape < 1:
-            value *= max(second, 1e-12) ** (1 / self.shape)
-        return value / self.rate
-
-
-@dataclass
 class _Channel:
     """Every tally of one channel."""
 
     all: Tally = field(default_factory=Tally)
     zones: defaultdict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
-    hours: defaultdict[tuple[str, int], Tally] = field(default_factory=lambda: defaultdict(Tally))
+    published: list[tuple[int, int]] = field(default_factory=list)  # (instant, engagement) of each post
     items: defaultdict[int, Tally] = field(default_factory=lambda: defaultdict(Tally))
     variants: defaultdict[tuple[int, int | None], Tally] = field(default_factory=lambda: defaultdict(Tally))
 
@@ -144,16 +92,15 @@ class Learning:
     def __init__(self, observations: Iterable[Observation], seed: int) -> None:
         self.seed = seed
         self._channels: defaultdict[str, _Channel] = defaultdict(_Channel)
-        self._hours: dict[tuple[str, str], dict[int, Belief]] = {}
+        self._times: dict[tuple[str, str], dict[int, Belief]] = {}
         for seen in observations:
             if seen.published_at.tzinfo is None:
                 raise ValueError(f"an observation needs an aware published_at, got naive {seen.published_at!r}")
             tallies = self._channels[seen.channel]
-            hour = local_wall(seen.zone, to_seconds(seen.published_at)).hour
+            tallies.published.append((to_seconds(seen.published_at), seen.engagement))
             for tally in (
                 tallies.all,
                 tallies.zones[seen.zone],
-                tallies.hours[(seen.zone, hour)],
                 tallies.items[seen.item_id],
                 tallies.variants[(seen.item_id, seen.variant_id)],
             ):
@@ -163,23 +110,25 @@ class Learning:
         """Thompson's draw for one option in one decision (the same decision always draws the same)."""
         return belief.draw(unit_hash(self.seed, 0, *decision), unit_hash(self.seed, 1, *decision))
 
-    def knows_hours(self, channel: str, zone: str) -> bool:
-        return channel in self._channels and self._channels[channel].zones[zone].shares > 0
+    def knows_times(self, channel: str) -> bool:
+        """Whether anything was observed on the channel: every post says something of every segment's times."""
+        return channel in self._channels
 
-    def hours(self, channel: str, zone: str) -> dict[int, Belief]:
-        """The belief about each local hour of a segment (all 24; unobserved ones at the segment's mean)."""
-        if (channel, zone) not in self._hours:
-            tallies = self._channels[channel]
-            mean = tallies.zones[zone].rate
-            beliefs = {hour: Belief.of(tallies.hours.get((zone, hour), Tally()), mean) for hour in range(24)}
-            self._hours[(channel, zone)] = beliefs
-        return self._hours[(channel, zone)]
+    def hour_tallies(self, channel: str, zone: str) -> dict[int, Tally]:
+        """The channel's engagement per share by the local hour of ``zone``, as observed (for people to read)."""
+        hours: defaultdict[int, Tally] = defaultdict(Tally)
+        for at, engagement in self._channels[channel].published:
+            hours[local_wall(zone, at).hour].add(engagement)
+        return hours
 
-    def best_hour(self, channel: str, zone: str, hours: Collection[int], *decision: object) -> int:
-        """The one of ``hours`` (local hours of a segment's windows) whose Thompson draw is highest."""
-        beliefs = self.hours(channel, zone)
-        drawn = {hour: self.draw(beliefs[hour], "hour", channel, zone, *decision, hour) for hour in hours}
-        return max(drawn, key=lambda hour: (drawn[hour], -hour))
+    def best_time(self, channel: str, zone: str, quarters: Collection[int], *decision: object) -> int:
+        """The one of ``quarters`` (local quarter hours of a segment's windows, see :mod:`.times_of_day`)
+        whose Thompson draw is highest."""
+        if (channel, zone) not in self._times:
+            self._times[(channel, zone)] = time_beliefs(self._channels[channel].published, zone)
+        beliefs = self._times[(channel, zone)]
+        drawn = {q: self.draw(beliefs[q], "time", channel, zone, *decision, q) for q in quarters}
+        return max(drawn, key=lambda q: (drawn[q], -q))
 
     def variant(self, channel: str, item_id: int, variant_id: int | None) -> Belief:
         """The belief about one wording of an item (``None``: the campaign's templates), around the item's mean."""
@@ -225,7 +174,7 @@ class Learning:
                 + "; ".join(f"{'templates' if v is None else f'variant {v}'} {_per_share(t)}" for v, t in wordings)
             )
         for zone_name in sorted(tallies.zones):
-            hours = sorted(((h, t) for (z, h), t in tallies.hours.items() if z == zone_name), key=lambda p: -p[1].rate)
+            hours = sorted(self.hour_tallies(channel, zone_name).items(), key=lambda p: -p[1].rate)
             shown = ", ".join(f"{hour:02d}h {_per_share(tally)}" for hour, tally in hours[:HOURS_SHOWN])
             lines.append(f"learned hours on {channel} for {zone_name}: {shown}")
         flag = self.flag(channel, item_id)

@@ -140,7 +140,9 @@ class _ContentWriter:
         self.config, self.rules, self.learning = config, rules, learning
         # max_shares counts every share anywhere: published, pinned, and planned as planning goes.
         self.usage = Counter(share.item_id for share in (*history, *fixed))
-        self.shares = {channel: ChannelShares(channel) for channel in channels}
+        self.shares = {
+            channel: ChannelShares(channel, [s.zone for s in config.channels[channel].segments]) for channel in channels
+        }
         known = library.get_many({share.item_id for share in (*history, *fixed) if share.channel in self.shares})
         self.items: dict[int, ItemSnapshot] = dict(known)
         for share in sorted(history, key=_share_order):

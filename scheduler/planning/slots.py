@@ -128,17 +128,18 @@ def clip(intervals: tuple[Interval, ...], low: int, high: int) -> tuple[Interval
     return tuple((max(a, low), min(b, high)) for a, b in intervals if max(a, low) < min(b, high))
 
 
-def hour_stretches(zone_name: str, intervals: tuple[Interval, ...]) -> dict[int, tuple[Interval, ...]]:
-    """``intervals`` cut at every full hour of the zone's wall clock, grouped by that local hour (a window
-    07:30-09:00 gives 7: 07:30-08:00 and 8: 08:00-09:00). Clocks change on a quarter hour at the least, so
-    the next full hour is always the rest of the current one."""
+def wall_stretches(zone_name: str, intervals: tuple[Interval, ...], minutes: int) -> dict[int, tuple[Interval, ...]]:
+    """``intervals`` cut every ``minutes`` (which divide an hour) of the zone's wall clock, grouped by the
+    part of the local day they fall in (by hours, a window 07:30-09:00 gives 7: 07:30-08:00 and 8:
+    08:00-09:00). Clocks change on a quarter hour at the least, so with ``minutes`` a multiple of 15 the
+    next cut is always the rest of the current part."""
     stretches: dict[int, list[Interval]] = {}
     for low, high in intervals:
         at = low
         while at < high:
             wall = local_wall(zone_name, at)
-            following = min(high, at + 3600 - wall.minute * 60 - wall.second)
-            stretches.setdefault(wall.hour, []).append((at, following))
+            following = min(high, at + minutes * 60 - (wall.minute % minutes) * 60 - wall.second)
+            stretches.setdefault((wall.hour * 60 + wall.minute) // minutes, []).append((at, following))
             at = following
     return {hour: tuple(pieces) for hour, pieces in stretches.items()}
 

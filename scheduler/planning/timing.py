@@ -19,6 +19,7 @@ At the two ends of the horizon a segment whose windows are cut off by it stops t
 segment and, if it fits nowhere, reported with the numbers.
 """
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,14 +36,15 @@ from scheduler.planning.slots import (
     clip,
     describe_windows,
     format_duration,
-    hour_stretches,
     local_dates,
     local_wall,
     segment_intervals,
     slot_instant,
+    wall_stretches,
     weekday_name,
     window_date,
 )
+from scheduler.planning.times_of_day import QUARTER_MIN, QUARTERS
 from scheduler.rules import Post, RuleBook, Timeline
 from scheduler.rules.timeline import MINUTE
 
@@ -362,14 +364,14 @@ class ChannelTiming:
             )
             self.warnings.add(f"campaign {name} on {self.channel}: {fitted}", day, f"{details}, {limits}")
 
-    def _learned_hours(
+    def _learned_times(
         self, name: str, campaign: CampaignConfig, index: int, room: tuple[Interval, ...]
     ) -> dict[int, tuple[Interval, ...]]:
-        """The local hours of ``room`` a learning campaign chooses among (empty: place by the rules alone)."""
+        """The local quarter hours of ``room`` a learning campaign chooses among (empty: by the rules alone)."""
         zone_name = self.segments[index].zone
-        if self.learning is None or not campaign.learn or not self.learning.knows_hours(self.channel, zone_name):
+        if self.learning is None or not campaign.learn or not self.learning.knows_times(self.channel):
             return {}
-        return hour_stretches(zone_name, room)
+        return wall_stretches(zone_name, room, QUARTER_MIN)
 
     def _cap_words(self) -> str:
         caps = self.rules.caps_of(self.channel)
@@ -394,15 +396,19 @@ class ChannelTiming:
             return []
         gap, jitter = self.gap(name), campaign.jitter.total_seconds()
         base = (unit_hash(self.channel, name, index) + day.toordinal() * GOLDEN) % 1
-        learned = self._learned_hours(name, campaign, index, room)
+        learned = self._learned_times(name, campaign, index, room)
+        taken = max(0, math.ceil(gap / (QUARTER_MIN * MINUTE)) - 1)  # quarter hours either side min_gap rules out
         spread: list[int] = []
         for post in range(count):
             fraction = (base + (post + turn * GOLDEN) / count) % 1
             offset = (2 * unit_hash(self.channel, name, day, index, post, turn) - 1) * jitter
             target = point_at(room, fraction)
-            if learned and self.learning:  # each post of the day at another hour, while there are hours left
-                hour = self.learning.best_hour(self.channel, self.segments[index].zone, learned, name, day, post, turn)
-                target = point_at(learned.pop(hour), (base + post * GOLDEN) % 1)
+            if learned and self.learning:  # the posts of a day min_gap apart, while there are times left
+                zone_name = self.segments[index].zone
+                quarter = self.learning.best_time(self.channel, zone_name, learned, name, day, post, turn)
+                target = point_at(learned[quarter], 0.5)
+                for near in range(-taken, taken + 1):
+                    learned.pop((quarter + near) % QUARTERS, None)
             at = nearest(self.timeline.free(room, gap), target + int(offset))
             if at is None:
                 break
