@@ -24,6 +24,7 @@ def pull(
     """
     from scheduler.daemon.runner import publishers_for
     from scheduler.metrics.pulling import pull_counts, readable_channels
+    from scheduler.metrics.readers import Readers
     from scheduler.names import require_known
 
     config = load(ctx)
@@ -39,8 +40,9 @@ def pull(
             raise typer.Exit(1)
         return
     engine = open_database(config)
-    for result in pull_counts(engine, config, publishers_for(config), now=now(), channels=channel or None):
-        say(result.line())
+    with Readers(publishers_for(config)) as readers:
+        for result in pull_counts(engine, config, readers, now=now(), channels=channel or None):
+            say(result.line())
 
 
 @app.command("import")
