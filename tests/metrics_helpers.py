@@ -70,13 +70,21 @@ def platforms(
 
 
 def published(
-    engine: Engine, channel: str, remote_id: str, at: datetime, *, item: int | None = None, zone: str = "UTC"
+    engine: Engine,
+    channel: str,
+    remote_id: str,
+    at: datetime,
+    *,
+    item: int | None = None,
+    zone: str = "UTC",
+    text: str | None = None,
 ) -> int:
     """A queue entry on ``channel`` (of a new item unless ``item`` is given) recorded as published at ``at`` as
-    ``remote_id``; returns its entry id."""
+    ``remote_id``; returns its entry id. ``text`` defaults to "post <item>"; the queue fills in an entry mark."""
     if item is None:
         [item] = add_items(engine, 1)
-    values = {"channel": channel, "campaign": None, "zone": zone, "at": at, "item_id": item, "text": f"post {item}"}
+    text = text if text is not None else f"post {item}"
+    values = {"channel": channel, "campaign": None, "zone": zone, "at": at, "item_id": item, "text": text}
     with transaction(engine) as session:
         entry = insert_entry(session, values, now=at - timedelta(days=1))
         claimed = states.claim(session, entry, worker="w", now=at, lease=timedelta(minutes=1))

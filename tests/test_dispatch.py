@@ -20,6 +20,7 @@ from content_library.store import add_variant, get_item
 from scheduler.config import Config
 from scheduler.dispatch.claims import claim_due
 from scheduler.dispatch.publishing import Dispatcher
+from scheduler.planning.attribution import ENTRY_MARK
 from scheduler.publishers.registry import build_publisher
 from scheduler.queue.entries import get_entry
 from scheduler.queue.holds import active_holds
@@ -217,6 +218,24 @@ def test_x_entries_in_doubt_are_looked_up_before_any_retry(sqlite_engine: Engine
     assert settle(T0 + timedelta(minutes=5)) == ["published"]
     assert states(sqlite_engine, one, three) == ["published", "published"]
     assert len(x_api.requests_to("POST", "/2/tweets")) == 1  # never posted blindly
+
+
+def test_the_url_field_is_the_tagged_link_the_text_carries(engine: Engine, config: Config, hook: WebhookSink) -> None:
+    """Found in review: the file and webhook channels' ``url`` was the item's bare link, so a click through
+    whatever consumed them could not be told from any other visit. A text without the link keeps the item's."""
+    first, second, third = add_items(engine, 3)
+    tags = f"utm_source=outbox&utm_campaign=help&utm_content={ENTRY_MARK}"
+    on_file = queue(engine, first, T0, text=f"Guide (see https://help.example.com/guide-{first}/?{tags}).")
+    on_hook = queue(engine, second, T0, channel="hook", text=f"Guide https://help.example.com/guide-{second}?{tags}")
+    bare = queue(engine, third, T0 + timedelta(minutes=1), text="Guide https://elsewhere.example.org/?utm_content=4")
+    run(engine, config, Clock(T0 + timedelta(minutes=1)))
+    run(engine, config, Clock(T0 + timedelta(minutes=2)))
+    tagged = "utm_source=outbox&utm_campaign=help&utm_content="
+    assert [(line["entry_id"], line["url"]) for line in outbox_lines(config)] == [
+        (on_file.id, f"https://help.example.com/guide-{first}/?{tagged}{on_file.id}"),
+        (bare.id, f"https://help.example.com/guide-{third}"),
+    ]
+    assert [d["url"] for d in hook.deliveries] == [f"https://help.example.com/guide-{second}?{tagged}{on_hook.id}"]
 
 
 def test_an_outage_longer_than_grace_misses_the_entry_and_causes_no_burst(

@@ -6,15 +6,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from content_library.database import transaction
+from scheduler.metrics.latest import latest_engagement
 from scheduler.metrics.tables import ClickCount
+from scheduler.planning.attribution import ENTRY_MARK
+from scheduler.queue.tables import Publication
 from tests.cli import Cli
 from tests.emulators import Reply
-from tests.metrics_helpers import on_mastodon, on_x, platforms
+from tests.metrics_helpers import on_mastodon, on_x, platforms, published
 
 NOW = datetime.now(UTC)
+TAGGED = f"Guide https://help.example.com/guide?utm_source=outbox&utm_content={ENTRY_MARK}"
 
 
 def test_metrics_pull_says_per_channel_what_it_read_and_what_x_would_cost(
@@ -93,3 +98,53 @@ def test_a_file_channel_is_pointed_at_the_clicks_import_and_a_hostile_file_is_re
         writer.kill()
         writer.wait()
     assert piped.exit_code == 1 and "larger than 20 MB" in piped.output
+
+
+def test_a_period_counts_the_posts_the_export_leaves_out_as_zero_clicks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Analytics exports leave out the links nobody clicked, so without a period only clicked posts were ever
+    observed. A post counts as 0 only if it went out within the period with a link carrying its own entry id."""
+    since = NOW.replace(microsecond=0) - timedelta(days=7)
+    until = since + timedelta(days=6)
+    with platforms(tmp_path, monkeypatch) as p:
+
+        def post(at: datetime, text: str = TAGGED) -> int:
+            return published(p.engine, "outbox", f"line-{at.timestamp()}", at, text=text)
+
+        clicked = post(since + timedelta(days=1))
+        unclicked = post(since)  # the period's first instant is in it
+        post(since + timedelta(days=2), text="Guide https://help.example.com/guide")  # no id to be clicked by
+        post(since - timedelta(seconds=1))
+        post(until)  # the period's end is not in it
+        post(NOW + timedelta(hours=2))  # after the import: an export cannot hold its clicks yet
+        cli = Cli(tmp_path, (tmp_path / "config.yaml").read_text())
+        clicks = tmp_path / "clicks.csv"
+        clicks.write_text(f"utm_content,clicks\n{clicked},3\n")
+        period = ("--since", f"{since:%Y-%m-%dT%H:%M:%S}Z", "--until", f"{until:%Y-%m-%dT%H:%M:%S}Z")
+        output = cli("metrics", "import", str(clicks), *period).output
+        said = "Imported 3 click(s) on 1 post(s); 1 other post(s) published in the period counted as 0 clicks."
+        assert said in output
+        assert "1 other post(s)" in cli("metrics", "import", str(clicks), *period).output  # again: nothing adds up
+        assert clicks_by_entry(p.engine) == {clicked: 3, unclicked: 0}
+        to_now = ("--since", f"{since:%Y-%m-%dT%H:%M:%S}Z", "--until", "+1d")
+        assert "2 other post(s) published in the period" in cli("metrics", "import", str(clicks), *to_now).output
+        assert "2 other post(s)" not in cli("metrics", "import", str(clicks)).output  # no period: as before
+
+
+def test_a_period_needs_both_ends_in_order(tmp_path: Path) -> None:
+    cli = Cli(tmp_path)
+    cli("db", "upgrade")
+    (tmp_path / "clicks.csv").write_text("utm_content,clicks\n")
+    alone = cli("metrics", "import", str(tmp_path / "clicks.csv"), "--since", "2026-11-01", ok=False)
+    assert alone.exit_code != 0 and "--since and --until go together" in alone.output
+    backwards = ("--since", "2026-11-08", "--until", "2026-11-01")
+    reversed_ = cli("metrics", "import", str(tmp_path / "clicks.csv"), *backwards, ok=False)
+    assert reversed_.exit_code != 0 and "--until (2026-11-01 00:00Z) is not after --since" in reversed_.output
+
+
+def clicks_by_entry(engine: Engine) -> dict[int | None, int | None]:
+    with transaction(engine) as session:
+        posts = list(session.exec(select(Publication)).all())
+        known = latest_engagement(session, posts)
+    return {post.entry_id: known[post.id].clicks for post in posts if post.id in known}

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from content_library.database import transaction
 from scheduler.daemon.runner import publishers_for
 from scheduler.metrics.pulling import MAX_CALLS_PER_PULL, ChannelPull, pull_counts
+from scheduler.metrics.readers import Readers
 from scheduler.metrics.tables import EngagementCount, ReadHold
 from scheduler.queue.tables import Hold
 from tests.cli import Cli
@@ -23,8 +24,9 @@ from tests.metrics_helpers import T0, Platforms, on_bluesky, on_mastodon, on_x, 
 
 
 def pull(p: Platforms, now: datetime, *channels: str) -> dict[str, ChannelPull]:
-    done = pull_counts(p.engine, p.config, publishers_for(p.config), now=now, channels=channels or None)
-    return {result.channel: result for result in done}
+    with Readers(publishers_for(p.config)) as readers:
+        done = pull_counts(p.engine, p.config, readers, now=now, channels=channels or None)
+        return {result.channel: result for result in done}
 
 
 def rows(p: Platforms, entry_id: int) -> list[tuple[object, ...]]:

@@ -10,6 +10,7 @@ from content_library.database import transaction
 from content_library.store import add_item
 from scheduler.daemon.runner import publishers_for
 from scheduler.metrics.pulling import pull_counts
+from scheduler.metrics.readers import Readers
 from scheduler.reporting.engagement import WhatWorked, gather, render
 from tests.metrics_helpers import on_mastodon, platforms
 
@@ -27,7 +28,8 @@ def test_what_worked_ranks_items_from_real_counts_and_escapes_their_titles(
         on_mastodon(p, NOW - timedelta(days=2), item=loved, favourites_count=9)
         for days in (3, 4, 5):
             on_mastodon(p, NOW - timedelta(days=days), item=quiet)
-        list(pull_counts(p.engine, p.config, publishers_for(p.config), now=NOW, channels=["toots"]))
+        with Readers(publishers_for(p.config)) as readers:
+            list(pull_counts(p.engine, p.config, readers, now=NOW, channels=["toots"]))
         with transaction(p.engine) as session:
             found = gather(session, since=NOW - timedelta(days=30))
     html = render(found)

@@ -9,6 +9,7 @@ import pytest
 
 from scheduler.daemon.runner import publishers_for
 from scheduler.metrics.pulling import pull_counts
+from scheduler.metrics.readers import Readers
 from tests.cli import Cli
 from tests.metrics_helpers import on_mastodon, platforms
 from tests.queue_helpers import add_items
@@ -26,14 +27,11 @@ def test_stats_show_latest_engagement_per_post_and_rank_items(
         second, _ = on_mastodon(p, NOW - 2 * DAY, item=liked, favourites_count=3, replies_count=2)
         for days in (4, 5, 6):
             on_mastodon(p, NOW - days * DAY, item=ignored)
-        assert [
-            r.read for r in pull_counts(p.engine, p.config, publishers_for(p.config), now=NOW, channels=["toots"])
-        ] == [5]
-        p.mastodon.statuses[0]["favourites_count"] = 7  # a later pull: the latest counts are shown
-        later = NOW + 5 * DAY
-        assert [
-            r.read for r in pull_counts(p.engine, p.config, publishers_for(p.config), now=later, channels=["toots"])
-        ]
+        with Readers(publishers_for(p.config)) as readers:
+            assert [r.read for r in pull_counts(p.engine, p.config, readers, now=NOW, channels=["toots"])] == [5]
+            p.mastodon.statuses[0]["favourites_count"] = 7  # a later pull: the latest counts are shown
+            later = NOW + 5 * DAY
+            assert [r.read for r in pull_counts(p.engine, p.config, readers, now=later, channels=["toots"])]
         unread, _ = on_mastodon(p, NOW - timedelta(minutes=10), item=new)  # not read yet
         cli = Cli(tmp_path, (tmp_path / "config.yaml").read_text())
         (tmp_path / "clicks.csv").write_text(f"utm_content,clicks\n{first},4\n")

@@ -6,6 +6,7 @@ import typer
 
 from scheduler.cli.common import load, now, open_database
 from scheduler.cli.output import say
+from scheduler.when_forms import WHEN_FORMS
 
 app = typer.Typer(help="Likes, reposts, replies and clicks of published posts.", no_args_is_help=True)
 
@@ -23,6 +24,7 @@ def pull(
     """
     from scheduler.daemon.runner import publishers_for
     from scheduler.metrics.pulling import pull_counts, readable_channels
+    from scheduler.metrics.readers import Readers
     from scheduler.names import require_known
 
     config = load(ctx)
@@ -38,24 +40,42 @@ def pull(
             raise typer.Exit(1)
         return
     engine = open_database(config)
-    for result in pull_counts(engine, config, publishers_for(config), now=now(), channels=channel or None):
-        say(result.line())
+    with Readers(publishers_for(config)) as readers:
+        for result in pull_counts(engine, config, readers, now=now(), channels=channel or None):
+            say(result.line())
 
 
 @app.command("import")
 def import_(
     ctx: typer.Context,
     path: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV with utm_content and clicks columns."),
+    since: str | None = typer.Option(None, help=f"The first instant the export covers, with --until: {WHEN_FORMS}."),
+    until: str | None = typer.Option(
+        None, help=f"The instant after the export's last (its last day + 1), with --since: {WHEN_FORMS}."
+    ),
 ) -> None:
     """Import clicks per post from your web analytics: a CSV grouped by utm_content (the queue entry id that
     campaign links carry) with a clicks column. `evertide stats` then shows them beside the likes.
 
-    Example: evertide metrics import clicks.csv
+    Exports leave out the posts nobody clicked. Give the period the export covers (dates are midnights in
+    `display_timezone`; --until is not included, so a November report is --since 2026-11-01 --until
+    2026-12-01) and every post published in it with a tagged link that the file does not name counts as 0
+    clicks. Without a period those posts stay unknown.
+
+    Example: evertide metrics import clicks.csv --since 2026-11-01 --until 2026-12-01
     """
     from content_library.database import transaction
-    from scheduler.metrics.clicks import import_clicks
+    from scheduler.metrics.clicks import Period, import_clicks
+    from scheduler.queue.when import parse_when
 
     config = load(ctx)
+    if (since is None) != (until is None):
+        raise typer.BadParameter("--since and --until go together: give both ends of the export's period, or neither")
+    current = now()
+    period = None
+    if since is not None and until is not None:
+        zone = config.display_timezone
+        period = Period(parse_when(since, zone_name=zone, now=current), parse_when(until, zone_name=zone, now=current))
     with transaction(open_database(config)) as session:
-        done = import_clicks(session, path, now=now())
+        done = import_clicks(session, path, now=current, period=period)
     say(done.line())

@@ -51,6 +51,7 @@ from scheduler.daemon.workers import ChannelWorkers
 from scheduler.dispatch.claims import next_wake
 from scheduler.dispatch.publishing import Dispatcher, Event
 from scheduler.metrics.job import PULL_EVERY
+from scheduler.metrics.readers import Readers
 from scheduler.planning.slots import format_duration
 from scheduler.publishers.base import Publisher
 from scheduler.queue.holds import active_holds
@@ -105,6 +106,7 @@ class Daemon:
         jobs = ("publish round", "publish", "settle", "feeds", "refill", "heartbeat", "metrics", "links")
         self._backoff = {job: Backoff(job, log, describe=self._describe) for job in jobs}
         self._workers = ChannelWorkers(config.workers, self._publish_claimed, self._look_again)
+        self._readers = Readers(publishers_for(config))  # kept between pulls, and so their platform sessions
         self._scheduler = BackgroundScheduler(
             executors={
                 "publish": ThreadPoolExecutor(1),
@@ -332,7 +334,7 @@ class Daemon:
         from scheduler.metrics.job import pull_due_counts
 
         def pull() -> None:
-            for line in pull_due_counts(self._engine, self._config, publishers_for(self._config), now=self._clock()):
+            for line in pull_due_counts(self._engine, self._config, self._readers, now=self._clock()):
                 log.info("metrics", extra={"channel": "-", "entry": None, "detail": line})
 
         self._guarded("metrics", lambda: self._singleton("metrics", PULL_EVERY, pull))
@@ -401,6 +403,7 @@ class Daemon:
         self._workers.stop()
         left = self._workers.wait_idle(SHUTDOWN_WAIT)
         self._dispatcher.close()  # closing the publishers cuts any call still in flight
+        self.close()
         try:
             with transaction(self._engine) as session:
                 registry.unregister(session, worker=self._worker, now=self._clock())
@@ -410,6 +413,10 @@ class Daemon:
             "clean shutdown" if not left else f"{left} call(s) still in flight, left to be settled at the next start"
         )
         log.info("stopped", extra={"channel": "-", "entry": None, "detail": detail})
+
+    def close(self) -> None:
+        """Close what the jobs keep between runs: the metrics job's readers and their sessions."""
+        self._readers.close()
 
     def _outlook(self) -> str:
         """The start-up line: channels and workers, the next post due, and any channel held."""

@@ -30,6 +30,7 @@ from scheduler.dispatch.claims import LEASE, Skipped, claim_due, expired_claims,
 from scheduler.dispatch.deadline import Overdue, within
 from scheduler.dispatch.images import post_image
 from scheduler.dispatch.link_cards import link_card
+from scheduler.dispatch.posted_links import posted_link
 from scheduler.dispatch.retry import CountAsPublished, Fail, HoldChannel, Miss, RetryLater, TryNextVariant, decide
 from scheduler.planning.slots import format_duration
 from scheduler.publishers.base import CLOCK_SKEW, OutgoingPost, Published, Publisher, ReadsOwnPosts
@@ -435,6 +436,7 @@ class Dispatcher:
             return self._record(entry, now, Outcome.IN_DOUBT, reason, states.doubt, reason=reason)
 
     def _outgoing(self, entry: QueueEntry) -> OutgoingPost:
+        kind = self._config.channels[entry.channel].kind  # only entries of configured channels are claimed
         with Session(self._engine) as session:
             item = session.get(Item, entry.item_id)
             card = link_card(session, item) if item else None
@@ -444,7 +446,7 @@ class Dispatcher:
             channel=entry.channel,
             text=entry.text,
             item_id=entry.item_id,
-            url=item.url if item else None,
+            url=posted_link(entry.text, item.url, kind) if item and item.url else None,
             idempotency_key=entry.key,
             first_attempt_at=entry.at,
             card=card,

@@ -5,7 +5,14 @@ grouped by that parameter says how many clicks each post brought. The file is CS
 ``utm_content`` and ``clicks`` (other columns are ignored). Rows whose ``utm_content`` is not an entry id
 (visits from elsewhere, hand-made links) are counted and skipped; several rows for one entry (an export per
 day) are added up. Validation is all or nothing: every bad row is listed, with its line, before anything is
-stored. Each import adds rows; the latest import of an entry is its count.
+stored. Each import adds rows; the latest import of an entry is its count, so importing a file again changes
+nothing.
+
+Exports leave out the links nobody clicked, so a file alone observes only the posts that did well. Given the
+:class:`Period` the export covers, every post published in it whose link carried its own entry id and that the
+file does not name gets a count of 0 from this import. A post published before the period is left alone: its
+clicks before the period are in no file here. The period ends at ``now`` at the latest: an export cannot hold
+clicks on a post that went out after the import.
 """
 
 import csv
@@ -19,6 +26,7 @@ from sqlmodel import Session, col, select
 
 from content_library.errors import EvertideError
 from scheduler.metrics.tables import ClickCount
+from scheduler.planning.attribution import unfilled, with_entry_id
 from scheduler.queue.tables import Publication
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -35,16 +43,37 @@ class ClicksRejected(EvertideError):
 
 
 @dataclass(frozen=True)
+class Period:
+    """The instants an export counted clicks in: from ``since`` up to, not including, ``until`` (aware UTC)."""
+
+    since: datetime
+    until: datetime
+
+    def __post_init__(self) -> None:
+        if self.until <= self.since:
+            raise EvertideError(
+                f"--until ({self.until:%Y-%m-%d %H:%MZ}) is not after --since ({self.since:%Y-%m-%d %H:%MZ})",
+                hint="Give the export's first day as --since and the day after its last as --until.",
+            )
+
+
+@dataclass(frozen=True)
 class ClicksImported:
     posts: int  # published posts that got a count
     clicks: int
     unknown: int  # rows whose utm_content names no published post
+    zeroed: int | None = None  # posts of the period the file leaves out; None without a period
 
     def line(self) -> str:
         skipped = f"; {self.unknown} row(s) named no published post and were skipped" if self.unknown else ""
+        zeroed = (
+            f"; {self.zeroed} other post(s) published in the period counted as 0 clicks"
+            if self.zeroed is not None
+            else ""
+        )
         return (
-            f"Imported {self.clicks} click(s) on {self.posts} post(s){skipped}. Each post's clicks are now this "
-            "file's count (an export's totals replace earlier ones, they are not added)."
+            f"Imported {self.clicks} click(s) on {self.posts} post(s){zeroed}{skipped}. Each post's clicks are now "
+            "this file's count (an export's totals replace earlier ones, they are not added)."
         )
 
 
@@ -85,7 +114,8 @@ def _tally(path: Path, reader: "csv.DictReader[str]") -> tuple[Counter[int], int
     return clicks, other
 
 
-def import_clicks(session: Session, path: Path, *, now: datetime) -> ClicksImported:
+def import_clicks(session: Session, path: Path, *, now: datetime, period: Period | None = None) -> ClicksImported:
+    """Store the file's counts; with a ``period``, also a 0 for each post of it the file leaves out."""
     clicks, other = read_clicks(path)
     wanted = list(clicks)
     published: set[int | None] = set()
@@ -96,4 +126,36 @@ def import_clicks(session: Session, path: Path, *, now: datetime) -> ClicksImpor
         if entry_id in published:
             session.add(ClickCount(entry_id=entry_id, clicks=count, imported_at=now))
     kept = {entry_id: count for entry_id, count in clicks.items() if entry_id in published}
-    return ClicksImported(posts=len(kept), clicks=sum(kept.values()), unknown=other + len(clicks) - len(kept))
+    zeroed = None
+    if period is not None:
+        unlisted = unclicked(session, period, set(clicks), now=now)
+        session.add_all(ClickCount(entry_id=entry_id, clicks=0, imported_at=now) for entry_id in unlisted)
+        zeroed = len(unlisted)
+    return ClicksImported(
+        posts=len(kept), clicks=sum(kept.values()), unknown=other + len(clicks) - len(kept), zeroed=zeroed
+    )
+
+
+def unclicked(session: Session, period: Period, listed: set[int], *, now: datetime) -> list[int]:
+    """The entry ids of the posts published in ``period`` (and before ``now``) whose link carried their entry
+    id and that are not ``listed``: a click on them would have been in the export."""
+    posts = session.exec(
+        select(Publication.entry_id, Publication.text).where(
+            col(Publication.published_at) >= period.since,
+            col(Publication.published_at) < min(period.until, now),
+            col(Publication.entry_id).is_not(None),
+        )
+    ).all()
+    return sorted(
+        entry_id
+        for entry_id, text in posts
+        if entry_id is not None and entry_id not in listed and _carries(text, entry_id)
+    )
+
+
+def _carries(text: str, entry_id: int) -> bool:
+    """Whether ``text`` links with ``utm_content=<entry_id>``: its utm_content ids turned back into the mark
+    and filled with ``entry_id`` give the text as posted. A campaign without ``utm:``, one that set its own
+    ``content:``, or a template without ``{url}`` posted no such link, and clicks on it cannot be counted."""
+    bare = unfilled(text)
+    return bare != text and with_entry_id(bare, entry_id) == text

@@ -6,13 +6,14 @@ the others is said. A 429 holds the channel's reads (see :mod:`.pulling`); the j
 a platform's answer, only on the database, and then backs off like every job.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
 from scheduler.config import Config
 from scheduler.metrics.pulling import pull_counts, readable_channels
+from scheduler.metrics.readers import Readers
 
 PULL_EVERY = timedelta(minutes=10)  # a checkpoint is read at most this late; 1 h is the shortest default
 
@@ -21,10 +22,9 @@ def channels_read(config: Config) -> list[str]:
     return [name for name in readable_channels(config) if getattr(config.channels[name], "metrics", False)]
 
 
-def pull_due_counts(
-    engine: Engine, config: Config, readers: Callable[[str], object], *, now: datetime
-) -> Iterator[str]:
-    """One line per channel that had posts due."""
+def pull_due_counts(engine: Engine, config: Config, readers: Readers, *, now: datetime) -> Iterator[str]:
+    """One line per channel that had posts due. ``readers`` lives as long as the daemon, so each channel's
+    session does too."""
     for result in pull_counts(engine, config, readers, now=now, channels=channels_read(config)):
         if result.due:
             yield result.line()

@@ -11,7 +11,7 @@ that goes wrong is said on the channel's line and tried again at the next pull, 
 platform refused for good (credentials, a missing scope, X's credits).
 """
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -24,6 +24,7 @@ from content_library.database import transaction
 from scheduler.config import ChannelConfig, Config
 from scheduler.dispatch.deadline import Overdue, within
 from scheduler.metrics.counts import Counts, CountsReader
+from scheduler.metrics.readers import Readers
 from scheduler.metrics.schedule import is_due, oldest_worth_reading
 from scheduler.metrics.tables import EngagementCount, ReadHold
 from scheduler.planning.slots import format_duration
@@ -70,20 +71,19 @@ def readable_channels(config: Config) -> list[str]:
 def pull_counts(
     engine: Engine,
     config: Config,
-    readers: Callable[[str], object],
+    readers: Readers,
     *,
     now: datetime,
     channels: Sequence[str] | None = None,
 ) -> Iterator[ChannelPull]:
     """Read the due posts of ``channels`` (default: every channel of a kind that can be read back); yields one
-    :class:`ChannelPull` per channel. ``readers`` builds a channel's publisher, which reads its counts."""
+    :class:`ChannelPull` per channel. ``readers`` hands out each channel's publisher, which reads its counts,
+    and keeps it for the next pull: its owner closes it."""
     for name in channels if channels is not None else readable_channels(config):
         yield _pull_channel(engine, config, name, readers, now=now)
 
 
-def _pull_channel(
-    engine: Engine, config: Config, name: str, readers: Callable[[str], object], *, now: datetime
-) -> ChannelPull:
+def _pull_channel(engine: Engine, config: Config, name: str, readers: Readers, *, now: datetime) -> ChannelPull:
     settings = config.channels[name]
     with transaction(engine) as session:
         due = due_posts(session, config, name, now=now)
@@ -107,21 +107,24 @@ def _pull_channel(
         return ChannelPull(name, due=len(due), note=f"not read: {_cut(error.detail)}")
     if not isinstance(reader, CountsReader):
         return ChannelPull(name, due=len(due), note="not read: this kind of channel cannot read its posts back")
-    try:
-        read, gone, note = _read(engine, name, reader, due, deadline=settings.timeout.total_seconds(), now=now)
-    finally:
-        close = getattr(reader, "close", None)
-        if close is not None:
-            close()  # also cuts the connection of a call abandoned at its deadline
+    read, gone, note = _read(engine, readers, name, reader, due, deadline=settings.timeout.total_seconds(), now=now)
     if read and read_cost(settings, read):  # X bills the posts it returns
         note = "; ".join(filter(None, [note, f"cost about {read_cost(settings, read)}"]))
     return ChannelPull(name, due=len(due), read=read, gone=gone, note=note)
 
 
 def _read(
-    engine: Engine, name: str, reader: CountsReader, due: list[Publication], *, deadline: float, now: datetime
+    engine: Engine,
+    readers: Readers,
+    name: str,
+    reader: CountsReader,
+    due: list[Publication],
+    *,
+    deadline: float,
+    now: datetime,
 ) -> tuple[int, int, str]:
-    """Read and record ``due`` batch by batch; returns (counted, gone, why it stopped early or "")."""
+    """Read and record ``due`` batch by batch; returns (counted, gone, why it stopped early or ""). A reader
+    whose call was abandoned, or whose client library failed in a way nobody planned for, is discarded."""
     read = gone = 0
     for batch in _batches(due[: reader.batch_size * MAX_CALLS_PER_PULL], reader.batch_size):
         ids = [post.remote_id or "" for post in batch]
@@ -139,8 +142,10 @@ def _read(
         except PublishError as error:
             return read, gone, f"stopped: {_cut(error.detail)}"
         except Overdue:
+            readers.discard(name)  # closing it cuts the abandoned call's connection
             return read, gone, f"stopped: no answer within {format_duration(deadline)} (the whole call)"
         except Exception as error:  # a client library's surprise must not stop the other channels
+            readers.discard(name)
             return read, gone, f"stopped: unexpected {type(error).__name__} while reading the counts"
         read_now, gone_now = _record(engine, batch, found, now=now)
         read, gone = read + read_now, gone + gone_now

@@ -1,6 +1,7 @@
 """File outbox: one JSON line per post appended to ``path``, for review, piping or tests.
 
-Each line is ``{"entry_id", "channel", "text", "url", "item_id", "idempotency_key"}``, written with one
+Each line is ``{"entry_id", "channel", "text", "url", "item_id", "idempotency_key"}`` (``url``: the link the
+text carries, UTM tags and all, see :mod:`scheduler.dispatch.posted_links`), written with one
 ``write`` and made durable with ``flush`` + ``fsync`` before the publish counts as done. An exclusive
 ``flock`` covers "is this key already in the file?" and the append, so a retry after a crash (or a second
 daemon sharing the file) never writes an entry twice: the second attempt finds the line and reports

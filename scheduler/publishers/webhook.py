@@ -10,7 +10,9 @@ The request::
     webhook-signature: v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}">  (with a secret)
     Idempotency-Key: <the same value as webhook-id>
 
-    {"entry_id": 17, "channel": "hook", "text": "...", "url": "https://...", "item_id": 4}
+    {"entry_id": 17, "channel": "hook", "text": "...", "url": "https://...?utm_content=17", "item_id": 4}
+
+``url`` is the link the text carries, with its UTM tags (:mod:`scheduler.dispatch.posted_links`).
 
 The HMAC key: a secret starting ``whsec_`` is base64 after the prefix, as the spec says; any other secret
 is used as its UTF-8 bytes. (The ``standardwebhooks`` library base64-decodes every *string* secret, so a
