@@ -118,3 +118,28 @@ def test_a_learning_campaign_shows_its_learned_weights_and_the_observations_behi
     assert "learned on toot (campaign k): item 1 5.0 engagement per share over 3 shares (channel 4.5 over 4)" in lines
     assert "learned wordings on toot: variant 11 7.0 over 2 shares; templates 1.0 over 1 share" in lines
     assert "learned hours on toot for UTC: 09h 7.0 over 2 shares, 19h 2.0 over 2 shares" in lines
+
+
+def test_the_learned_wordings_name_each_template_and_one_that_left_the_config() -> None:
+    from scheduler.planning.variants import template_key
+
+    config = Config.model_validate(
+        {
+            "horizon": "2d",
+            "channels": {"toot": {"kind": "mastodon"}},
+            "campaigns": {"k": {"channels": ["toot"], "posts_per_day": 1, "learn": True, "templates": ["A {url}"]}},
+        }
+    )
+    at = datetime(2026, 11, 1, 9, tzinfo=UTC)
+    seen = [
+        Observation("toot", 1, "UTC", at, 8, template_key=template_key("A {url}")),
+        Observation("toot", 1, "UTC", at, 6, template_key=template_key("A {url}")),
+        Observation("toot", 1, "UTC", at, 4, template_key=template_key("Gone [b]{url}[/b]")),
+        Observation("toot", 1, "UTC", at, 1),  # recorded before templates were
+    ]
+    lines = explain_item(PlanInputs.of(config), InMemoryCandidates([item(1)]), 1, now=NOW, observations=seen)
+    assert (
+        'learned wordings on toot: template "A {url}" 7.0 over 2 shares; '
+        f"template {template_key('Gone [b]{url}[/b]')} (no longer in config) 4.0 over 1 share; "
+        "templates 1.0 over 1 share"
+    ) in lines

@@ -18,6 +18,7 @@ from scheduler.planning.learning import Learning, Observation, default_seed
 from scheduler.planning.model import PastShare
 from scheduler.planning.planner import plan
 from scheduler.planning.slots import format_duration, format_instant, to_seconds
+from scheduler.planning.variants import known_templates
 from scheduler.rules import repeat_clear_from
 
 
@@ -75,9 +76,10 @@ def explain_item(
             else:
                 lines.append(f"eligible on {channel} for campaign {name}")
     learning = Learning(observations, default_seed(now) if seed is None else seed)
+    templates = known_templates(t for campaign in config.campaigns.values() for t in campaign.templates)
     for name in campaigns:
         for channel in config.campaigns[name].channels if config.campaigns[name].learn else ():
-            lines.extend(learning.explained(channel, name, item.id))
+            lines.extend(learning.explained(channel, name, item.id, templates))
     return lines + _planned(config, library, item, now, history, fixed, observations, seed)
 
 

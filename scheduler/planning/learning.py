@@ -20,10 +20,11 @@ no draw depends on the order of the others. With no observations nothing here ch
 
 import math
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from statistics import NormalDist
+from types import MappingProxyType
 
 from scheduler.planning.draws import unit_hash
 from scheduler.planning.slots import local_wall, to_seconds
@@ -42,7 +43,8 @@ class Observation:
     """The engagement one published post got: the planner's only input about what works.
 
     ``engagement`` is the sum of likes, reposts, replies and clicks counted so far; ``zone`` is the segment
-    the post was timed for; ``variant_id`` is None when a template worded it.
+    the post was timed for; ``variant_id`` is None when a template worded it, and ``template_key`` then names
+    the template (:func:`~scheduler.planning.variants.template_key`; None for a post recorded before it was).
     """
 
     channel: str
@@ -51,6 +53,7 @@ class Observation:
     published_at: datetime  # UTC, aware
     engagement: int
     variant_id: int | None = None
+    template_key: str | None = None
 
 
 def default_seed(now: datetime) -> int:
@@ -117,7 +120,8 @@ class _Channel:
     zones: defaultdict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     hours: defaultdict[tuple[str, int], Tally] = field(default_factory=lambda: defaultdict(Tally))
     items: defaultdict[int, Tally] = field(default_factory=lambda: defaultdict(Tally))
-    variants: defaultdict[tuple[int, int | None], Tally] = field(default_factory=lambda: defaultdict(Tally))
+    # per (item, variant id, template key): each variant and each template is a wording of its own
+    variants: defaultdict[tuple[int, int | None, str | None], Tally] = field(default_factory=lambda: defaultdict(Tally))
 
 
 @dataclass(frozen=True)
@@ -155,7 +159,7 @@ class Learning:
                 tallies.zones[seen.zone],
                 tallies.hours[(seen.zone, hour)],
                 tallies.items[seen.item_id],
-                tallies.variants[(seen.item_id, seen.variant_id)],
+                tallies.variants[(seen.item_id, seen.variant_id, seen.template_key)],
             ):
                 tally.add(seen.engagement)
 
@@ -181,12 +185,12 @@ class Learning:
         drawn = {hour: self.draw(beliefs[hour], "hour", channel, zone, *decision, hour) for hour in hours}
         return max(drawn, key=lambda hour: (drawn[hour], -hour))
 
-    def variant(self, channel: str, item_id: int, variant_id: int | None) -> Belief:
-        """The belief about one wording of an item (``None``: the campaign's templates), around the item's mean."""
+    def variant(self, channel: str, item_id: int, variant_id: int | None, template_key: str | None) -> Belief:
+        """The belief about one wording of an item (a variant, else a template), around the item's mean."""
         tallies = self._channels[channel]
         item = tallies.items.get(item_id)
         mean = item.rate if item else tallies.all.rate
-        return Belief.of(tallies.variants.get((item_id, variant_id), Tally()), mean)
+        return Belief.of(tallies.variants.get((item_id, variant_id, template_key), Tally()), mean)
 
     def item(self, channel: str, item_id: int) -> Belief:
         tallies = self._channels[channel]
@@ -206,9 +210,12 @@ class Learning:
         found = (self.flag(channel, item_id) for item_id in sorted(tallies.items)) if tallies else ()
         return [flag for flag in found if flag is not None]
 
-    def explained(self, channel: str, campaign: str, item_id: int) -> list[str]:
+    def explained(
+        self, channel: str, campaign: str, item_id: int, templates: Mapping[str, str] = MappingProxyType({})
+    ) -> list[str]:
         """What was learned on ``channel`` that bears on an item, with the shares observed behind each number
-        (engagement per share as observed; the draws start from these, pulled towards their group's mean)."""
+        (engagement per share as observed; the draws start from these, pulled towards their group's mean).
+        ``templates`` gives the text of each template key still in the config."""
         tallies = self._channels.get(channel)
         if tallies is None:
             return []
@@ -218,11 +225,14 @@ class Learning:
             f"{item.shares} share{'' if item.shares == 1 else 's'} (channel {tallies.all.rate:.1f} over "
             f"{tallies.all.shares})"
         ]
-        wordings = sorted(((v, t) for (i, v), t in tallies.variants.items() if i == item_id), key=lambda p: str(p[0]))
+        wordings = sorted(
+            ((v, k, t) for (i, v, k), t in tallies.variants.items() if i == item_id),
+            key=lambda p: (p[0] is None, p[0] or 0, p[1] is None, p[1] not in templates, p[1] or ""),
+        )
         if wordings:
             lines.append(
                 f"learned wordings on {channel}: "
-                + "; ".join(f"{'templates' if v is None else f'variant {v}'} {_per_share(t)}" for v, t in wordings)
+                + "; ".join(f"{_wording(v, k, templates)} {_per_share(t)}" for v, k, t in wordings)
             )
         for zone_name in sorted(tallies.zones):
             hours = sorted(((h, t) for (z, h), t in tallies.hours.items() if z == zone_name), key=lambda p: -p[1].rate)
@@ -230,6 +240,19 @@ class Learning:
             lines.append(f"learned hours on {channel} for {zone_name}: {shown}")
         flag = self.flag(channel, item_id)
         return lines + ([f"flagged: {flag.line()}"] if flag else [])
+
+
+def _wording(variant_id: int | None, template_key: str | None, templates: Mapping[str, str]) -> str:
+    """``variant 11``, ``template "{title} {url}"``, or ``templates`` for posts recorded before templates were."""
+    if variant_id is not None:
+        return f"variant {variant_id}"
+    if template_key is None:
+        return "templates"
+    return (
+        f'template "{templates[template_key]}"'
+        if template_key in templates
+        else f"template {template_key} (no longer in config)"
+    )
 
 
 def _per_share(tally: Tally) -> str:

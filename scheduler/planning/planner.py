@@ -36,7 +36,7 @@ from scheduler.planning.learning import EngagementWeights, Learning, Observation
 from scheduler.planning.model import PastShare, Plan, PlannedPost
 from scheduler.planning.slots import format_duration, format_instant, to_datetime, to_seconds
 from scheduler.planning.timing import ChannelTiming, Existing, Slot, Warnings, counted
-from scheduler.planning.variants import ChosenText, TextOption, word
+from scheduler.planning.variants import ChosenText, TextOption, option_key, word
 from scheduler.rules import RuleBook
 from scheduler.rules.timeline import DAY as DAY_SECONDS
 
@@ -253,6 +253,7 @@ class _ContentWriter:
                 variant_id=chosen.option.variant_id,
                 text=chosen.text,
                 reason=reason,
+                template_key=chosen.option.template_key,
             )
         return None
 
@@ -271,14 +272,15 @@ class _ContentWriter:
         )
 
     def _preference(self, item: ItemSnapshot, slot: Slot) -> Callable[[TextOption], float] | None:
-        """A learning campaign's Thompson draw for each wording of the item (templates count as one)."""
+        """A learning campaign's Thompson draw for each wording of the item: each variant and each template."""
         learning = self.learning
         if learning is None or not self.config.campaigns[slot.campaign].learn:
             return None
 
         def drawn(option: TextOption) -> float:
-            belief = learning.variant(slot.channel, item.id, option.variant_id)
-            return learning.draw(belief, "variant", slot.channel, slot.campaign, item.id, option.variant_id, slot.at)
+            belief = learning.variant(slot.channel, item.id, option.variant_id, option.template_key)
+            wording = option.variant_id if option.variant_id is not None else option.template_key
+            return learning.draw(belief, "variant", slot.channel, slot.campaign, item.id, wording, slot.at)
 
         return drawn
 
@@ -324,14 +326,15 @@ def _describe_filter(name: str, categories: Sequence[str], kinds: Sequence[str])
     return "; ".join(parts) or "the library has no active item"
 
 
-def _share_order(share: PastShare) -> tuple[datetime, str, int, str, str, int, str]:
+def _share_order(share: PastShare) -> tuple[datetime, str, int, str, str, int, str, str]:
     """A total order on shares, so that the input's order never changes the plan."""
     variant = -1 if share.variant_id is None else share.variant_id
-    return (share.at, share.channel, share.item_id, share.zone, share.text, variant, share.campaign or "")
+    wording = (share.template_key or "", share.campaign or "")
+    return (share.at, share.channel, share.item_id, share.zone, share.text, variant, *wording)
 
 
 def _option_of(share: PastShare) -> tuple[str, object] | None:
-    return ("variant", share.variant_id) if share.variant_id is not None else None
+    return option_key(share.variant_id, share.template_key)
 
 
 def _reason(slot: Slot, reach: int, last: int | None, category: str | None) -> str:
