@@ -1,21 +1,24 @@
 """Which template worded a post is recorded (migration 0014), so rotation, learning, stats and the report tell
 a campaign's templates apart; posts recorded before keep no key and count as "templates"."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from content_library.database import transaction, upgrade
+from content_library.database import make_engine, transaction, upgrade
 from scheduler.config import Config
 from scheduler.planning.variants import template_key
 from scheduler.queue import edits, states
 from scheduler.queue.entries import active_entries, get_entry
 from scheduler.queue.fill import fill
 from scheduler.queue.tables import Publication
+from tests.cli import Cli
 from tests.queue_helpers import T0, add_items, config_in
+
+NOW = datetime.now(UTC).replace(microsecond=0)
 
 TITLE, SUMMARY = "{title} {url}", "{summary} {url}"  # the templates of tests.cli.CONFIG
 
@@ -75,3 +78,68 @@ def test_posts_recorded_before_schema_0014_keep_no_template_key(empty_engine: En
         rows = connection.execute(text("SELECT id, variant_id, template_key FROM publication")).all()
         entries = connection.execute(text("SELECT template_key FROM queue_entry")).all()
     assert [tuple(row) for row in rows] == [(1, None, None)] and entries == []
+
+
+HOSTILE = "<b>[bold]{title}[/bold]</b> {url}"
+STATS_CONFIG = f"""\
+database: evertide.db
+channels:
+  outbox: {{kind: file, path: outbox.jsonl}}
+campaigns:
+  help:
+    channels: [outbox]
+    posts_per_day: 2
+    templates: ["{{title}} {{url}}", "{HOSTILE}"]
+"""
+
+
+def wordings_with_clicks(tmp_path: Path) -> tuple[Cli, int]:
+    """Item 1 published four times, each worded another way and clicked 10, 20, 30 and 40 times: by the first
+    template, the hostile one, a template no longer in the config, and before templates were recorded."""
+    cli = Cli(tmp_path, STATS_CONFIG)
+    cli("db", "upgrade")
+    engine = make_engine(f"sqlite:///{tmp_path / 'evertide.db'}")
+    try:
+        [item] = add_items(engine, 1)
+        keys = [template_key("{title} {url}"), template_key(HOSTILE), template_key("Gone {url}"), None]
+        with transaction(engine) as session:
+            for n, key in enumerate(keys, start=1):
+                at = NOW - timedelta(days=n)
+                session.add(
+                    Publication(
+                        entry_id=n, channel="outbox", campaign="help", zone="UTC", item_id=item, template_key=key,
+                        text=f"post {n}", scheduled_at=at, published_at=at,
+                    )
+                )  # fmt: skip
+    finally:
+        engine.dispose()
+    (tmp_path / "clicks.csv").write_text("utm_content,clicks\n1,10\n2,20\n3,30\n4,40\n")
+    cli("metrics", "import", str(tmp_path / "clicks.csv"))
+    return cli, item
+
+
+def test_stats_add_engagement_up_per_template_and_show_its_text_as_typed(tmp_path: Path) -> None:
+    cli, item = wordings_with_clicks(tmp_path)
+    rows = cli.json("stats")["engagement_by_variant"]
+    assert [
+        (row["item_id"], row["variant_id"], row["template_key"], row["template"], row["clicks"]) for row in rows
+    ] == [
+        (item, None, None, None, 40),
+        (item, None, template_key("Gone {url}"), "(template no longer in config)", 30),
+        (item, None, template_key(HOSTILE), HOSTILE, 20),
+        (item, None, template_key("{title} {url}"), "{title} {url}", 10),
+    ]
+    text = cli("stats", env={"COLUMNS": "250"}).output
+    assert "Wordings by engagement per post" in text
+    assert f'template "{HOSTILE}"' in text and f"template {template_key('Gone {url}')} (no longer" in text
+    assert "│ templates" in text
+
+
+def test_the_report_names_each_template_and_escapes_its_text(tmp_path: Path) -> None:
+    cli, _ = wordings_with_clicks(tmp_path)
+    cli("report", "--out", str(tmp_path / "report.html"))
+    html = (tmp_path / "report.html").read_text()
+    worked = html[html.index("<h2>What worked</h2>") :]
+    assert "<b>[bold]" not in worked
+    assert "template: <bdi>&lt;b&gt;[bold]{title}[/bold]&lt;/b&gt; {url}</bdi>" in worked
+    assert "(template no longer in config)" in worked and "(campaign template)" in worked

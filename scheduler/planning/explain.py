@@ -76,7 +76,7 @@ def explain_item(
             else:
                 lines.append(f"eligible on {channel} for campaign {name}")
     learning = Learning(observations, default_seed(now) if seed is None else seed)
-    templates = known_templates(t for campaign in config.campaigns.values() for t in campaign.templates)
+    templates = known_templates(config.campaigns.values())
     for name in campaigns:
         for channel in config.campaigns[name].channels if config.campaigns[name].learn else ():
             lines.extend(learning.explained(channel, name, item.id, templates))

@@ -28,6 +28,7 @@ from types import MappingProxyType
 
 from scheduler.planning.draws import unit_hash
 from scheduler.planning.slots import local_wall, to_seconds
+from scheduler.planning.variants import wording_label
 
 PRIOR_SHARES = 1.0  # how many shares' worth the group's mean counts for in an option's prior
 MEMORY_SHARES = 30.0  # a posterior is never surer than this many shares would make it
@@ -232,7 +233,7 @@ class Learning:
         if wordings:
             lines.append(
                 f"learned wordings on {channel}: "
-                + "; ".join(f"{_wording(v, k, templates)} {_per_share(t)}" for v, k, t in wordings)
+                + "; ".join(f"{wording_label(v, k, templates)} {_per_share(t)}" for v, k, t in wordings)
             )
         for zone_name in sorted(tallies.zones):
             hours = sorted(((h, t) for (z, h), t in tallies.hours.items() if z == zone_name), key=lambda p: -p[1].rate)
@@ -240,19 +241,6 @@ class Learning:
             lines.append(f"learned hours on {channel} for {zone_name}: {shown}")
         flag = self.flag(channel, item_id)
         return lines + ([f"flagged: {flag.line()}"] if flag else [])
-
-
-def _wording(variant_id: int | None, template_key: str | None, templates: Mapping[str, str]) -> str:
-    """``variant 11``, ``template "{title} {url}"``, or ``templates`` for posts recorded before templates were."""
-    if variant_id is not None:
-        return f"variant {variant_id}"
-    if template_key is None:
-        return "templates"
-    return (
-        f'template "{templates[template_key]}"'
-        if template_key in templates
-        else f"template {template_key} (no longer in config)"
-    )
 
 
 def _per_share(tally: Tally) -> str:

@@ -14,7 +14,7 @@ fitting the platform's length, is :func:`content_library.rendering.render_post`'
 """
 
 import hashlib
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -35,9 +35,23 @@ def template_key(template: str) -> str:
     return hashlib.sha256(template.encode()).hexdigest()[:12]
 
 
-def known_templates(templates: Iterable[str]) -> dict[str, str]:
-    """The text of each template key that ``templates`` and the built-in fallbacks can give a post."""
+def known_templates(campaigns: Iterable[CampaignConfig]) -> dict[str, str]:
+    """The text of each template key that the campaigns' templates and the built-in fallbacks give posts."""
+    templates = [template for campaign in campaigns for template in campaign.templates]
     return {template_key(template): template for template in (*templates, *FALLBACK_TEMPLATES)}
+
+
+def wording_label(variant_id: int | None, template: str | None, templates: Mapping[str, str]) -> str:
+    """How people are told which wording a post had: ``variant 11``, ``template "{title} {url}"`` (its text
+    from ``templates``, :func:`known_templates`), ``template 1a2b3c4d5e6f (no longer in config)``, or
+    ``templates`` for a post whose template is not known (recorded before templates were, or a person's words)."""
+    if variant_id is not None:
+        return f"variant {variant_id}"
+    if template is None:
+        return "templates"
+    return (
+        f'template "{templates[template]}"' if template in templates else f"template {template} (no longer in config)"
+    )
 
 
 def option_key(variant_id: int | None, template: str | None) -> tuple[str, object] | None:
