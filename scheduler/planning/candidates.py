@@ -108,6 +108,7 @@ class ChannelRecord:
     reach: Counter[str] = field(default_factory=Counter)  # shares per segment zone
     hours: Counter[tuple[str, int]] = field(default_factory=Counter)  # shares per (segment zone, local hour)
     last: int | None = None
+    last_in: dict[str, int] = field(default_factory=dict)  # the last share per segment zone
     last_repeat: int = 0  # the repeat_after (seconds) of the last share's campaign
     longest: tuple[int, int] | None = None  # the share whose own repeat_after reaches furthest: (at, repeat_after)
     upcoming: list[tuple[int, int]] = field(default_factory=list)  # pinned shares ahead: (at, repeat_after)
@@ -148,6 +149,7 @@ class ChannelShares:
             record.upcoming.remove((at, repeat_after))
         record.reach[zone] += 1
         record.hours[(zone, local_hour(zone, at))] += 1
+        record.last_in[zone] = max(at, record.last_in.get(zone, at))
         if record.last is None or at > record.last:
             record.last, record.last_repeat = at, repeat_after
         elif at == record.last:

@@ -29,12 +29,12 @@ from datetime import datetime
 from content_library.snapshot import ItemSnapshot
 from scheduler.names import UnknownName, require_known
 from scheduler.planning.apportion import Apportioner
-from scheduler.planning.candidates import CandidateSource, ChannelShares, Pool
+from scheduler.planning.candidates import CandidateSource, ChannelRecord, ChannelShares, Pool
 from scheduler.planning.eligibility import campaign_filters, permanent_block
 from scheduler.planning.inputs import PlanInputs
 from scheduler.planning.learning import EngagementWeights, Learning, Observation, default_seed
 from scheduler.planning.model import PastShare, Plan, PlannedPost
-from scheduler.planning.slots import format_duration, format_instant, to_datetime, to_seconds
+from scheduler.planning.slots import format_duration, format_instant, format_local, to_datetime, to_seconds
 from scheduler.planning.timing import ChannelTiming, Existing, Slot, Warnings, counted
 from scheduler.planning.variants import ChosenText, TextOption, option_key, word
 from scheduler.rules import RuleBook
@@ -239,8 +239,7 @@ class _ContentWriter:
             item, chosen = found
             if mix:
                 mix.add(keys.index(key))
-            record = self.shares[slot.channel].records.get(item.id)
-            reason = _reason(slot, record.reach[slot.zone] if record else 0, record.last if record else None, key)
+            reason = _reason(slot, self.shares[slot.channel].records.get(item.id), key)
             repeat_after = self.rules.spacing(slot.channel, slot.campaign).repeat_after
             self.shares[slot.channel].share(item, slot.at, repeat_after, slot.zone, chosen.text, chosen.option.key)
             self.usage[item.id] += 1
@@ -337,8 +336,15 @@ def _option_of(share: PastShare) -> tuple[str, object] | None:
     return option_key(share.variant_id, share.template_key)
 
 
-def _reason(slot: Slot, reach: int, last: int | None, category: str | None) -> str:
+def _reason(slot: Slot, record: ChannelRecord | None, category: str | None) -> str:
+    """Why the item fits the slot, from its record on the channel before this share: how often it reached the
+    slot's segment and when last, on the segment's clocks (the planner aims each share at a segment)."""
     mix = f"mix category {category}; " if category is not None else ""
-    if last is None:
+    if record is None or record.last is None:
         return f"{mix}first post on {slot.channel}"
-    return f"{mix}reached {slot.zone} {reach}× before on {slot.channel}, last shared there {format_instant(last)}"
+    last_here = record.last_in.get(slot.zone)
+    if last_here is None:
+        others = sum(record.reach.values())
+        return f"{mix}first post to {slot.zone} on {slot.channel}, shared there {others}× for other segments"
+    reached = f"reached {slot.zone} {record.reach[slot.zone]}× before on {slot.channel}"
+    return f"{mix}{reached}, last {format_local(last_here, slot.zone)}"
