@@ -43,18 +43,23 @@ def test_a_fresh_item_is_eligible_and_shows_its_planned_posts() -> None:
     lines = explain([item(1)], 1)
     assert lines[0] == "item 1 \"Item 1\": active, category 'faq', kind article, priority 0"
     assert "eligible on x-main for campaign support" in lines and "eligible on toot for campaign support" in lines
-    assert any(line.startswith("planned on x-main at 2026-11-10T") and "first post on x-main" in line for line in lines)
+    assert any(
+        line.startswith("planned on x-main at 2026-11-10 ")
+        and " UTC (2026-11-10T" in line
+        and "first post on x-main" in line
+        for line in lines
+    )
 
 
 def test_a_recent_share_means_cooling_down_until_repeat_after_has_passed() -> None:
     history = [PastShare("x-main", 1, datetime(2026, 11, 1, 9, tzinfo=UTC), "UTC", campaign="support")]
     lines = explain([item(1)], 1, history=history)
-    assert "shared on x-main at 2026-11-01T09:00Z for UTC" in lines
+    assert "shared on x-main at 2026-11-01 09:00 UTC (2026-11-01T09:00Z) for UTC" in lines
     assert "cooling down on x-main until 2026-12-01T09:00Z (repeat_after 30d, campaign support)" in lines
     assert "eligible on toot for campaign support" in lines
 
 
-def test_the_local_hours_an_item_already_used_are_listed_per_channel_and_segment() -> None:
+def test_each_segment_of_a_channel_says_when_the_item_last_reached_it_and_at_which_local_hours() -> None:
     history = [
         PastShare("x-main", 1, datetime(2026, 10, 1, 9, 10, tzinfo=UTC), "UTC", campaign="support"),
         PastShare("x-main", 1, datetime(2026, 10, 2, 9, 50, tzinfo=UTC), "UTC", campaign="support"),
@@ -62,8 +67,14 @@ def test_the_local_hours_an_item_already_used_are_listed_per_channel_and_segment
         PastShare("toot", 1, datetime(2026, 10, 3, 14, tzinfo=UTC), "UTC", campaign="support"),
     ]
     lines = explain([item(1)], 1, history=history)
-    assert "local hours used on toot: UTC 14h" in lines
-    assert "local hours used on x-main: Europe/London 19h; UTC 09h ×2" in lines
+    assert "on toot for UTC: last shared 2026-10-03 14:00 UTC (2026-10-03T14:00Z); local hours used 14h UTC" in lines
+    assert (
+        "on x-main for UTC: last shared 2026-10-02 09:50 UTC (2026-10-02T09:50Z); local hours used 09h ×2 UTC" in lines
+    )
+    assert (  # x-main's one segment is UTC (display_timezone): a zone it no longer targets is still listed
+        "on x-main for Europe/London (no longer its segment): last shared 2026-10-05 19:00 BST (2026-10-05T18:00Z); "
+        "local hours used 19h Europe/London"
+    ) in lines
 
 
 @pytest.mark.parametrize(
@@ -118,3 +129,28 @@ def test_a_learning_campaign_shows_its_learned_weights_and_the_observations_behi
     assert "learned on toot (campaign k): item 1 5.0 engagement per share over 3 shares (channel 4.5 over 4)" in lines
     assert "learned wordings on toot: variant 11 7.0 over 2 shares; templates 1.0 over 1 share" in lines
     assert "learned hours on toot for UTC: 09h 7.0 over 2 shares, 19h 2.0 over 2 shares" in lines
+
+
+def test_the_learned_wordings_name_each_template_and_one_that_left_the_config() -> None:
+    from scheduler.planning.variants import template_key
+
+    config = Config.model_validate(
+        {
+            "horizon": "2d",
+            "channels": {"toot": {"kind": "mastodon"}},
+            "campaigns": {"k": {"channels": ["toot"], "posts_per_day": 1, "learn": True, "templates": ["A {url}"]}},
+        }
+    )
+    at = datetime(2026, 11, 1, 9, tzinfo=UTC)
+    seen = [
+        Observation("toot", 1, "UTC", at, 8, template_key=template_key("A {url}")),
+        Observation("toot", 1, "UTC", at, 6, template_key=template_key("A {url}")),
+        Observation("toot", 1, "UTC", at, 4, template_key=template_key("Gone [b]{url}[/b]")),
+        Observation("toot", 1, "UTC", at, 1),  # recorded before templates were
+    ]
+    lines = explain_item(PlanInputs.of(config), InMemoryCandidates([item(1)]), 1, now=NOW, observations=seen)
+    assert (
+        'learned wordings on toot: template "A {url}" 7.0 over 2 shares; '
+        f"template {template_key('Gone [b]{url}[/b]')} (no longer in config) 4.0 over 1 share; "
+        "templates 1.0 over 1 share"
+    ) in lines

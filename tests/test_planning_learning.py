@@ -180,3 +180,30 @@ def test_an_observation_with_a_naive_time_is_refused() -> None:
     naive = Observation("c", 1, "Europe/London", datetime(2026, 3, 1, 9), 4)  # noqa: DTZ001
     with pytest.raises(ValueError, match="aware published_at"):
         plan(PlanInputs.of(config), InMemoryCandidates(simulation_items()), now=START, days=1, observations=[naive])
+
+
+def test_a_campaign_with_two_templates_and_no_variants_learns_which_template_works() -> None:
+    """Found in review: every template-worded post was one "wording", so the templates could not be told apart."""
+    from scheduler.planning.variants import template_key
+
+    config = Config.model_validate(
+        {
+            "channels": {"c": {"kind": "mastodon"}},
+            "campaigns": {
+                "k": {
+                    "channels": ["c"], "posts_per_day": 3, "repeat_after": "3d", "learn": True,
+                    "templates": ["Plain: {url}", "Loved: {url}"],
+                }
+            },
+        }
+    )  # fmt: skip
+    items = [ItemSnapshot(id=n, title=f"Item {n}", url=f"https://example.org/{n}") for n in range(1, 7)]
+    seen = [
+        Observation("c", n, "UTC", START - timedelta(days=day), 10 if loved else 0, template_key=template_key(text))
+        for n in range(1, 7)
+        for day in range(1, 11)
+        for loved, text in ((True, "Loved: {url}"), (False, "Plain: {url}"))
+    ]
+    posts = plan(PlanInputs.of(config), InMemoryCandidates(items), now=START, days=2, observations=seen).posts
+    assert len(posts) == 6 and all(post.text.startswith("Loved: ") for post in posts)
+    assert {post.template_key for post in posts} == {template_key("Loved: {url}")}

@@ -99,3 +99,41 @@ def test_long_items_are_shortened_to_fit_and_utm_and_hashtags_are_applied() -> N
     (post,) = result.posts
     assert fits(post.text, "x") and "#evergreen" in post.text
     assert f"utm_source=x-main&utm_content=x-main-7-{post.at:%Y%m%d%H%M}" in post.text
+
+
+def test_rotation_continues_after_the_template_that_worded_the_last_share() -> None:
+    """Found in review: a template-worded share was remembered as "no option", so the next share started the
+    templates over from the first one instead of taking the one after it."""
+    from scheduler.planning.variants import template_key
+
+    item = ItemSnapshot(id=1, title="Reset your password", url="https://help.example/reset")
+    templates = ["A {url}", "B {url}", "C {url}"]
+    history = [
+        PastShare(
+            "x-main", 1, datetime(2026, 5, 20, tzinfo=UTC), "UTC", text="B https://help.example/reset",
+            template_key=template_key("B {url}"),
+        )
+    ]  # fmt: skip
+    config = PlanInputs.of(one_item_config(templates=templates))
+    [post] = plan(config, InMemoryCandidates([item]), now=NOW, days=1, history=history).posts
+    assert post.text == "C https://help.example/reset"
+    assert (post.variant_id, post.template_key) == (None, template_key("C {url}"))
+
+
+def test_a_template_keeps_its_key_when_the_templates_are_reordered_and_fallbacks_have_one_too() -> None:
+    from scheduler.planning.variants import FALLBACK_TEMPLATES, template_key
+
+    item = ItemSnapshot(id=1, title="Reset your password", url="https://help.example/reset", summary="Three steps.")
+    keys = [
+        plan(PlanInputs.of(one_item_config(templates=t)), InMemoryCandidates([item]), now=NOW, days=1).posts[0]
+        for t in (["{title} {url}", "B {url}"], ["B {url}", "{title} {url}"])
+    ]
+    assert {post.template_key: post.text for post in keys} == {
+        template_key("{title} {url}"): "Reset your password https://help.example/reset",
+        template_key("B {url}"): "B https://help.example/reset",
+    }
+    lone = plan(
+        PlanInputs.of(one_item_config(templates=["{title} {url}"])), InMemoryCandidates([item]), now=NOW, days=2
+    ).posts
+    assert [post.template_key for post in lone] == [template_key("{title} {url}"), template_key(FALLBACK_TEMPLATES[0])]
+    assert len(template_key("{title} {url}")) == 12 and template_key("B {url}") != template_key("{title} {url}")

@@ -59,7 +59,9 @@ CALLS: dict[Transition, Move] = {
     Transition.CLAIM: lambda s, e: states.claim(s, e, worker="w1", now=LATER, lease=timedelta(seconds=60)),
     Transition.GIVE_BACK: lambda s, e: states.give_back(s, e, now=LATER),
     Transition.TAKE_OVER: lambda s, e: states.take_over(s, e, worker="w2", now=LATER, lease=timedelta(seconds=60)),
-    Transition.REWORD: lambda s, e: states.reword(s, e, text="Other words", variant_id=None, now=LATER),
+    Transition.REWORD: lambda s, e: states.reword(
+        s, e, text="Other words", variant_id=None, template_key=None, now=LATER
+    ),
     Transition.RELEASE: lambda s, e: states.release(s, e, retry_at=LATER, error="503", now=LATER),
     Transition.PUBLISH: lambda s, e: states.publish(s, e, remote_id="r1", remote_url=None, now=LATER),
     Transition.MISS: lambda s, e: states.miss(s, e, reason="late", now=LATER),

@@ -31,7 +31,7 @@ def test_what_worked_ranks_items_from_real_counts_and_escapes_their_titles(
         with Readers(publishers_for(p.config)) as readers:
             list(pull_counts(p.engine, p.config, readers, now=NOW, channels=["toots"]))
         with transaction(p.engine) as session:
-            found = gather(session, since=NOW - timedelta(days=30))
+            found = gather(session, since=NOW - timedelta(days=30), templates={})
     html = render(found)
     assert html.startswith("<section><h2>What worked</h2>") and "<script" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &quot;Guide&quot; &amp; more" in html

@@ -21,8 +21,8 @@ def stats(
 ) -> None:
     """Posts per channel and audience segment, shares per item, coverage gaps (items that have not reached a
     segment within repeat_after times the number of segments) and missed or failed posts with their reasons;
-    items ranked by engagement (likes, reposts, replies and imported clicks) and the dead weight: items shared
-    3 or more times with none.
+    items and wordings (each variant and each template) ranked by engagement (likes, reposts, replies and
+    imported clicks) and the dead weight: items shared 3 or more times with none.
 
     Example: evertide stats --since -7d
     """
@@ -84,6 +84,7 @@ def _say_engagement(found: Any) -> None:
             for i, t in items[:SHOWN_RANKED]
         ],
     )
+    _say_wordings(found)
     where = [(z, h, t) for (z, h), t in sorted(found.tallies.by_segment_hour.items()) if t.counted]
     if where:  # what works where: each segment's local hours, best first
         where.sort(key=lambda row: (row[0], -row[2].total / row[2].counted))
@@ -102,6 +103,22 @@ def _say_engagement(found: Any) -> None:
         print_table(None, ("item", "shares", "title"), [(i, t.posts, found.titles.get(i, "")) for i, t in dead])
 
 
+def _say_wordings(found: Any) -> None:
+    """The best wordings, most engagement per post first: each variant, each template with its text (shown as
+    typed), and "templates" for the posts whose template was not recorded."""
+    from scheduler.planning.variants import wording_label
+    from scheduler.reporting.tallies import ranked
+
+    print_table(
+        "Wordings by engagement per post",
+        ("item", "wording", "posts", "per post", "title"),
+        [
+            (i, wording_label(v, k, found.templates), t.posts, _per_post(t), found.titles.get(i, "(item removed)"))
+            for (i, v, k), t in ranked(found.tallies.by_wording)[:SHOWN_RANKED]
+        ],
+    )
+
+
 def _per_post(tally: Any) -> str:
     return f"{tally.total / tally.counted:.1f}" if tally.counted else "-"
 
@@ -116,7 +133,7 @@ def _engagement_json(found: Any, post: Any) -> dict[str, Any] | None:
 
 
 def _tallies_json(found: Any) -> dict[str, Any]:
-    from scheduler.reporting.tallies import dead_weight, ranked
+    from scheduler.reporting.tallies import dead_weight, ranked, template_text
 
     tallies = found.tallies
     return {
@@ -124,7 +141,9 @@ def _tallies_json(found: Any) -> dict[str, Any]:
             {"item_id": i, "title": found.titles.get(i)} | t.as_json() for i, t in ranked(tallies.by_item)
         ],
         "engagement_by_variant": [
-            {"item_id": i, "variant_id": v} | t.as_json() for (i, v), t in ranked(tallies.by_variant)
+            {"item_id": i, "variant_id": v, "template_key": k, "template": template_text(k, found.templates)}
+            | t.as_json()
+            for (i, v, k), t in ranked(tallies.by_wording)
         ],
         "engagement_by_segment": [{"zone": z} | t.as_json() for z, t in ranked(tallies.by_segment)],
         "engagement_by_hour": [{"hour": h} | t.as_json() for h, t in sorted(tallies.by_hour.items()) if t.counted],

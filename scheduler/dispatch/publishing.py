@@ -373,7 +373,12 @@ class Dispatcher:
                 reworded = None
                 if rendered.text != entry.text:
                     reworded = states.reword(
-                        session, entry, text=rendered.text, variant_id=rendered.variant_id, now=now()
+                        session,
+                        entry,
+                        text=rendered.text,
+                        variant_id=rendered.variant_id,
+                        template_key=rendered.template_key,
+                        now=now(),
                     )
         except ConcurrentEdit:
             return _lost(entry)

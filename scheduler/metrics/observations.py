@@ -44,6 +44,7 @@ def observations(session: Session, config: Config, *, now: datetime) -> list[Obs
             published_at=post.published_at,
             engagement=known[post.id].total,
             variant_id=post.variant_id,
+            template_key=post.template_key,
         )
         for post in posts
         if post.id in known and known[post.id].known

@@ -109,6 +109,7 @@ class ChannelRecord:
     reach: Counter[str] = field(default_factory=Counter)  # shares per segment zone
     hours: Counter[tuple[str, int]] = field(default_factory=Counter)  # shares per (segment zone, local hour)
     last: int | None = None
+    last_in: dict[str, int] = field(default_factory=dict)  # the last share per segment zone
     last_repeat: int = 0  # the repeat_after (seconds) of the last share's campaign
     longest: tuple[int, int] | None = None  # the share whose own repeat_after reaches furthest: (at, repeat_after)
     upcoming: list[tuple[int, int]] = field(default_factory=list)  # pinned shares ahead: (at, repeat_after)
@@ -152,6 +153,7 @@ class ChannelShares:
         for other in self.zones:  # every segment's people could see it, each at their own local hour
             if other != zone:
                 record.hours[(other, local_hour(other, at))] += 1
+        record.last_in[zone] = max(at, record.last_in.get(zone, at))
         if record.last is None or at > record.last:
             record.last, record.last_repeat = at, repeat_after
         elif at == record.last:

@@ -17,7 +17,8 @@ from scheduler.planning.inputs import PlanInputs
 from scheduler.planning.learning import Learning, Observation, default_seed
 from scheduler.planning.model import PastShare
 from scheduler.planning.planner import plan
-from scheduler.planning.slots import format_duration, format_instant, to_seconds
+from scheduler.planning.slots import format_duration, format_instant, format_local, to_seconds
+from scheduler.planning.variants import known_templates
 from scheduler.rules import repeat_clear_from
 
 
@@ -46,11 +47,11 @@ def explain_item(
     shares = [share for share in (*history, *fixed) if share.item_id == item_id]
     lines = [_describe(item)]
     lines.extend(
-        f"{'pinned' if share in fixed else 'shared'} on {share.channel} at {format_instant(to_seconds(share.at))}"
-        f" for {share.zone}"
+        f"{'pinned' if share in fixed else 'shared'} on {share.channel} at "
+        f"{format_local(to_seconds(share.at), share.zone)} for {share.zone}"
         for share in sorted(shares, key=lambda s: s.at)[-5:]
     )
-    lines.extend(_hours_used(shares))
+    lines.extend(_segments(config, [share for share in history if share.item_id == item_id]))
     blocked = permanent_block(item, at, len(shares))
     if blocked:
         return [*lines, blocked]
@@ -75,22 +76,37 @@ def explain_item(
             else:
                 lines.append(f"eligible on {channel} for campaign {name}")
     learning = Learning(observations, default_seed(now) if seed is None else seed)
+    templates = known_templates(config.campaigns.values())
     for name in campaigns:
         for channel in config.campaigns[name].channels if config.campaigns[name].learn else ():
-            lines.extend(learning.explained(channel, name, item.id))
+            lines.extend(learning.explained(channel, name, item.id, templates))
     return lines + _planned(config, library, item, now, history, fixed, observations, seed)
 
 
-def _hours_used(shares: Sequence[PastShare]) -> list[str]:
-    """Per channel, the local hours each segment already saw the item at: the planner sends its next share
-    to a segment at an hour the item has not used there yet (see :mod:`.candidates`)."""
-    used: defaultdict[str, defaultdict[str, Counter[int]]] = defaultdict(lambda: defaultdict(Counter))
-    for share in shares:
-        used[share.channel][share.zone][local_hour(share.zone, to_seconds(share.at))] += 1
+def _segments(config: PlanInputs, published: Sequence[PastShare]) -> list[str]:
+    """For each channel the item went out on, each audience segment of the channel: when the item last reached
+    it and at which local hours, on the segment's clocks (the planner sends the next share to a segment at an
+    hour the item has not used there yet, see :mod:`.candidates`), or that it has not reached it yet. A zone
+    the channel no longer targets is listed after its segments, as such."""
+    reached: defaultdict[tuple[str, str], list[int]] = defaultdict(list)
+    for share in published:
+        reached[(share.channel, share.zone)].append(to_seconds(share.at))
     lines = []
-    for channel, zones in sorted(used.items()):
-        segments = [f"{zone_name} {_counted_hours(hours)}" for zone_name, hours in sorted(zones.items())]
-        lines.append(f"local hours used on {channel}: {'; '.join(segments)}")
+    for channel in sorted({channel for channel, _ in reached}):
+        known = config.channels.get(channel)
+        segments = list(dict.fromkeys(segment.zone for segment in known.segments)) if known else []
+        gone = sorted(zone_name for there, zone_name in reached if there == channel and zone_name not in segments)
+        for zone_name in (*segments, *gone):
+            where = f"on {channel} for {zone_name}" + ("" if zone_name in segments else " (no longer its segment)")
+            instants = reached.get((channel, zone_name))
+            if not instants:
+                lines.append(f"{where}: not shared there yet")
+                continue
+            hours = Counter(local_hour(zone_name, at) for at in instants)
+            lines.append(
+                f"{where}: last shared {format_local(max(instants), zone_name)}; "
+                f"local hours used {_counted_hours(hours)} {zone_name}"
+            )
     return lines
 
 
@@ -150,7 +166,7 @@ def _planned(
             "longer ago, higher priority), or no slot comes after its cooldown"
         ]
     return [
-        f"planned on {post.channel} at {format_instant(to_seconds(post.at))} for {post.zone} "
+        f"planned on {post.channel} at {format_local(to_seconds(post.at), post.zone)} for {post.zone} "
         f"(campaign {post.campaign}; {post.reason})"
         for post in mine
     ]

@@ -17,14 +17,16 @@ no draw depends on the order of the others. With no observations nothing here ch
 """
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 
 from scheduler.planning.beliefs import Belief, Tally
 from scheduler.planning.draws import unit_hash
 from scheduler.planning.slots import local_wall, to_seconds
 from scheduler.planning.times_of_day import time_beliefs
+from scheduler.planning.variants import wording_label
 
 FLAG_AFTER_SHARES = 5  # an item is judged once it has this many observed shares on the channel…
 FLAG_BELOW = 0.5  # …and flagged when its rate is under this fraction of the channel's
@@ -37,7 +39,8 @@ class Observation:
     """The engagement one published post got: the planner's only input about what works.
 
     ``engagement`` is the sum of likes, reposts, replies and clicks counted so far; ``zone`` is the segment
-    the post was timed for; ``variant_id`` is None when a template worded it.
+    the post was timed for; ``variant_id`` is None when a template worded it, and ``template_key`` then names
+    the template (:func:`~scheduler.planning.variants.template_key`; None for a post recorded before it was).
     """
 
     channel: str
@@ -46,6 +49,7 @@ class Observation:
     published_at: datetime  # UTC, aware
     engagement: int
     variant_id: int | None = None
+    template_key: str | None = None
 
 
 def default_seed(now: datetime) -> int:
@@ -65,7 +69,8 @@ class _Channel:
     zones: defaultdict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     published: list[tuple[int, int]] = field(default_factory=list)  # (instant, engagement) of each post
     items: defaultdict[int, Tally] = field(default_factory=lambda: defaultdict(Tally))
-    variants: defaultdict[tuple[int, int | None], Tally] = field(default_factory=lambda: defaultdict(Tally))
+    # per (item, variant id, template key): each variant and each template is a wording of its own
+    variants: defaultdict[tuple[int, int | None, str | None], Tally] = field(default_factory=lambda: defaultdict(Tally))
 
 
 @dataclass(frozen=True)
@@ -102,7 +107,7 @@ class Learning:
                 tallies.all,
                 tallies.zones[seen.zone],
                 tallies.items[seen.item_id],
-                tallies.variants[(seen.item_id, seen.variant_id)],
+                tallies.variants[(seen.item_id, seen.variant_id, seen.template_key)],
             ):
                 tally.add(seen.engagement)
 
@@ -130,12 +135,12 @@ class Learning:
         drawn = {q: self.draw(beliefs[q], "time", channel, zone, *decision, q) for q in quarters}
         return max(drawn, key=lambda q: (drawn[q], -q))
 
-    def variant(self, channel: str, item_id: int, variant_id: int | None) -> Belief:
-        """The belief about one wording of an item (``None``: the campaign's templates), around the item's mean."""
+    def variant(self, channel: str, item_id: int, variant_id: int | None, template_key: str | None) -> Belief:
+        """The belief about one wording of an item (a variant, else a template), around the item's mean."""
         tallies = self._channels[channel]
         item = tallies.items.get(item_id)
         mean = item.rate if item else tallies.all.rate
-        return Belief.of(tallies.variants.get((item_id, variant_id), Tally()), mean)
+        return Belief.of(tallies.variants.get((item_id, variant_id, template_key), Tally()), mean)
 
     def item(self, channel: str, item_id: int) -> Belief:
         tallies = self._channels[channel]
@@ -155,9 +160,12 @@ class Learning:
         found = (self.flag(channel, item_id) for item_id in sorted(tallies.items)) if tallies else ()
         return [flag for flag in found if flag is not None]
 
-    def explained(self, channel: str, campaign: str, item_id: int) -> list[str]:
+    def explained(
+        self, channel: str, campaign: str, item_id: int, templates: Mapping[str, str] = MappingProxyType({})
+    ) -> list[str]:
         """What was learned on ``channel`` that bears on an item, with the shares observed behind each number
-        (engagement per share as observed; the draws start from these, pulled towards their group's mean)."""
+        (engagement per share as observed; the draws start from these, pulled towards their group's mean).
+        ``templates`` gives the text of each template key still in the config."""
         tallies = self._channels.get(channel)
         if tallies is None:
             return []
@@ -167,11 +175,14 @@ class Learning:
             f"{item.shares} share{'' if item.shares == 1 else 's'} (channel {tallies.all.rate:.1f} over "
             f"{tallies.all.shares})"
         ]
-        wordings = sorted(((v, t) for (i, v), t in tallies.variants.items() if i == item_id), key=lambda p: str(p[0]))
+        wordings = sorted(
+            ((v, k, t) for (i, v, k), t in tallies.variants.items() if i == item_id),
+            key=lambda p: (p[0] is None, p[0] or 0, p[1] is None, p[1] not in templates, p[1] or ""),
+        )
         if wordings:
             lines.append(
                 f"learned wordings on {channel}: "
-                + "; ".join(f"{'templates' if v is None else f'variant {v}'} {_per_share(t)}" for v, t in wordings)
+                + "; ".join(f"{wording_label(v, k, templates)} {_per_share(t)}" for v, k, t in wordings)
             )
         for zone_name in sorted(tallies.zones):
             hours = sorted(self.hour_tallies(channel, zone_name).items(), key=lambda p: -p[1].rate)

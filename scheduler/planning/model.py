@@ -16,6 +16,7 @@ class PastShare:
     variant_id: int | None = None
     text: str = ""
     campaign: str | None = None
+    template_key: str | None = None  # the template that worded it (variants.template_key), when one did
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class PlannedPost:
     variant_id: int | None  # None when the campaign's template was used
     text: str
     reason: str = ""
+    template_key: str | None = None  # which template (variants.template_key), when one was used
 
 
 @dataclass(frozen=True)

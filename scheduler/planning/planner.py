@@ -29,14 +29,14 @@ from datetime import datetime
 from content_library.snapshot import ItemSnapshot
 from scheduler.names import UnknownName, require_known
 from scheduler.planning.apportion import Apportioner
-from scheduler.planning.candidates import CandidateSource, ChannelShares, Pool
+from scheduler.planning.candidates import CandidateSource, ChannelRecord, ChannelShares, Pool
 from scheduler.planning.eligibility import campaign_filters, permanent_block
 from scheduler.planning.inputs import PlanInputs
 from scheduler.planning.learning import EngagementWeights, Learning, Observation, default_seed
 from scheduler.planning.model import PastShare, Plan, PlannedPost
-from scheduler.planning.slots import format_duration, format_instant, to_datetime, to_seconds
+from scheduler.planning.slots import format_duration, format_instant, format_local, to_datetime, to_seconds
 from scheduler.planning.timing import ChannelTiming, Existing, Slot, Warnings, counted
-from scheduler.planning.variants import ChosenText, TextOption, word
+from scheduler.planning.variants import ChosenText, TextOption, option_key, word
 from scheduler.rules import RuleBook
 from scheduler.rules.timeline import DAY as DAY_SECONDS
 
@@ -241,8 +241,7 @@ class _ContentWriter:
             item, chosen = found
             if mix:
                 mix.add(keys.index(key))
-            record = self.shares[slot.channel].records.get(item.id)
-            reason = _reason(slot, record.reach[slot.zone] if record else 0, record.last if record else None, key)
+            reason = _reason(slot, self.shares[slot.channel].records.get(item.id), key)
             repeat_after = self.rules.spacing(slot.channel, slot.campaign).repeat_after
             self.shares[slot.channel].share(item, slot.at, repeat_after, slot.zone, chosen.text, chosen.option.key)
             self.usage[item.id] += 1
@@ -255,6 +254,7 @@ class _ContentWriter:
                 variant_id=chosen.option.variant_id,
                 text=chosen.text,
                 reason=reason,
+                template_key=chosen.option.template_key,
             )
         return None
 
@@ -273,14 +273,15 @@ class _ContentWriter:
         )
 
     def _preference(self, item: ItemSnapshot, slot: Slot) -> Callable[[TextOption], float] | None:
-        """A learning campaign's Thompson draw for each wording of the item (templates count as one)."""
+        """A learning campaign's Thompson draw for each wording of the item: each variant and each template."""
         learning = self.learning
         if learning is None or not self.config.campaigns[slot.campaign].learn:
             return None
 
         def drawn(option: TextOption) -> float:
-            belief = learning.variant(slot.channel, item.id, option.variant_id)
-            return learning.draw(belief, "variant", slot.channel, slot.campaign, item.id, option.variant_id, slot.at)
+            belief = learning.variant(slot.channel, item.id, option.variant_id, option.template_key)
+            wording = option.variant_id if option.variant_id is not None else option.template_key
+            return learning.draw(belief, "variant", slot.channel, slot.campaign, item.id, wording, slot.at)
 
         return drawn
 
@@ -326,18 +327,26 @@ def _describe_filter(name: str, categories: Sequence[str], kinds: Sequence[str])
     return "; ".join(parts) or "the library has no active item"
 
 
-def _share_order(share: PastShare) -> tuple[datetime, str, int, str, str, int, str]:
+def _share_order(share: PastShare) -> tuple[datetime, str, int, str, str, int, str, str]:
     """A total order on shares, so that the input's order never changes the plan."""
     variant = -1 if share.variant_id is None else share.variant_id
-    return (share.at, share.channel, share.item_id, share.zone, share.text, variant, share.campaign or "")
+    wording = (share.template_key or "", share.campaign or "")
+    return (share.at, share.channel, share.item_id, share.zone, share.text, variant, *wording)
 
 
 def _option_of(share: PastShare) -> tuple[str, object] | None:
-    return ("variant", share.variant_id) if share.variant_id is not None else None
+    return option_key(share.variant_id, share.template_key)
 
 
-def _reason(slot: Slot, reach: int, last: int | None, category: str | None) -> str:
+def _reason(slot: Slot, record: ChannelRecord | None, category: str | None) -> str:
+    """Why the item fits the slot, from its record on the channel before this share: how often it reached the
+    slot's segment and when last, on the segment's clocks (the planner aims each share at a segment)."""
     mix = f"mix category {category}; " if category is not None else ""
-    if last is None:
+    if record is None or record.last is None:
         return f"{mix}first post on {slot.channel}"
-    return f"{mix}reached {slot.zone} {reach}× before on {slot.channel}, last shared there {format_instant(last)}"
+    last_here = record.last_in.get(slot.zone)
+    if last_here is None:
+        others = sum(record.reach.values())
+        return f"{mix}first post to {slot.zone} on {slot.channel}, shared there {others}× for other segments"
+    reached = f"reached {slot.zone} {record.reach[slot.zone]}× before on {slot.channel}"
+    return f"{mix}{reached}, last {format_local(last_here, slot.zone)}"

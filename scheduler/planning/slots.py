@@ -210,3 +210,9 @@ def format_duration(seconds: float) -> str:
 def format_instant(seconds: int) -> str:
     """``2026-12-01T09:00Z``."""
     return to_datetime(seconds).strftime("%Y-%m-%dT%H:%MZ")
+
+
+def format_local(seconds: int, zone_name: str) -> str:
+    """``2026-11-13 21:00 EST (2026-11-14T02:00Z)``: an instant on a segment's clocks, whose abbreviation says
+    which side of a DST change it is on, then in UTC."""
+    return f"{datetime.fromtimestamp(seconds, zone(zone_name)):%Y-%m-%d %H:%M %Z} ({format_instant(seconds)})"

@@ -13,9 +13,11 @@ cut, a broken placeholder). When no option gives a new text (a single template, 
 fitting the platform's length, is :func:`content_library.rendering.render_post`'s job.
 """
 
-from collections.abc import Callable, Collection, Sequence
+import hashlib
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from content_library.rendering import RenderError, render_post
 from content_library.snapshot import ItemSnapshot
@@ -23,6 +25,41 @@ from scheduler.config import CampaignConfig
 from scheduler.planning.attribution import ENTRY_MARK, unfilled, with_content
 
 FALLBACK_TEMPLATES = ("{title}: {summary} {url}", "{summary} {url}", "{title} {url}")
+
+
+@cache
+def template_key(template: str) -> str:
+    """The name a template's posts are recorded under: a short hash of its text, so moving the template in
+    config.yaml keeps its history (rotation, what was learned about it) and editing its text starts a new one.
+    Twelve hex digits: a campaign has a handful of templates, and a clash would only merge two tallies."""
+    return hashlib.sha256(template.encode()).hexdigest()[:12]
+
+
+def known_templates(campaigns: Iterable[CampaignConfig]) -> dict[str, str]:
+    """The text of each template key that the campaigns' templates and the built-in fallbacks give posts."""
+    templates = [template for campaign in campaigns for template in campaign.templates]
+    return {template_key(template): template for template in (*templates, *FALLBACK_TEMPLATES)}
+
+
+def wording_label(variant_id: int | None, template: str | None, templates: Mapping[str, str]) -> str:
+    """How people are told which wording a post had: ``variant 11``, ``template "{title} {url}"`` (its text
+    from ``templates``, :func:`known_templates`), ``template 1a2b3c4d5e6f (no longer in config)``, or
+    ``templates`` for a post whose template is not known (recorded before templates were, or a person's words)."""
+    if variant_id is not None:
+        return f"variant {variant_id}"
+    if template is None:
+        return "templates"
+    return (
+        f'template "{templates[template]}"' if template in templates else f"template {template} (no longer in config)"
+    )
+
+
+def option_key(variant_id: int | None, template: str | None) -> tuple[str, object] | None:
+    """The rotation key of a recorded post (its variant id, else its template key); None for one whose
+    wording is unknown (a person's own words, or a post recorded before templates were)."""
+    if variant_id is not None:
+        return ("variant", variant_id)
+    return ("template", template) if template is not None else None
 
 
 @dataclass(frozen=True)
@@ -33,8 +70,16 @@ class TextOption:
     variant_id: int | None = None
 
     @property
+    def template_key(self) -> str | None:
+        """The template's :func:`template_key`; None for a variant."""
+        return template_key(self.template) if self.variant_id is None else None
+
+    @property
     def key(self) -> tuple[str, object]:
-        return ("variant", self.variant_id) if self.variant_id is not None else ("template", self.template)
+        """What rotation remembers of the option (:func:`option_key` gives the same for a recorded post)."""
+        return (
+            ("variant", self.variant_id) if self.variant_id is not None else ("template", template_key(self.template))
+        )
 
 
 def text_options(item: ItemSnapshot, channel_kind: str, templates: Sequence[str]) -> list[TextOption]:

@@ -106,7 +106,7 @@ def _give_item(
     session: Session, config: Config, entry: QueueEntry, item_id: int, *, now: datetime, pinned: bool
 ) -> None:
     rendered = render_for_entry(session, config, item_id, entry.channel, entry.campaign, at=entry.at, ignore=entry.id)
-    changes: dict[str, object] = {"item_id": item_id, "text": rendered.text, "variant_id": rendered.variant_id}
+    changes: dict[str, object] = {"item_id": item_id, **rendered.wording()}
     if pinned:
         changes |= {"pinned": True, "origin": Origin.PERSON.value}
     states.edit(session, entry, now=now, **changes)
@@ -138,7 +138,8 @@ def edit_text(session: Session, config: Config, entry_id: int, text: str, *, now
             f"{post_length(text, kind)}, the limit is {limit}",
             hint="Shorten it (every link counts 23 on x and mastodon), then try again.",
         )
-    return states.edit(session, entry, now=now, text=text, variant_id=None, pinned=True, origin=Origin.PERSON.value)
+    own_words = {"text": text, "variant_id": None, "template_key": None}  # neither a variant's nor a template's
+    return states.edit(session, entry, now=now, **own_words, pinned=True, origin=Origin.PERSON.value)
 
 
 def _invisible(character: str) -> bool:
@@ -194,8 +195,7 @@ def insert(
         "zone": zone or config.display_timezone,
         "at": at,
         "item_id": item_id,
-        "variant_id": rendered.variant_id,
-        "text": rendered.text,
+        **rendered.wording(),
         "pinned": True,
         "origin": Origin.PERSON.value,
         "reason": "inserted by a person",

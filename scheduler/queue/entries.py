@@ -83,6 +83,7 @@ def as_share(row: QueueEntry | Publication) -> PastShare:
         variant_id=row.variant_id,
         text=row.text,
         campaign=row.campaign,
+        template_key=row.template_key,
     )
 
 

@@ -96,7 +96,7 @@ def fill(session: Session, config: Config, *, now: datetime, days: int) -> FillR
     return FillResult(added, kept, removed, result.warnings, reworded)
 
 
-_UPDATED = ("text", "variant_id", "campaign", "zone", "reason")  # what a refill changes in place
+_UPDATED = ("text", "variant_id", "template_key", "campaign", "zone", "reason")  # what a refill changes in place
 
 
 def _edit_if_unchanged(session: Session, entry: QueueEntry, changes: dict[str, object], *, now: datetime) -> int:
@@ -135,6 +135,7 @@ def _fields(post: PlannedPost) -> dict[str, object]:
         "at": post.at,
         "item_id": post.item_id,
         "variant_id": post.variant_id,
+        "template_key": post.template_key,
         "text": post.text,
         "reason": post.reason,
         "origin": Origin.PLANNER.value,

@@ -11,7 +11,7 @@ from content_library.errors import EvertideError
 from content_library.snapshot import snapshot_of
 from content_library.store import get_item, variants_of
 from scheduler.config import Config
-from scheduler.planning.variants import word
+from scheduler.planning.variants import option_key, word
 from scheduler.queue.entries import ACTIVE_STATES
 from scheduler.queue.tables import Publication, QueueEntry
 
@@ -24,6 +24,11 @@ class NoWording(EvertideError):
 class Rendered:
     text: str
     variant_id: int | None
+    template_key: str | None  # the template that worded it, when no variant did
+
+    def wording(self) -> dict[str, object]:
+        """The entry's columns that say what the post says and which option worded it."""
+        return {"text": self.text, "variant_id": self.variant_id, "template_key": self.template_key}
 
 
 def render_for_entry(
@@ -49,8 +54,8 @@ def render_for_entry(
         campaign_name=campaign,
         campaign=config.campaigns.get(campaign) if campaign else None,
         at=at,
-        previous_key=("variant", previous[1]) if previous and previous[1] is not None else None,
-        previous_text=previous[0] if previous else None,
+        previous_key=option_key(previous.variant_id, previous.template_key) if previous else None,
+        previous_text=previous.text if previous else None,
         avoid=(avoid,) if avoid else (),
     )
     if chosen is None:
@@ -58,20 +63,18 @@ def render_for_entry(
             f"item {item_id} has no wording that fits {channel} and differs from its last post there",
             hint=f"Add a shorter variant with `evertide library edit {item_id}`, or check its templates.",
         )
-    return Rendered(chosen.text, chosen.option.variant_id)
+    return Rendered(chosen.text, chosen.option.variant_id, chosen.option.template_key)
 
 
-def _previous(
-    session: Session, item_id: int, channel: str, at: datetime, ignore: int | None
-) -> tuple[str, int | None] | None:
-    """The text and variant of the item's latest post on the channel before ``at``, published or queued."""
+def _previous(session: Session, item_id: int, channel: str, at: datetime, ignore: int | None) -> Rendered | None:
+    """The wording of the item's latest post on the channel before ``at``, published or queued."""
     published = session.exec(
-        select(Publication.text, Publication.variant_id, Publication.published_at)
+        select(Publication.text, Publication.variant_id, Publication.template_key, Publication.published_at)
         .where(Publication.channel == channel, Publication.item_id == item_id, col(Publication.published_at) < at)
         .order_by(col(Publication.published_at).desc())
     ).first()
     queued = session.exec(
-        select(QueueEntry.text, QueueEntry.variant_id, QueueEntry.at)
+        select(QueueEntry.text, QueueEntry.variant_id, QueueEntry.template_key, QueueEntry.at)
         .where(
             QueueEntry.channel == channel,
             QueueEntry.item_id == item_id,
@@ -81,5 +84,5 @@ def _previous(
         )
         .order_by(col(QueueEntry.at).desc())
     ).first()
-    latest = max((row for row in (published, queued) if row is not None), key=lambda row: row[2], default=None)
-    return (latest[0], latest[1]) if latest is not None else None
+    latest = max((row for row in (published, queued) if row is not None), key=lambda row: row[3], default=None)
+    return Rendered(latest[0], latest[1], latest[2]) if latest is not None else None

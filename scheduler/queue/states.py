@@ -75,7 +75,9 @@ MOVES: dict[Transition, tuple[frozenset[EntryState], EntryState]] = {
 }
 
 # What EDIT may change: the post itself, never its state, claim or attempts (those belong to the moves above).
-EDITABLE = frozenset({"at", "item_id", "variant_id", "text", "pinned", "origin", "campaign", "zone", "reason"})
+EDITABLE = frozenset(
+    {"at", "item_id", "variant_id", "template_key", "text", "pinned", "origin", "campaign", "zone", "reason"}
+)
 
 
 class Outcome(StrEnum):
@@ -196,9 +198,13 @@ def take_over(session: Session, entry: QueueEntry, *, worker: str, now: datetime
     )
 
 
-def reword(session: Session, entry: QueueEntry, *, text: str, variant_id: int | None, now: datetime) -> QueueEntry:
+def reword(
+    session: Session, entry: QueueEntry, *, text: str, variant_id: int | None, template_key: str | None, now: datetime
+) -> QueueEntry:
     """Give a claimed entry its next wording, keeping the claim, for one more try."""
-    return _move(session, entry, Transition.REWORD, now=now, text=text, variant_id=variant_id)
+    return _move(
+        session, entry, Transition.REWORD, now=now, text=text, variant_id=variant_id, template_key=template_key
+    )
 
 
 def release(session: Session, entry: QueueEntry, *, retry_at: datetime | None, error: str, now: datetime) -> QueueEntry:
@@ -224,6 +230,7 @@ def _history_row(entry: QueueEntry, *, remote_id: str | None, remote_url: str | 
         zone=entry.zone,
         item_id=entry.item_id,
         variant_id=entry.variant_id,
+        template_key=entry.template_key,
         text=entry.text,
         remote_id=remote_id,
         remote_url=remote_url,

@@ -1,7 +1,7 @@
 """The queue, the publication history and channel/campaign holds.
 
 No ``from __future__ import annotations`` here (it breaks SQLModel). The schema is owned by the scheduler's
-migrations (``scheduler/migrations/versions``: ``0003_queue``, ``0004_stable_queue_ids``);
+migrations (``scheduler/migrations/versions``: ``0003_queue``, ``0004_stable_queue_ids``, ``0014_template_key``…);
 ``tests/test_migrations.py`` checks these classes match them.
 
 A queue entry is one upcoming post. ``version`` is bumped by every change, and every change says which version
@@ -77,6 +77,7 @@ class QueueEntry(SQLModel, table=True):
     at: datetime = _utc(nullable=False)
     item_id: int = Field(index=True)
     variant_id: int | None = None
+    template_key: str | None = None  # the template that worded it (planning.variants.template_key), if one did
     text: str
     state: str = EntryState.PLANNED.value
     pinned: bool = False
@@ -106,6 +107,7 @@ class Publication(SQLModel, table=True):
     zone: str
     item_id: int
     variant_id: int | None = None
+    template_key: str | None = None  # the template that worded it (planning.variants.template_key), if one did
     text: str
     remote_id: str | None = None
     remote_url: str | None = None

@@ -1,11 +1,13 @@
 """The report's "What worked" section: items and wordings ranked by engagement, and the dead weight.
 
 :func:`gather` reads the posts published since an instant with their latest engagement
-(:mod:`scheduler.metrics.latest`); :func:`render` is pure and returns the section's HTML. Titles and variant
-texts come from outside (feeds, CSV files) and are escaped, cut to a length; the section has no script.
+(:mod:`scheduler.metrics.latest`); :func:`render` is pure and returns the section's HTML. Titles, variant and
+template texts come from outside (feeds, CSV files, the config) and are escaped, cut to a length; the section has
+no script. A wording is a variant or a template (:mod:`.tallies`).
 When nothing is known yet, it says how to collect the numbers instead of showing empty tables.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
@@ -15,7 +17,7 @@ from sqlmodel import Session, col, select
 from scheduler.metrics.latest import latest_engagement
 from scheduler.outside_text import visible
 from scheduler.queue.tables import Publication
-from scheduler.reporting.tallies import DEAD_WEIGHT_SHARES, Tally, dead_weight, ranked, tally
+from scheduler.reporting.tallies import DEAD_WEIGHT_SHARES, Tally, dead_weight, ranked, tally, template_text
 
 SHOWN = 10  # rows per table
 TITLE_CHARS = 100
@@ -25,13 +27,15 @@ TITLE_CHARS = 100
 class WhatWorked:
     since: datetime
     items: list[tuple[int, Tally]] = field(default_factory=list)  # ranked
-    wordings: list[tuple[tuple[int, int | None], Tally]] = field(default_factory=list)  # ranked
+    wordings: list[tuple[tuple[int, int | None, str | None], Tally]] = field(default_factory=list)  # ranked
     dead: list[tuple[int, Tally]] = field(default_factory=list)
     titles: dict[int, str] = field(default_factory=dict)
     variant_texts: dict[int, str] = field(default_factory=dict)
+    templates: Mapping[str, str] = field(default_factory=dict)  # the text of each template key in the config
 
 
-def gather(session: Session, *, since: datetime) -> WhatWorked:
+def gather(session: Session, *, since: datetime, templates: Mapping[str, str]) -> WhatWorked:
+    """``templates``: :func:`scheduler.planning.variants.known_templates` of the config."""
     from content_library.models import Item, Variant
 
     posts = list(session.exec(select(Publication).where(col(Publication.published_at) >= since)).all())
@@ -39,8 +43,9 @@ def gather(session: Session, *, since: datetime) -> WhatWorked:
     found = WhatWorked(
         since=since,
         items=ranked(tallies.by_item),
-        wordings=ranked(tallies.by_variant),
+        wordings=ranked(tallies.by_wording),
         dead=dead_weight(tallies.by_item),
+        templates=templates,
     )
     item_ids = list({post.item_id for post in posts})
     variant_ids = list({post.variant_id for post in posts if post.variant_id is not None})
@@ -61,7 +66,7 @@ def render(data: WhatWorked) -> str:
             "<code>evertide metrics import</code> for clicks from your web analytics.</p></section>"
         )
     items = [(_title(data, item_id), t) for item_id, t in data.items[:SHOWN]]
-    wordings = [(_wording(data, item_id, variant_id), t) for (item_id, variant_id), t in data.wordings[:SHOWN]]
+    wordings = [(_wording(data, *wording), t) for wording, t in data.wordings[:SHOWN]]
     dead = (
         f"<p>Dead weight: {len(data.dead)} item(s) shared {DEAD_WEIGHT_SHARES} or more times with no engagement: "
         + ", ".join(_title(data, item_id) for item_id, _ in data.dead[:SHOWN])
@@ -82,9 +87,13 @@ def _title(data: WhatWorked, item_id: int) -> str:
     return f"{item_id} · <bdi>{escape(visible(data.titles.get(item_id, '(item removed)'))[:TITLE_CHARS])}</bdi>"
 
 
-def _wording(data: WhatWorked, item_id: int, variant_id: int | None) -> str:
+def _wording(data: WhatWorked, item_id: int, variant_id: int | None, template_key: str | None) -> str:
     if variant_id is None:
-        return f"{_title(data, item_id)} <small>(campaign template)</small>"
+        template = template_text(template_key, data.templates)
+        if template is None:  # recorded before templates were, or a person's own words
+            return f"{_title(data, item_id)} <small>(campaign template)</small>"
+        shown = escape(visible(template)[:TITLE_CHARS])
+        return f"{_title(data, item_id)} <small>template: <bdi>{shown}</bdi></small>"
     text = escape(visible(data.variant_texts.get(variant_id, "(variant removed)"))[:TITLE_CHARS])
     return f"{_title(data, item_id)} <small>variant {variant_id}: <bdi>{text}</bdi></small>"
 

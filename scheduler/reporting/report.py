@@ -29,6 +29,7 @@ from scheduler.config import Config
 from scheduler.config.values import Window
 from scheduler.costs import Spend, money, month_to_date, spend
 from scheduler.outside_text import visible
+from scheduler.planning.variants import known_templates
 from scheduler.queue.tables import Hold, Publication, QueueEntry
 from scheduler.reporting.engagement import WhatWorked
 from scheduler.reporting.engagement import gather as gather_engagement
@@ -130,7 +131,9 @@ def gather(session: Session, config: Config, *, now: datetime, days: int, channe
         caps={name: (c.daily_cap, c.monthly_cap) for name, c in config.channels.items()},
         budgets={name: c.budget.monthly for name, c in config.channels.items() if c.budget is not None},
         reached=reached,
-        worked=gather_engagement(session, since=now - timedelta(days=WORKED_DAYS)),
+        worked=gather_engagement(
+            session, since=now - timedelta(days=WORKED_DAYS), templates=known_templates(config.campaigns.values())
+        ),
         dead_links=paused_links(session),
     )
 

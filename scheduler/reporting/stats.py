@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from scheduler.config import Config
 from scheduler.metrics.latest import Engagement, latest_engagement
+from scheduler.planning.variants import known_templates
 from scheduler.queue.tables import EntryState, Publication, QueueEntry
 from scheduler.reporting.tallies import Tallies, tally
 
@@ -61,6 +62,7 @@ class Stats:
     problems: list[Problem] = field(default_factory=list)
     engagement: dict[int, Engagement] = field(default_factory=dict)  # by publication id
     tallies: Tallies = field(default_factory=Tallies)
+    templates: dict[str, str] = field(default_factory=dict)  # the text of each template key the config has
 
 
 def gather(session: Session, config: Config, *, since: datetime, now: datetime) -> Stats:
@@ -71,7 +73,7 @@ def gather(session: Session, config: Config, *, since: datetime, now: datetime) 
             select(Publication).where(col(Publication.published_at) >= since).order_by(col(Publication.published_at))
         ).all()
     )
-    stats = Stats(since=since, posts=posts)
+    stats = Stats(since=since, posts=posts, templates=known_templates(config.campaigns.values()))
     for post in posts:
         stats.by_channel[post.channel] += 1
         stats.by_segment[post.zone] += 1

@@ -1,10 +1,15 @@
-"""Engagement added up by item, by wording (variant), by audience segment and by local hour; and dead weight.
+"""Engagement added up by item, by wording (a variant or a template), by audience segment and by local hour;
+and dead weight.
 
 Pure: takes published posts and their latest :class:`~scheduler.metrics.latest.Engagement`, returns numbers.
 A post counts in ``posts`` whether or not anything is known about it, and in ``counted`` only once a pull
 read it or clicks were imported for it, so a ranking never mistakes "not read yet" for "nobody cared".
 *Dead weight* is an item shared at least :data:`DEAD_WEIGHT_SHARES` times, each of those counted, with no
 like, repost, reply or click at all: a candidate to rewrite or retire.
+
+A *wording* is ``(item id, variant id, template key)``: each variant, and each template by its key
+(:func:`scheduler.planning.variants.template_key`). Posts recorded before templates were, and a person's own
+words, have neither and add up as one wording, "templates".
 """
 
 from collections import defaultdict
@@ -17,6 +22,7 @@ from scheduler.queue.tables import Publication
 from scheduler.zones import UnknownZone, zone
 
 DEAD_WEIGHT_SHARES = 3
+GONE_TEMPLATE = "(template no longer in config)"
 
 K = TypeVar("K", bound=Hashable)
 
@@ -59,7 +65,7 @@ class Tally:
 @dataclass
 class Tallies:
     by_item: dict[int, Tally] = field(default_factory=lambda: defaultdict(Tally))
-    by_variant: dict[tuple[int, int | None], Tally] = field(default_factory=lambda: defaultdict(Tally))
+    by_wording: dict[tuple[int, int | None, str | None], Tally] = field(default_factory=lambda: defaultdict(Tally))
     by_segment: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     by_hour: dict[int, Tally] = field(default_factory=lambda: defaultdict(Tally))
     by_segment_hour: dict[tuple[str, int], Tally] = field(default_factory=lambda: defaultdict(Tally))  # where, when
@@ -78,11 +84,19 @@ def tally(posts: Sequence[Publication], engagement: Mapping[int, Engagement]) ->
     for post in posts:
         known = engagement.get(post.id or 0)
         tallies.by_item[post.item_id].add(known)
-        tallies.by_variant[(post.item_id, post.variant_id)].add(known)
+        tallies.by_wording[(post.item_id, post.variant_id, post.template_key)].add(known)
         tallies.by_segment[post.zone].add(known)
         tallies.by_hour[local_hour(post)].add(known)
         tallies.by_segment_hour[(post.zone, local_hour(post))].add(known)
     return tallies
+
+
+def template_text(template_key: str | None, templates: Mapping[str, str]) -> str | None:
+    """The text of the template a wording's posts came from, :data:`GONE_TEMPLATE` once the config no longer
+    has it, None when no template is known (a variant's posts, or ones recorded before templates were)."""
+    if template_key is None:
+        return None
+    return templates.get(template_key, GONE_TEMPLATE)
 
 
 def ranked(tallies: Mapping[K, Tally]) -> list[tuple[K, Tally]]:
