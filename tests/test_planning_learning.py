@@ -128,10 +128,12 @@ def test_learning_converges_on_the_best_hours_and_variant_and_keeps_trying_the_o
     judged = [post for week in weeks[-JUDGED:] for post in week]
     # The rules alone put 2 posts in 15 at a best hour (the control below). Learned times are smoothed over
     # neighbouring quarter hours (habits do not keep to the hour's edges), so some posts land just beside them.
-    assert sum(1 for post in judged if at_a_best_hour(post)) / len(judged) >= 0.4
+    assert sum(1 for post in judged if at_a_best_hour(post)) / len(judged) >= 0.55
     for zone_name in BEST_HOUR:
         posts = [post for post in judged if post.zone == zone_name]
-        assert sum(1 for post in posts if at_a_best_hour(post)) / len(posts) >= 0.3, zone_name
+        assert sum(1 for post in posts if at_a_best_hour(post)) / len(posts) >= 0.45, zone_name
+    for zone_name in BEST_HOUR:  # both habits are met, not only the one found first
+        assert sum(1 for post in judged if at_best_hour(post.at, zone_name)) / len(judged) >= 0.25, zone_name
         hours = Counter(post.at.astimezone(zone(zone_name)).hour for post in posts)
         assert len(hours) >= 5, (zone_name, sorted(hours.items()))  # the other hours are still tried
     # A text never repeats itself on a channel, so the best variant can go out at most every other share.

@@ -30,3 +30,13 @@ def point_at(intervals: Sequence[Interval], fraction: float) -> int:
             return low + remaining
         remaining -= high - low
     return intervals[-1][1] - 1
+
+
+def overlap(first: Sequence[Interval], second: Sequence[Interval]) -> tuple[Interval, ...]:
+    """The stretches inside both ``first`` and ``second`` (each sorted and non-overlapping), in order."""
+    found = []
+    for low, high in first:
+        for other_low, other_high in second:
+            if max(low, other_low) < min(high, other_high):
+                found.append((max(low, other_low), min(high, other_high)))
+    return tuple(sorted(found))

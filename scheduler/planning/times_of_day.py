@@ -22,10 +22,9 @@ from scheduler.planning.slots import local_wall
 
 QUARTER_MIN = 15  # clocks change on a quarter hour at the least, so a quarter hour is always whole
 QUARTERS = 24 * 60 // QUARTER_MIN
-SPREAD_MIN = 30.0  # the smoothing Gaussian's standard deviation
-KERNEL = tuple(
-    (step, math.exp(-0.5 * (step * QUARTER_MIN / SPREAD_MIN) ** 2)) for step in range(-6, 7)
-)  # three standard deviations either side
+SPREAD_MIN = 20.0  # the smoothing Gaussian's standard deviation
+_REACH = int(3 * SPREAD_MIN // QUARTER_MIN)  # three standard deviations either side, in quarter hours
+KERNEL = tuple((step, math.exp(-0.5 * (step * QUARTER_MIN / SPREAD_MIN) ** 2)) for step in range(-_REACH, _REACH + 1))
 OBSERVED = 0.5  # a quarter hour with this many (smoothed) shares counts as observed for the prior's mean
 
 

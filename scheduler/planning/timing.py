@@ -8,8 +8,9 @@ daily cap. A day is judged in the target segment's local date (weekdays, blackou
 
 Within a window, a segment's posts of the day sit at evenly spaced fractions of the window, rotated from day
 to day by the golden ratio so that the same audience sees a campaign at a different local hour each day. A
-campaign that learns (``learn: true``) and has engagement observed for the segment puts each post in the
-local hour of the windows that wins a Thompson draw (:mod:`.learning`), one hour per post of the day.
+campaign that learns (``learn: true``) and has engagement observed on the channel puts each post in the
+local quarter hour of the windows, still free of every post so far by min_gap, that wins a Thompson draw
+(:mod:`.learning`, :mod:`.times_of_day`).
 Jitter (deterministic: a hash of channel, campaign, date and post) moves the target, and the post then
 goes to the nearest instant that keeps every min_gap and the daily cap. If the spread-out targets leave no
 room for all of them, the day is packed from the start of the window instead, which fits the most.
@@ -19,7 +20,6 @@ At the two ends of the horizon a segment whose windows are cut off by it stops t
 segment and, if it fits nowhere, reported with the numbers.
 """
 
-import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,7 +29,7 @@ from scheduler.config import CampaignConfig, Segment
 from scheduler.planning.apportion import Apportioner
 from scheduler.planning.draws import unit_hash
 from scheduler.planning.inputs import PlanInputs
-from scheduler.planning.intervals import nearest, point_at
+from scheduler.planning.intervals import nearest, overlap, point_at
 from scheduler.planning.learning import Learning
 from scheduler.planning.slots import (
     Interval,
@@ -44,7 +44,7 @@ from scheduler.planning.slots import (
     weekday_name,
     window_date,
 )
-from scheduler.planning.times_of_day import QUARTER_MIN, QUARTERS
+from scheduler.planning.times_of_day import QUARTER_MIN
 from scheduler.rules import Post, RuleBook, Timeline
 from scheduler.rules.timeline import MINUTE
 
@@ -397,19 +397,20 @@ class ChannelTiming:
         gap, jitter = self.gap(name), campaign.jitter.total_seconds()
         base = (unit_hash(self.channel, name, index) + day.toordinal() * GOLDEN) % 1
         learned = self._learned_times(name, campaign, index, room)
-        taken = max(0, math.ceil(gap / (QUARTER_MIN * MINUTE)) - 1)  # quarter hours either side min_gap rules out
         spread: list[int] = []
         for post in range(count):
             fraction = (base + (post + turn * GOLDEN) / count) % 1
             offset = (2 * unit_hash(self.channel, name, day, index, post, turn) - 1) * jitter
             target = point_at(room, fraction)
-            if learned and self.learning:  # the posts of a day min_gap apart, while there are times left
+            free = self.timeline.free(room, gap)
+            # A learning campaign draws among the times of day still free (min_gap from every post so far):
+            # drawing first and moving the post to the nearest free minute put it far off the drawn time.
+            still_free = {q: shared for q, pieces in learned.items() if (shared := overlap(pieces, free))}
+            if still_free and self.learning:
                 zone_name = self.segments[index].zone
-                quarter = self.learning.best_time(self.channel, zone_name, learned, name, day, post, turn)
-                target = point_at(learned[quarter], 0.5)
-                for near in range(-taken, taken + 1):
-                    learned.pop((quarter + near) % QUARTERS, None)
-            at = nearest(self.timeline.free(room, gap), target + int(offset))
+                quarter = self.learning.best_time(self.channel, zone_name, still_free, name, day, post, turn)
+                target = point_at(still_free[quarter], 0.5)
+            at = nearest(free, target + int(offset))
             if at is None:
                 break
             self.timeline.add(self._post(at, name))
