@@ -29,7 +29,8 @@ def test_plan_json_has_exactly_the_documented_keys(cli: Cli) -> None:
     posts = cli.json("plan", "--from", "2026-12-01T00:00Z", "--days", "2")
     assert len(posts) == 4  # 2 posts a day
     assert all(
-        set(post) == {"channel", "campaign", "at", "zone", "local", "item_id", "variant_id", "text", "cost"}
+        set(post)
+        == {"channel", "campaign", "at", "zone", "local", "item_id", "variant_id", "template_key", "text", "cost"}
         for post in posts
     )
     first = posts[0]

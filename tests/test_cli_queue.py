@@ -34,6 +34,7 @@ def test_list_show_move_skip_pin(cli: Cli, db: Engine) -> None:
         "local",
         "item_id",
         "variant_id",
+        "template_key",
         "text",
         "state",
         "pinned",

@@ -90,6 +90,7 @@ def post_json(post: Any, config: "Config") -> dict[str, Any]:
         "local": iso_local(post.at, post.zone),
         "item_id": post.item_id,
         "variant_id": post.variant_id,
+        "template_key": post.template_key,  # the template that worded it (None: a variant, or a person's words)
         "text": post.text,
         "cost": None if price is None else float(price),  # in the channel's cost: currency; None: free
     }

@@ -20,8 +20,6 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="The queue: what will actually go out, and edits to it.", no_args_is_help=True)
 
-ENTRY_KEYS = ("id", "channel", "campaign", "at", "zone", "local", "item_id", "variant_id", "text", "state", "pinned")
-
 
 def entry_json(entry: "QueueEntry") -> dict[str, Any]:
     return {
@@ -33,6 +31,7 @@ def entry_json(entry: "QueueEntry") -> dict[str, Any]:
         "local": iso_local(entry.at, entry.zone),
         "item_id": entry.item_id,
         "variant_id": entry.variant_id,
+        "template_key": entry.template_key,
         "text": entry.text,
         "state": entry.state,
         "pinned": entry.pinned,
