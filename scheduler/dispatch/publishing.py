@@ -444,14 +444,15 @@ class Dispatcher:
         kind = self._config.channels[entry.channel].kind  # only entries of configured channels are claimed
         with Session(self._engine) as session:
             item = session.get(Item, entry.item_id)
-            card = link_card(session, item) if item else None
+            url = posted_link(entry.text, item.url, kind) if item and item.url else None
+            card = link_card(session, item, url) if item and url else None
             image = post_image(session, item) if item and self._attaches_image(entry) else None
         return OutgoingPost(
             entry_id=entry.id or 0,
             channel=entry.channel,
             text=entry.text,
             item_id=entry.item_id,
-            url=posted_link(entry.text, item.url, kind) if item and item.url else None,
+            url=url,
             idempotency_key=entry.key,
             first_attempt_at=entry.at,
             card=card,
