@@ -65,7 +65,8 @@ def import_(
     Example: evertide metrics import clicks.csv --since 2026-11-01 --until 2026-12-01
     """
     from content_library.database import transaction
-    from scheduler.metrics.clicks import Period, import_clicks
+    from scheduler.metrics.clicks import import_clicks
+    from scheduler.metrics.periods import Period
     from scheduler.queue.when import parse_when
 
     config = load(ctx)
