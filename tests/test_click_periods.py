@@ -5,14 +5,20 @@ export also listed, because the latest import replaced a post's clicks.
 """
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from content_library.database import transaction
+from scheduler.metrics.clicks import import_clicks
+from scheduler.metrics.latest import latest_engagement
+from scheduler.metrics.periods import Period, PeriodOverlaps
 from scheduler.metrics.tables import ClickCount
 from scheduler.planning.attribution import ENTRY_MARK
+from scheduler.queue.tables import Publication
 from tests.cli import Cli
 from tests.metrics_helpers import published
 
@@ -95,3 +101,18 @@ def test_a_total_counts_with_the_periods_that_begin_after_it_was_imported(cli: C
     assert _clicks(cli) == {post: 13}
     _import(cli, {post: 20})  # a newer total holds them all
     assert _clicks(cli) == {post: 20}
+
+
+def test_periods_add_up_and_overlaps_are_refused_on_every_backend(engine: Engine, tmp_path: Path) -> None:
+    """The same rule on SQLite and PostgreSQL: periods are grouped and compared as stored."""
+    post = _post(engine, FIRST + timedelta(days=1))
+    path = tmp_path / "clicks.csv"
+    path.write_text(f"utm_content,clicks\n{post},5\n")
+    for period in (Period(FIRST, SECOND), Period(SECOND, END), Period(SECOND, END)):
+        with transaction(engine) as session:
+            import_clicks(session, path, now=NOW, period=period)
+    with pytest.raises(PeriodOverlaps, match="overlaps"), transaction(engine) as session:
+        import_clicks(session, path, now=NOW, period=Period(FIRST, END))
+    with transaction(engine) as session:
+        posts = list(session.exec(select(Publication)).all())
+        assert [known.clicks for known in latest_engagement(session, posts).values()] == [10]
