@@ -127,8 +127,8 @@ def test_a_period_counts_the_posts_the_export_leaves_out_as_zero_clicks(
         assert said in output
         assert "1 other post(s)" in cli("metrics", "import", str(clicks), *period).output  # again: nothing adds up
         assert clicks_by_entry(p.engine) == {clicked: 3, unclicked: 0}
-        to_now = ("--since", f"{since:%Y-%m-%dT%H:%M:%S}Z", "--until", "+1d")
-        assert "2 other post(s) published in the period" in cli("metrics", "import", str(clicks), *to_now).output
+        to_now = ("--since", f"{until:%Y-%m-%dT%H:%M:%S}Z", "--until", "+1d")  # the next period, up to the future
+        assert "1 other post(s) published in the period" in cli("metrics", "import", str(clicks), *to_now).output
         assert "2 other post(s)" not in cli("metrics", "import", str(clicks)).output  # no period: as before
 
 

@@ -255,3 +255,34 @@ def test_the_heads_written_in_code_are_the_heads_alembic_finds_in_the_scripts() 
     ):
         in_folder = [revision for revision, where in newest_first if where == folder]
         assert written == in_folder[0] == max(in_folder)  # the folder's newest, and ids numbered in order
+
+
+def test_clicks_imported_before_schema_0015_keep_counting_as_totals(empty_engine: Engine) -> None:
+    """Before 0015 an import recorded no period: its rows stated each post's clicks so far, and still do."""
+    import scheduler.migrations  # noqa: F401  (the click counts' migrations live beside the scheduler)
+    from scheduler.metrics.latest import latest_engagement
+    from scheduler.queue.tables import Publication
+
+    upgrade(empty_engine, "0014")
+    with empty_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO publication (id, entry_id, channel, campaign, zone, item_id, text, scheduled_at,"
+                " published_at) VALUES (1, 7, 'outbox', 'help', 'Europe/London', 1, 'Post 7',"
+                " '2026-11-01 09:00:00+00:00', '2026-11-01 09:00:02+00:00')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO click_count (id, entry_id, clicks, imported_at) VALUES"
+                " (1, 7, 4, '2026-11-15 09:00:00+00:00'), (2, 7, 6, '2026-12-01 09:00:00+00:00')"
+            )
+        )
+    upgrade(empty_engine)
+    with empty_engine.connect() as connection:
+        rows = connection.execute(text("SELECT id, clicks, period_since, period_until FROM click_count ORDER BY id"))
+        assert [tuple(row) for row in rows] == [(1, 4, None, None), (2, 6, None, None)]
+    with unit_of_work(empty_engine) as session:
+        post = session.get(Publication, 1)
+        assert post is not None
+        assert latest_engagement(session, [post])[1].clicks == 6  # the latest total, as before

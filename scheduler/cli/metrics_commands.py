@@ -57,15 +57,19 @@ def import_(
     """Import clicks per post from your web analytics: a CSV grouped by utm_content (the queue entry id that
     campaign links carry) with a clicks column. `evertide stats` then shows them beside the likes.
 
-    Exports leave out the posts nobody clicked. Give the period the export covers (dates are midnights in
-    `display_timezone`; --until is not included, so a November report is --since 2026-11-01 --until
-    2026-12-01) and every post published in it with a tagged link that the file does not name counts as 0
-    clicks. Without a period those posts stay unknown.
+    Without a period the file holds each post's total clicks so far, and replaces its earlier imports. With
+    the period the export covers (dates are midnights in `display_timezone`; --until is not included, so a
+    November report is --since 2026-11-01 --until 2026-12-01) it holds the clicks during it: consecutive
+    periods add up, importing a period again replaces it, and a period that partly overlaps one already
+    imported is refused. A total counts with the periods that begin after it was imported. Exports leave out
+    the posts nobody clicked: with a period, every post published in it with a tagged link that the file does
+    not name counts as 0 clicks; without one those posts stay unknown.
 
     Example: evertide metrics import clicks.csv --since 2026-11-01 --until 2026-12-01
     """
     from content_library.database import transaction
-    from scheduler.metrics.clicks import Period, import_clicks
+    from scheduler.metrics.clicks import import_clicks
+    from scheduler.metrics.periods import Period
     from scheduler.queue.when import parse_when
 
     config = load(ctx)

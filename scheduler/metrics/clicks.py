@@ -5,8 +5,9 @@ grouped by that parameter says how many clicks each post brought. The file is CS
 ``utm_content`` and ``clicks`` (other columns are ignored). Rows whose ``utm_content`` is not an entry id
 (visits from elsewhere, hand-made links) are counted and skipped; several rows for one entry (an export per
 day) are added up. Validation is all or nothing: every bad row is listed, with its line, before anything is
-stored. Each import adds rows; the latest import of an entry is its count, so importing a file again changes
-nothing.
+stored. Each import adds rows, in one transaction, recording the :class:`~.periods.Period` it covers if given;
+:mod:`.periods` says how the rows of several imports add up (importing a file again changes nothing) and why a
+period that partly overlaps one already imported is refused.
 
 Exports leave out the links nobody clicked, so a file alone observes only the posts that did well. Given the
 :class:`Period` the export covers, every post published in it whose link carried its own entry id and that the
@@ -25,6 +26,7 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from content_library.errors import EvertideError
+from scheduler.metrics.periods import Period, refuse_overlap
 from scheduler.metrics.tables import ClickCount
 from scheduler.planning.attribution import unfilled, with_entry_id
 from scheduler.queue.tables import Publication
@@ -43,26 +45,13 @@ class ClicksRejected(EvertideError):
 
 
 @dataclass(frozen=True)
-class Period:
-    """The instants an export counted clicks in: from ``since`` up to, not including, ``until`` (aware UTC)."""
-
-    since: datetime
-    until: datetime
-
-    def __post_init__(self) -> None:
-        if self.until <= self.since:
-            raise EvertideError(
-                f"--until ({self.until:%Y-%m-%d %H:%MZ}) is not after --since ({self.since:%Y-%m-%d %H:%MZ})",
-                hint="Give the export's first day as --since and the day after its last as --until.",
-            )
-
-
-@dataclass(frozen=True)
 class ClicksImported:
     posts: int  # published posts that got a count
     clicks: int
     unknown: int  # rows whose utm_content names no published post
     zeroed: int | None = None  # posts of the period the file leaves out; None without a period
+    period: Period | None = None
+    replaced: bool = False  # the period was imported before, and this import replaces that one
 
     def line(self) -> str:
         skipped = f"; {self.unknown} row(s) named no published post and were skipped" if self.unknown else ""
@@ -71,10 +60,12 @@ class ClicksImported:
             if self.zeroed is not None
             else ""
         )
-        return (
-            f"Imported {self.clicks} click(s) on {self.posts} post(s){zeroed}{skipped}. Each post's clicks are now "
-            "this file's count (an export's totals replace earlier ones, they are not added)."
-        )
+        if self.period is None:
+            meaning = "Each post's clicks are now this file's total (it replaces earlier imports, it is not added)."
+        else:
+            what = "replace the earlier import of" if self.replaced else "are the clicks of"
+            meaning = f"They {what} {self.period}; a post's clicks add up over the periods imported for it."
+        return f"Imported {self.clicks} click(s) on {self.posts} post(s){zeroed}{skipped}. {meaning}"
 
 
 def read_clicks(path: Path) -> tuple[Counter[int], int]:
@@ -115,8 +106,14 @@ def _tally(path: Path, reader: "csv.DictReader[str]") -> tuple[Counter[int], int
 
 
 def import_clicks(session: Session, path: Path, *, now: datetime, period: Period | None = None) -> ClicksImported:
-    """Store the file's counts; with a ``period``, also a 0 for each post of it the file leaves out."""
+    """Store the file's counts; with a ``period``, as that period's, and a 0 for each post of it the file leaves
+    out. Refuses a period that partly overlaps one already imported before writing anything."""
     clicks, other = read_clicks(path)
+    imported: set[Period] = set()
+    if period is not None:
+        imported = imported_periods(session)
+        refuse_overlap(period, imported)
+    since, until = (period.since, period.until) if period else (None, None)
     wanted = list(clicks)
     published: set[int | None] = set()
     for start in range(0, len(wanted), CHUNK):  # a server caps the parameters of one statement
@@ -124,16 +121,36 @@ def import_clicks(session: Session, path: Path, *, now: datetime, period: Period
         published |= set(session.exec(select(Publication.entry_id).where(col(Publication.entry_id).in_(chunk))).all())
     for entry_id, count in clicks.items():
         if entry_id in published:
-            session.add(ClickCount(entry_id=entry_id, clicks=count, imported_at=now))
+            session.add(
+                ClickCount(entry_id=entry_id, clicks=count, imported_at=now, period_since=since, period_until=until)
+            )
     kept = {entry_id: count for entry_id, count in clicks.items() if entry_id in published}
     zeroed = None
     if period is not None:
         unlisted = unclicked(session, period, set(clicks), now=now)
-        session.add_all(ClickCount(entry_id=entry_id, clicks=0, imported_at=now) for entry_id in unlisted)
+        session.add_all(
+            ClickCount(entry_id=entry_id, clicks=0, imported_at=now, period_since=since, period_until=until)
+            for entry_id in unlisted
+        )
         zeroed = len(unlisted)
     return ClicksImported(
-        posts=len(kept), clicks=sum(kept.values()), unknown=other + len(clicks) - len(kept), zeroed=zeroed
+        posts=len(kept),
+        clicks=sum(kept.values()),
+        unknown=other + len(clicks) - len(kept),
+        zeroed=zeroed,
+        period=period,
+        replaced=period in imported,
     )
+
+
+def imported_periods(session: Session) -> set[Period]:
+    """Every distinct period imported so far, for any post."""
+    found = session.exec(
+        select(ClickCount.period_since, ClickCount.period_until)
+        .where(col(ClickCount.period_since).is_not(None), col(ClickCount.period_until).is_not(None))
+        .distinct()
+    ).all()
+    return {Period(since, until) for since, until in found if since is not None and until is not None}
 
 
 def unclicked(session: Session, period: Period, listed: set[int], *, now: datetime) -> list[int]:

@@ -1,14 +1,18 @@
-"""How each published post is doing: its latest counts, and its latest imported clicks.
+"""How each published post is doing: its latest counts, and its imported clicks (added up over the periods
+imported, as :mod:`.periods` says).
 
 A post gone from its platform keeps the counts of its last pull before it went; ``gone`` says so.
 """
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
+from scheduler.metrics.periods import summed_clicks
 from scheduler.metrics.tables import ClickCount, EngagementCount
 from scheduler.queue.tables import Publication
 
@@ -55,16 +59,10 @@ def latest_engagement(session: Session, posts: Sequence[Publication]) -> dict[in
                 counts[row.publication_id] = row  # later rows replace earlier ones
     for start in range(0, len(entry_ids), CHUNK):
         chunk = entry_ids[start : start + CHUNK]
-        newest = (
-            select(ClickCount.entry_id, func.max(ClickCount.id).label("newest"))
-            .where(col(ClickCount.entry_id).in_(chunk))
-            .group_by(col(ClickCount.entry_id))
-            .subquery()
-        )
-        for entry_id, number in session.exec(
-            select(ClickCount.entry_id, ClickCount.clicks).join(newest, col(ClickCount.id) == newest.c.newest)
-        ).all():
-            clicks[entry_id] = number
+        rows: defaultdict[int, list[ClickCount]] = defaultdict(list)
+        for click in session.exec(select(ClickCount).where(col(ClickCount.id).in_(_newest_clicks(chunk)))).all():
+            rows[click.entry_id].append(click)
+        clicks |= {entry_id: summed_clicks(counted) for entry_id, counted in rows.items()}
     found: dict[int, Engagement] = {}
     for post in posts:
         if post.id is None:
@@ -81,3 +79,13 @@ def latest_engagement(session: Session, posts: Sequence[Publication]) -> dict[in
             gone=post.id in gone,
         )
     return found
+
+
+def _newest_clicks(entry_ids: list[int]) -> SelectOfScalar[int | None]:
+    """The ids of the rows that can count: the newest total and the newest import of each period, per post
+    (an older import of the same period, or an older total, is replaced)."""
+    return (
+        select(func.max(ClickCount.id))
+        .where(col(ClickCount.entry_id).in_(entry_ids))
+        .group_by(col(ClickCount.entry_id), col(ClickCount.period_since), col(ClickCount.period_until))
+    )

@@ -1,7 +1,7 @@
 """Engagement counts read from the platforms, clicks imported from web analytics, and read holds.
 
 No ``from __future__ import annotations`` here (it breaks SQLModel). The schema is owned by migration
-``0010_engagement``; ``tests/test_migrations.py`` checks these classes match it.
+``0010_engagement`` (and ``0015_click_periods``); ``tests/test_migrations.py`` checks these classes match it.
 
 Counts are history, never overwritten: each pull of a post adds one :class:`EngagementCount` row, so a
 post's curve over its first days can be read back. A post the platform no longer has is recorded once, as
@@ -43,7 +43,9 @@ class EngagementCount(SQLModel, table=True):
 
 class ClickCount(SQLModel, table=True):
     """Clicks on one post's link as the user's web analytics counted them (``metrics import``), keyed by the
-    ``utm_content`` the link carried: the queue entry id. A later import adds a row; the latest one counts."""
+    ``utm_content`` the link carried: the queue entry id. Every import adds rows. A row with a period (from
+    ``period_since`` up to, not including, ``period_until``; migration ``0015``) holds the clicks during it; one
+    without holds every click up to ``imported_at``. :mod:`scheduler.metrics.periods` says how they add up."""
 
     __tablename__ = "click_count"
 
@@ -51,6 +53,8 @@ class ClickCount(SQLModel, table=True):
     entry_id: int = Field(index=True)
     clicks: int
     imported_at: datetime = _utc(nullable=False)
+    period_since: datetime | None = _utc()
+    period_until: datetime | None = _utc()
 
 
 class ReadHold(SQLModel, table=True):

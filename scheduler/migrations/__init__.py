@@ -11,7 +11,7 @@ from pathlib import Path
 from content_library import migrations as _library_migrations
 
 VERSIONS = Path(__file__).with_name("versions")
-HEAD = "0014"  # the newest revision in VERSIONS
+HEAD = "0015"  # the newest revision in VERSIONS
 
 _library_migrations.register(VERSIONS, HEAD)
 
