@@ -6,9 +6,12 @@ without a table of them. SQLite has no such locks and needs none: one daemon run
 """
 
 import hashlib
+from datetime import timedelta
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
 
 
 def key(name: str) -> int:
@@ -54,3 +57,19 @@ def break_lock(connection: Connection, server_pid: int) -> None:
     """End the server process that holds a lock (its connection closes, so its locks go)."""
     connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": server_pid})
     connection.commit()
+
+
+def wait_in_transaction(session: Session, name: str, *, deadline: timedelta) -> bool:
+    """Wait for ``name``'s lock, at most ``deadline``, and hold it until the session's transaction ends (commit,
+    rollback or a dead connection). False when the deadline passed first; the transaction is then unusable and
+    must be rolled back. The wait is PostgreSQL's ``lock_timeout``, which is set for this transaction only."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    session.execute(text(f"SET LOCAL lock_timeout = {max(1, round(deadline.total_seconds() * 1000))}"))
+    try:
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key(name)})
+    except OperationalError as error:
+        if getattr(error.orig, "sqlstate", None) == "55P03":  # lock_not_available: the deadline passed
+            return False
+        raise
+    return True

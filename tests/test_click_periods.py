@@ -12,8 +12,8 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from content_library.database import transaction
-from scheduler.metrics.clicks import import_clicks
+from content_library.database import make_engine, transaction, upgrade
+from scheduler.metrics.clicks import ImportBusy, import_clicks
 from scheduler.metrics.latest import latest_engagement
 from scheduler.metrics.periods import Period, PeriodOverlaps
 from scheduler.metrics.tables import ClickCount
@@ -116,3 +116,24 @@ def test_periods_add_up_and_overlaps_are_refused_on_every_backend(engine: Engine
     with transaction(engine) as session:
         posts = list(session.exec(select(Publication)).all())
         assert [known.clicks for known in latest_engagement(session, posts).values()] == [10]
+
+
+def test_two_imports_at_once_take_turns_and_one_waits_no_longer_than_its_deadline(
+    postgresql_url: str, tmp_path: Path
+) -> None:
+    """Found in review: on PostgreSQL two overlapping imports at the same moment could both pass the overlap
+    check (each saw only what was committed) and both be stored. Imports now take turns; one that would wait
+    past its deadline is refused, and writes nothing."""
+    engine = make_engine(postgresql_url)
+    upgrade(engine)
+    try:
+        post = _post(engine, FIRST + timedelta(days=1))
+        path = tmp_path / "clicks.csv"
+        path.write_text(f"utm_content,clicks\n{post},5\n")
+        with transaction(engine) as session:  # the first import is still running…
+            import_clicks(session, path, now=NOW, period=Period(FIRST, SECOND))
+            with pytest.raises(ImportBusy, match="another metrics import"), transaction(engine) as other:
+                import_clicks(other, path, now=NOW, period=Period(FIRST, END), wait=timedelta(milliseconds=200))
+        assert _rows(engine) == 1
+    finally:
+        engine.dispose()

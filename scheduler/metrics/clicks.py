@@ -20,15 +20,17 @@ import csv
 import io
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlmodel import Session, col, select
 
 from content_library.errors import EvertideError
+from scheduler import advisory
 from scheduler.metrics.periods import Period, refuse_overlap
 from scheduler.metrics.tables import ClickCount
 from scheduler.planning.attribution import unfilled, with_entry_id
+from scheduler.planning.slots import format_duration
 from scheduler.queue.tables import Publication
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -36,6 +38,13 @@ MAX_CLICKS = 10**12
 SHOWN_PROBLEMS = 10
 CHUNK = 500
 REQUIRED = ("utm_content", "clicks")
+WAIT = timedelta(seconds=30)  # how long an import waits for another to finish
+
+
+class ImportBusy(EvertideError):
+    """Another import held the clicks past this one's deadline."""
+
+    hint = "Wait for the other `evertide metrics import` to finish, then run this one again."
 
 
 class ClicksRejected(EvertideError):
@@ -105,10 +114,16 @@ def _tally(path: Path, reader: "csv.DictReader[str]") -> tuple[Counter[int], int
     return clicks, other
 
 
-def import_clicks(session: Session, path: Path, *, now: datetime, period: Period | None = None) -> ClicksImported:
+def import_clicks(
+    session: Session, path: Path, *, now: datetime, period: Period | None = None, wait: timedelta = WAIT
+) -> ClicksImported:
     """Store the file's counts; with a ``period``, as that period's, and a 0 for each post of it the file leaves
-    out. Refuses a period that partly overlaps one already imported before writing anything."""
+    out. Refuses a period that partly overlaps one already imported before writing anything. Imports take
+    turns (waiting at most ``wait``): two at once could each pass the overlap check on what the other had not
+    committed yet."""
     clicks, other = read_clicks(path)
+    if not advisory.wait_in_transaction(session, "metrics-import", deadline=wait):
+        raise ImportBusy(f"another metrics import has held the clicks for over {format_duration(wait.total_seconds())}")
     imported: set[Period] = set()
     if period is not None:
         imported = imported_periods(session)
