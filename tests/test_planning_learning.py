@@ -209,3 +209,21 @@ def test_a_campaign_with_two_templates_and_no_variants_learns_which_template_wor
     posts = plan(PlanInputs.of(config), InMemoryCandidates(items), now=START, days=2, observations=seen).posts
     assert len(posts) == 6 and all(post.text.startswith("Loved: ") for post in posts)
     assert {post.template_key for post in posts} == {template_key("Loved: {url}")}
+
+
+def test_observations_that_all_say_nobody_answered_leave_the_plan_to_the_rules() -> None:
+    """Found in review: with every observed post at 0 engagement (most posts, per the issue; what a clicks
+    import with a period records for an account nobody clicks), every draw was 0, the ties went to the
+    window's first quarter hour, and every post of every day went there. Nothing was learned: the plan is
+    the rules' one."""
+    config = Config.model_validate(SIMULATION)
+    library = InMemoryCandidates(simulation_items())
+    seen = [
+        Observation("c", item, zone_name, START - timedelta(hours=7 * item), 0, 10 * item + 1)
+        for item in range(1, 9)
+        for zone_name in BEST_HOUR
+    ]
+    rules_only = {"k": config.campaigns["k"].model_copy(update={"learn": False})}
+    baseline = plan(PlanInputs.of(config.model_copy(update={"campaigns": rules_only})), library, now=START, days=7)
+    silent = plan(PlanInputs.of(config), library, now=START, days=7, observations=seen)
+    assert silent.posts == baseline.posts

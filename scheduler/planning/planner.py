@@ -176,7 +176,9 @@ class _ContentWriter:
                         rules.spacing(channel, name).repeat_after,
                         library.fresh(item_filter.categories, item_filter.kinds, item_filter.tags),
                         self.usage,
-                        EngagementWeights(learning, channel, name) if learning and campaign.learn else None,
+                        EngagementWeights(learning, channel, name)
+                        if learning and campaign.learn and learning.knows(channel)
+                        else None,
                     )
                     for key, item_filter in campaign_filters(campaign).items()
                 }
@@ -275,7 +277,7 @@ class _ContentWriter:
     def _preference(self, item: ItemSnapshot, slot: Slot) -> Callable[[TextOption], float] | None:
         """A learning campaign's Thompson draw for each wording of the item: each variant and each template."""
         learning = self.learning
-        if learning is None or not self.config.campaigns[slot.campaign].learn:
+        if learning is None or not self.config.campaigns[slot.campaign].learn or not learning.knows(slot.channel):
             return None
 
         def drawn(option: TextOption) -> float:

@@ -369,7 +369,7 @@ class ChannelTiming:
     ) -> dict[int, tuple[Interval, ...]]:
         """The local quarter hours of ``room`` a learning campaign chooses among (empty: by the rules alone)."""
         zone_name = self.segments[index].zone
-        if self.learning is None or not campaign.learn or not self.learning.knows_times(self.channel):
+        if self.learning is None or not campaign.learn or not self.learning.knows(self.channel):
             return {}
         return wall_stretches(zone_name, room, QUARTER_MIN)
 
