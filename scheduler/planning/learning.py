@@ -25,7 +25,7 @@ from types import MappingProxyType
 from scheduler.planning.beliefs import Belief, Tally
 from scheduler.planning.draws import unit_hash
 from scheduler.planning.slots import local_wall, to_seconds
-from scheduler.planning.times_of_day import time_beliefs
+from scheduler.planning.times_of_day import QUARTER_MIN, best_times, smoothed_tallies, time_beliefs
 from scheduler.planning.variants import wording_label
 
 FLAG_AFTER_SHARES = 5  # an item is judged once it has this many observed shares on the channel…
@@ -192,6 +192,13 @@ class Learning:
             hours = sorted(self.hour_tallies(channel, zone_name).items(), key=lambda p: -p[1].rate)
             shown = ", ".join(f"{hour:02d}h {_per_share(tally)}" for hour, tally in hours[:HOURS_SHOWN])
             lines.append(f"learned hours on {channel} for {zone_name}: {shown}")
+            smoothed = smoothed_tallies(tallies.published, zone_name)
+            times = ", ".join(
+                f"{quarter // 4:02d}:{quarter % 4 * QUARTER_MIN:02d} {smoothed[quarter].rate:.1f} per share "
+                f"({smoothed[quarter].shares:.1f} shares near it)"
+                for quarter in best_times(smoothed, HOURS_SHOWN)
+            )
+            lines.append(f"learned times on {channel} for {zone_name}, where its posts are aimed: {times}")
         flag = self.flag(channel, item_id)
         return lines + ([f"flagged: {flag.line()}"] if flag else [])
 

@@ -34,8 +34,9 @@ def quarter_of(zone_name: str, at: int) -> int:
     return (wall.hour * 60 + wall.minute) // QUARTER_MIN
 
 
-def time_beliefs(published: Iterable[tuple[int, int]], zone_name: str) -> dict[int, Belief]:
-    """The belief about each quarter hour of ``zone_name``'s day, from ``(instant, engagement)`` of each post."""
+def smoothed_tallies(published: Iterable[tuple[int, int]], zone_name: str) -> list[Tally]:
+    """Each quarter hour of ``zone_name``'s day with the shares and engagement it borrows from its neighbours,
+    from ``(instant, engagement)`` of each post."""
     bins = [Tally() for _ in range(QUARTERS)]
     for at, engagement in published:
         bins[quarter_of(zone_name, at)].add(engagement)
@@ -47,6 +48,28 @@ def time_beliefs(published: Iterable[tuple[int, int]], zone_name: str) -> dict[i
             tally.shares += weight * near.shares
             tally.engagement += weight * near.engagement
         smoothed.append(tally)
+    return smoothed
+
+
+def best_times(smoothed: list[Tally], count: int) -> list[int]:
+    """The ``count`` quarter hours at the top of their neighbourhood (by rate, then by shares behind it), best
+    first: the moments the plan aims at, one per peak rather than a peak's every quarter hour."""
+
+    def rank(quarter: int) -> tuple[float, float]:
+        tally = smoothed[quarter % QUARTERS]
+        return (tally.rate, tally.shares)
+
+    peaks = [
+        quarter
+        for quarter, tally in enumerate(smoothed)
+        if tally.shares >= OBSERVED and rank(quarter) >= rank(quarter - 1) and rank(quarter) >= rank(quarter + 1)
+    ]
+    return sorted(peaks, key=lambda quarter: (-smoothed[quarter].rate, quarter))[:count]
+
+
+def time_beliefs(published: Iterable[tuple[int, int]], zone_name: str) -> dict[int, Belief]:
+    """The belief about each quarter hour of ``zone_name``'s day, from ``(instant, engagement)`` of each post."""
+    smoothed = smoothed_tallies(published, zone_name)
     rates = [tally.rate for tally in smoothed if tally.shares >= OBSERVED]
     typical = sum(rates) / len(rates) if rates else 0.0
     return {quarter: Belief.of(tally, typical) for quarter, tally in enumerate(smoothed)}
