@@ -1,4 +1,5 @@
-"""The report's "What worked" section: items and wordings ranked by engagement, and the dead weight.
+"""The report's "What worked" section: items and wordings ranked by engagement, when each segment answers, and
+the dead weight.
 
 :func:`gather` reads the posts published since an instant with their latest engagement
 (:mod:`scheduler.metrics.latest`); :func:`render` is pure and returns the section's HTML. Titles, variant and
@@ -29,6 +30,7 @@ class WhatWorked:
     items: list[tuple[int, Tally]] = field(default_factory=list)  # ranked
     wordings: list[tuple[tuple[int, int | None, str | None], Tally]] = field(default_factory=list)  # ranked
     dead: list[tuple[int, Tally]] = field(default_factory=list)
+    when: dict[tuple[str, int], Tally] = field(default_factory=dict)  # per (segment zone, local hour)
     titles: dict[int, str] = field(default_factory=dict)
     variant_texts: dict[int, str] = field(default_factory=dict)
     templates: Mapping[str, str] = field(default_factory=dict)  # the text of each template key in the config
@@ -45,6 +47,7 @@ def gather(session: Session, *, since: datetime, templates: Mapping[str, str]) -
         items=ranked(tallies.by_item),
         wordings=ranked(tallies.by_wording),
         dead=dead_weight(tallies.by_item),
+        when=dict(tallies.by_segment_hour),
         templates=templates,
     )
     item_ids = list({post.item_id for post in posts})
@@ -79,8 +82,35 @@ def render(data: WhatWorked) -> str:
         "<section><h2>What worked</h2><p>Likes, reposts, replies and clicks of the posts since "
         f"{data.since:%Y-%m-%d}, latest counts, per post counted.</p>"
         f"{_table('Items ranked by engagement per post', 'item', items)}"
-        f"{_table('Wordings ranked by engagement per post', 'wording', wordings)}{dead}</section>"
+        f"{_table('Wordings ranked by engagement per post', 'wording', wordings)}{_hours(data.when)}{dead}</section>"
     )
+
+
+def _hours(when: Mapping[tuple[str, int], Tally]) -> str:
+    """Per segment, the engagement per post at each local hour posted at (the best in bold): where and when
+    the audience answers, what a learning campaign aims its posts at."""
+    hours = sorted({hour for _, hour in when})
+    if not hours:
+        return ""
+    head = '<th scope="col">segment</th>' + "".join(f'<th scope="col">{hour:02d}h</th>' for hour in hours)
+    rows = []
+    for zone_name in sorted({zone_name for zone_name, _ in when}):
+        known = {h: t for (z, h), t in when.items() if z == zone_name and t.counted}
+        best = max((t.total / t.counted for t in known.values()), default=None)
+        cells = "".join(_rate_cell(known.get(hour), best) for hour in hours)
+        rows.append(f'<tr><th scope="row">{escape(visible(zone_name))}</th>{cells}</tr>')
+    return (
+        '<div class="scroll"><table><caption>Engagement per post by segment and local hour</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def _rate_cell(tally: Tally | None, best: float | None) -> str:
+    if tally is None:
+        return "<td></td>"
+    rate = tally.total / tally.counted
+    shown = f"<strong>{rate:.1f}</strong>" if rate == best else f"{rate:.1f}"
+    return f'<td title="{tally.counted} post{"" if tally.counted == 1 else "s"}">{shown}</td>'
 
 
 def _title(data: WhatWorked, item_id: int) -> str:
