@@ -53,8 +53,8 @@ def test_metrics_import_stores_clicks_per_post_and_refuses_a_bad_file_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with platforms(tmp_path, monkeypatch) as p:
-        first, _ = on_mastodon(p, NOW - timedelta(days=1))
-        second, _ = on_mastodon(p, NOW - timedelta(days=1))
+        first = published(p.engine, "outbox", "first", NOW - timedelta(days=1), text=TAGGED)
+        second = published(p.engine, "outbox", "second", NOW - timedelta(days=1), text=TAGGED)
         cli = Cli(tmp_path, (tmp_path / "config.yaml").read_text())
         clicks = tmp_path / "clicks.csv"
         clicks.write_text(

@@ -3,10 +3,13 @@
 Links posted by a campaign with ``utm:`` carry ``utm_content=<queue entry id>``, so an analytics export
 grouped by that parameter says how many clicks each post brought. The file is CSV with a header row naming
 ``utm_content`` and ``clicks`` (other columns are ignored). Rows whose ``utm_content`` is not an entry id
-(visits from elsewhere, hand-made links) are counted and skipped; several rows for one entry (an export per
-day) are added up. Validation is all or nothing: every bad row is listed, with its line, before anything is
-stored. Each import adds rows, in one transaction, recording the :class:`~.periods.Period` it covers if given;
-:mod:`.periods` says how the rows of several imports add up (importing a file again changes nothing) and why a
+(visits from elsewhere, hand-made links), or that names no post whose published text carried
+``utm_content=<that id>``, are counted and skipped: a small number from another site's or campaign's links
+would otherwise be credited to whichever post has that id, a post a person re-worded without the link among
+them. Several rows for one entry (an export per day) are added up. Validation is all or nothing: every bad row
+is listed, with its line, before anything is stored. Each import adds rows, in one transaction, recording the
+:class:`~.periods.Period` it covers if given; :mod:`.periods` says how the rows of several imports add up
+(importing a file again changes nothing) and why a
 period that partly overlaps one already imported is refused.
 
 Exports leave out the links nobody clicked, so a file alone observes only the posts that did well. Given the
@@ -130,10 +133,13 @@ def import_clicks(
         refuse_overlap(period, imported)
     since, until = (period.since, period.until) if period else (None, None)
     wanted = list(clicks)
-    published: set[int | None] = set()
+    published: set[int] = set()  # the posts whose text carried their id: only they can have been clicked by it
     for start in range(0, len(wanted), CHUNK):  # a server caps the parameters of one statement
         chunk = wanted[start : start + CHUNK]
-        published |= set(session.exec(select(Publication.entry_id).where(col(Publication.entry_id).in_(chunk))).all())
+        posts = session.exec(
+            select(Publication.entry_id, Publication.text).where(col(Publication.entry_id).in_(chunk))
+        ).all()
+        published |= {entry_id for entry_id, text in posts if entry_id is not None and _carries(text, entry_id)}
     for entry_id, count in clicks.items():
         if entry_id in published:
             session.add(
