@@ -1,5 +1,5 @@
 """What ``evertide metrics import`` refuses or skips, found in a hostile review: a row naming a post whose link
-never carried its id."""
+never carried its id, and numbers past the database's integer range."""
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from content_library.database import make_engine, transaction
+from content_library.database import LARGEST_INTEGER, make_engine, transaction
 from scheduler.metrics.tables import ClickCount
 from scheduler.planning.attribution import ENTRY_MARK
 from tests.cli import CONFIG, Cli
@@ -50,3 +50,28 @@ def test_a_row_naming_a_post_whose_link_did_not_carry_its_id_is_skipped(backend:
     said = _import(cli, f"utm_content,clicks\n{tagged},4\n{reworded},7\n")
     assert "Imported 4 click(s) on 1 post(s); 1 row(s) named no published post and were skipped." in said
     assert _stored(engine) == {tagged: 4}
+
+
+def test_a_utm_content_beyond_the_id_range_is_not_an_entry_id(backend: tuple[Cli, Engine]) -> None:
+    cli, engine = backend
+    post = published(engine, "outbox", "a", NOW - timedelta(days=2), text=TAGGED)
+    said = _import(cli, f"utm_content,clicks\n99999999999999999999,5\n3000000000,5\n{LARGEST_INTEGER},1\n{post},2\n")
+    assert "Imported 2 click(s) on 1 post(s); 3 row(s) named no published post and were skipped." in said
+    assert _stored(engine) == {post: 2}
+
+
+def test_clicks_beyond_the_integer_range_are_a_bad_row_listed_with_its_line(backend: tuple[Cli, Engine]) -> None:
+    cli, engine = backend
+    post = published(engine, "outbox", "a", NOW - timedelta(days=2), text=TAGGED)
+    refused = _import(cli, f"utm_content,clicks\n{post},3000000000\n{post},{LARGEST_INTEGER}\n", ok=False)
+    assert f"clicks.csv:2: clicks: expected a whole number from 0 to {LARGEST_INTEGER}, got '3000000000'" in refused
+    assert "clicks.csv:3" not in refused and "Traceback" not in refused
+    assert _stored(engine) == {}
+
+
+def test_clicks_of_one_post_adding_up_past_the_integer_range_are_refused(backend: tuple[Cli, Engine]) -> None:
+    cli, engine = backend
+    post = published(engine, "outbox", "a", NOW - timedelta(days=2), text=TAGGED)
+    refused = _import(cli, f"utm_content,clicks\n{post},{LARGEST_INTEGER}\n{post},1\n", ok=False)
+    assert f"utm_content {post}: its rows add up to more than {LARGEST_INTEGER} clicks" in refused
+    assert _stored(engine) == {}

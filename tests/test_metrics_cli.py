@@ -65,8 +65,8 @@ def test_metrics_import_stores_clicks_per_post_and_refuses_a_bad_file_whole(
         clicks.write_text(f"utm_content,clicks\n{first},lots\n{second},5\n{second},-1\n")
         refused = cli("metrics", "import", str(clicks), ok=False)
         assert refused.exit_code == 1
-        assert "clicks.csv:2: clicks: expected a whole number, got 'lots'" in refused.output
-        assert "clicks.csv:4: clicks: expected a whole number, got '-1'" in refused.output
+        assert "clicks.csv:2: clicks: expected a whole number from 0 to 2147483647, got 'lots'" in refused.output
+        assert "clicks.csv:4: clicks: expected a whole number from 0 to 2147483647, got '-1'" in refused.output
         with transaction(p.engine) as session:
             stored = sorted((c.entry_id, c.clicks) for c in session.exec(select(ClickCount)).all())
         assert stored == [(first, 7), (second, 1)]

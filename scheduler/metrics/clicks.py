@@ -3,14 +3,14 @@
 Links posted by a campaign with ``utm:`` carry ``utm_content=<queue entry id>``, so an analytics export
 grouped by that parameter says how many clicks each post brought. The file is CSV with a header row naming
 ``utm_content`` and ``clicks`` (other columns are ignored). Rows whose ``utm_content`` is not an entry id
-(visits from elsewhere, hand-made links), or that names no post whose published text carried
-``utm_content=<that id>``, are counted and skipped: a small number from another site's or campaign's links
-would otherwise be credited to whichever post has that id, a post a person re-worded without the link among
-them. Several rows for one entry (an export per day) are added up. Validation is all or nothing: every bad row
-is listed, with its line, before anything is stored. Each import adds rows, in one transaction, recording the
-:class:`~.periods.Period` it covers if given; :mod:`.periods` says how the rows of several imports add up
-(importing a file again changes nothing) and why a
-period that partly overlaps one already imported is refused.
+(visits from elsewhere, hand-made links, a number past the database's ids), or that names no post whose
+published text carried ``utm_content=<that id>``, are counted and skipped: a small number from another site's
+or campaign's links would otherwise be credited to whichever post has that id, a post a person re-worded
+without the link among them. Several rows for one entry (an export per day) are added up. Validation is all or
+nothing: every bad row (clicks that are not a whole number the database holds) is listed, with its line,
+before anything is stored. Each import adds rows, in one transaction, recording the :class:`~.periods.Period`
+it covers if given; :mod:`.periods` says how the rows of several imports add up (importing a file again changes
+nothing) and why a period that partly overlaps one already imported is refused.
 
 Exports leave out the links nobody clicked, so a file alone observes only the posts that did well. Given the
 :class:`Period` the export covers, every post published in it whose link carried its own entry id and that the
@@ -28,6 +28,7 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
+from content_library.database import LARGEST_INTEGER
 from content_library.errors import EvertideError
 from scheduler import advisory
 from scheduler.metrics.periods import Period, refuse_overlap
@@ -37,7 +38,8 @@ from scheduler.planning.slots import format_duration
 from scheduler.queue.tables import Publication
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_CLICKS = 10**12
+MAX_CLICKS = LARGEST_INTEGER  # what the column holds; a row or a post's sum above it is refused
+MAX_DIGITS = len(str(LARGEST_INTEGER))  # checked before int(): Python refuses to parse over 4300 digits
 SHOWN_PROBLEMS = 10
 CHUNK = 500
 REQUIRED = ("utm_content", "clicks")
@@ -94,6 +96,15 @@ def read_clicks(path: Path) -> tuple[Counter[int], int]:
         raise ClicksRejected(f"{path}:{reader.line_num}: not a CSV file evertide can read ({error})") from None
 
 
+def _whole_number(text: str) -> int | None:
+    """``text`` as a non-negative whole number written in ASCII digits, else None; one longer than any the
+    database holds is ``LARGEST_INTEGER + 1``, not parsed."""
+    if not text.isascii() or not text.isdigit():
+        return None
+    digits = text.lstrip("0")
+    return int(digits or "0") if len(digits) <= MAX_DIGITS else LARGEST_INTEGER + 1  # longer is larger
+
+
 def _tally(path: Path, reader: "csv.DictReader[str]") -> tuple[Counter[int], int]:
     missing = [name for name in REQUIRED if name not in (reader.fieldnames or ())]
     if missing:
@@ -103,14 +114,23 @@ def _tally(path: Path, reader: "csv.DictReader[str]") -> tuple[Counter[int], int
     problems: list[str] = []
     for row in reader:
         line = reader.line_num
-        content, count = (row.get("utm_content") or "").strip(), (row.get("clicks") or "").strip()
-        if not count.isascii() or not count.isdigit() or int(count) > MAX_CLICKS:
-            problems.append(f"{path}:{line}: clicks: expected a whole number, got {count[:40]!r}")
+        content, written = (row.get("utm_content") or "").strip(), (row.get("clicks") or "").strip()
+        count = _whole_number(written)
+        if count is None or count > MAX_CLICKS:
+            problems.append(
+                f"{path}:{line}: clicks: expected a whole number from 0 to {MAX_CLICKS}, got {written[:40]!r}"
+            )
             continue
-        if not content.isascii() or not content.isdigit():
+        entry_id = _whole_number(content)
+        if entry_id is None or not 0 < entry_id <= LARGEST_INTEGER:  # ids are the database's integers
             other += 1
             continue
-        clicks[int(content)] += int(count)
+        clicks[entry_id] += count
+    problems.extend(
+        f"{path}: utm_content {entry_id}: its rows add up to more than {MAX_CLICKS} clicks"
+        for entry_id, total in clicks.items()
+        if total > MAX_CLICKS
+    )
     if problems:
         more = f"\n… and {len(problems) - SHOWN_PROBLEMS} more" if len(problems) > SHOWN_PROBLEMS else ""
         raise ClicksRejected("\n".join(problems[:SHOWN_PROBLEMS]) + more)
