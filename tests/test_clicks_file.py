@@ -1,6 +1,9 @@
 """What ``evertide metrics import`` refuses or skips, found in a hostile review: a row naming a post whose link
-never carried its id, and numbers past the database's integer range."""
+never carried its id, numbers past the database's integer range, a FIFO that never ends, and headers that are
+not the expected CSV."""
 
+import os
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from content_library.database import LARGEST_INTEGER, make_engine, transaction
+from scheduler.metrics.clicks import ClicksRejected, read_clicks
 from scheduler.metrics.tables import ClickCount
 from scheduler.planning.attribution import ENTRY_MARK
 from tests.cli import CONFIG, Cli
@@ -75,3 +79,52 @@ def test_clicks_of_one_post_adding_up_past_the_integer_range_are_refused(backend
     refused = _import(cli, f"utm_content,clicks\n{post},{LARGEST_INTEGER}\n{post},1\n", ok=False)
     assert f"utm_content {post}: its rows add up to more than {LARGEST_INTEGER} clicks" in refused
     assert _stored(engine) == {}
+
+
+def test_a_fifo_is_refused_rather_than_waited_on(cli: Cli) -> None:
+    fifo = cli.directory / "clicks.fifo"
+    os.mkfifo(fifo)
+    done = threading.Event()
+    result: list[str] = []
+
+    def run() -> None:
+        result.append(str(cli("metrics", "import", str(fifo), ok=False).output))
+        done.set()
+
+    threading.Thread(target=run, daemon=True).start()
+    if not done.wait(10):  # unblock the import so the test ends, then fail
+        with open(fifo, "w"):
+            pass
+        done.wait(10)
+        pytest.fail("metrics import waited on a FIFO with no writer")
+    assert "is not a regular file" in result[0] and "clicks.fifo" in result[0]
+
+
+def test_a_directory_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ClicksRejected, match="is not a regular file"):
+        read_clicks(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("header", "said"),
+    [
+        ("utm_content;clicks", "it looks semicolon-separated"),
+        ("utm_content\tclicks", "it looks tab-separated"),
+    ],
+)
+def test_a_header_without_the_columns_says_what_was_found_and_the_separator(cli: Cli, header: str, said: str) -> None:
+    refused = _import(cli, f"{header}\n1;2\n", ok=False)
+    assert "clicks.csv:1: the header has no utm_content or clicks column" in refused
+    assert f"found {header!r}" in refused.replace("\n", "") or repr(header) in refused
+    assert said in refused
+
+
+def test_a_hostile_header_is_shown_escaped_and_shortened(cli: Cli) -> None:
+    refused = _import(cli, "\x1b]0;owned\x07visits," + "x" * 500 + "\n1\n", ok=False)
+    assert "\x1b" not in refused and "\\x1b]0;owned" in refused
+    assert "x" * 200 not in refused
+
+
+def test_a_header_naming_utm_content_twice_is_refused(cli: Cli) -> None:
+    refused = _import(cli, "utm_content,clicks,utm_content\n1,2,3\n", ok=False)
+    assert "clicks.csv:1: the header names utm_content twice" in refused

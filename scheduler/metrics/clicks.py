@@ -1,8 +1,10 @@
 """``metrics import``: clicks counted by the user's web analytics, attributed to posts by ``utm_content``.
 
 Links posted by a campaign with ``utm:`` carry ``utm_content=<queue entry id>``, so an analytics export
-grouped by that parameter says how many clicks each post brought. The file is CSV with a header row naming
-``utm_content`` and ``clicks`` (other columns are ignored). Rows whose ``utm_content`` is not an entry id
+grouped by that parameter says how many clicks each post brought. The file is a regular CSV file (a FIFO or
+a device is refused: reading one could wait forever) with a header row naming ``utm_content`` and ``clicks``
+once each (other columns are ignored; a header that lacks them is shown, and a semicolon- or tab-separated
+one is called so). Rows whose ``utm_content`` is not an entry id
 (visits from elsewhere, hand-made links, a number past the database's ids), or that names no post whose
 published text carried ``utm_content=<that id>``, are counted and skipped: a small number from another site's
 or campaign's links would otherwise be credited to whichever post has that id, a post a person re-worded
@@ -21,7 +23,10 @@ clicks on a post that went out after the import.
 
 import csv
 import io
+import os
+import stat
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -40,6 +45,7 @@ from scheduler.queue.tables import Publication
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_CLICKS = LARGEST_INTEGER  # what the column holds; a row or a post's sum above it is refused
 MAX_DIGITS = len(str(LARGEST_INTEGER))  # checked before int(): Python refuses to parse over 4300 digits
+SHOWN_HEADER = 80
 SHOWN_PROBLEMS = 10
 CHUNK = 500
 REQUIRED = ("utm_content", "clicks")
@@ -84,16 +90,34 @@ class ClicksImported:
 
 def read_clicks(path: Path) -> tuple[Counter[int], int]:
     """Clicks per entry id from the file, and how many rows named something that is not an entry id."""
-    with path.open("rb") as source:  # read at most the limit: a pipe or a growing file has no size to ask
-        raw = source.read(MAX_FILE_BYTES + 1)
-    if len(raw) > MAX_FILE_BYTES:
-        raise ClicksRejected(f"{path}: larger than {MAX_FILE_BYTES // 1024 // 1024} MB; export fewer rows")
+    raw = _read_regular_file(path)
     text = raw.decode("utf-8-sig", errors="replace")
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
         return _tally(path, reader)
     except csv.Error as error:  # a field beyond the csv module's limit, a NUL byte
         raise ClicksRejected(f"{path}:{reader.line_num}: not a CSV file evertide can read ({error})") from None
+
+
+def _read_regular_file(path: Path) -> bytes:
+    """At most :data:`MAX_FILE_BYTES` + 1 bytes of ``path``, which must be a regular file. Opened without
+    blocking, then checked, so a FIFO with no writer is refused rather than waited on; what is checked is what
+    was opened, so a file swapped for a FIFO after a check cannot slip through."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as error:
+        raise ClicksRejected(f"{path}: cannot be read ({error.strerror})") from None
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise ClicksRejected(f"{path}: is not a regular file; save the export to a file and import that")
+        os.set_blocking(descriptor, True)
+        with os.fdopen(os.dup(descriptor), "rb") as source:
+            raw = source.read(MAX_FILE_BYTES + 1)  # at most the limit: a growing file has no size worth asking
+    finally:
+        os.close(descriptor)
+    if len(raw) > MAX_FILE_BYTES:
+        raise ClicksRejected(f"{path}: larger than {MAX_FILE_BYTES // 1024 // 1024} MB; export fewer rows")
+    return raw
 
 
 def _whole_number(text: str) -> int | None:
@@ -105,10 +129,22 @@ def _whole_number(text: str) -> int | None:
     return int(digits or "0") if len(digits) <= MAX_DIGITS else LARGEST_INTEGER + 1  # longer is larger
 
 
-def _tally(path: Path, reader: "csv.DictReader[str]") -> tuple[Counter[int], int]:
-    missing = [name for name in REQUIRED if name not in (reader.fieldnames or ())]
+def _check_header(path: Path, names: Sequence[str]) -> None:
+    """Refuse a header without ``utm_content`` and ``clicks``, saying what it was, or naming one twice."""
+    missing = [name for name in REQUIRED if name not in names]
     if missing:
-        raise ClicksRejected(f"{path}:1: the header has no {' or '.join(missing)} column")
+        header = ",".join(names)
+        shown = repr(header if len(header) <= SHOWN_HEADER else header[: SHOWN_HEADER - 1] + "…")
+        separator = next((name for mark, name in ((";", "semicolon"), ("\t", "tab")) if mark in header), None)
+        looks = f"; it looks {separator}-separated, and evertide reads commas" if separator and len(names) == 1 else ""
+        raise ClicksRejected(f"{path}:1: the header has no {' or '.join(missing)} column (found {shown}){looks}")
+    for name in REQUIRED:
+        if names.count(name) > 1:
+            raise ClicksRejected(f"{path}:1: the header names {name} twice; which column holds it is unclear")
+
+
+def _tally(path: Path, reader: "csv.DictReader[str]") -> tuple[Counter[int], int]:
+    _check_header(path, list(reader.fieldnames or ()))
     clicks: Counter[int] = Counter()
     other = 0
     problems: list[str] = []
