@@ -30,10 +30,6 @@ from content_library.migrations import folders as migration_folders
 from content_library.migrations import head as migrations_head
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
-# The largest value an Integer column holds on every backend: PostgreSQL's int4 (SQLite's are 64-bit). Ids,
-# clicks and counts from outside are checked against it before a query sees them, where a larger one is a
-# DataError on PostgreSQL and an OverflowError from SQLite's driver past 64 bits.
-LARGEST_INTEGER = 2**31 - 1
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from content_library.database import LARGEST_INTEGER, make_engine, transaction
+from content_library.database import make_engine, transaction
+from content_library.integers import LARGEST_INTEGER
 from scheduler.metrics.clicks import ClicksRejected, read_clicks
 from scheduler.metrics.tables import ClickCount
 from scheduler.planning.attribution import ENTRY_MARK

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from content_library.database import LARGEST_INTEGER, transaction
+from content_library.database import transaction
+from content_library.integers import LARGEST_INTEGER
 from scheduler.daemon.runner import publishers_for
 from scheduler.metrics.pulling import MAX_CALLS_PER_PULL, ChannelPull, pull_counts
 from scheduler.metrics.readers import Readers

@@ -33,8 +33,8 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from content_library.database import LARGEST_INTEGER
 from content_library.errors import EvertideError
+from content_library.integers import LARGEST_INTEGER, whole_number
 from scheduler import advisory
 from scheduler.metrics.periods import Period, refuse_overlap
 from scheduler.metrics.tables import ClickCount
@@ -44,7 +44,6 @@ from scheduler.queue.tables import Publication
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_CLICKS = LARGEST_INTEGER  # what the column holds; a row or a post's sum above it is refused
-MAX_DIGITS = len(str(LARGEST_INTEGER))  # checked before int(): Python refuses to parse over 4300 digits
 SHOWN_HEADER = 80
 SHOWN_PROBLEMS = 10
 CHUNK = 500
@@ -120,15 +119,6 @@ def _read_regular_file(path: Path) -> bytes:
     return raw
 
 
-def _whole_number(text: str) -> int | None:
-    """``text`` as a non-negative whole number written in ASCII digits, else None; one longer than any the
-    database holds is ``LARGEST_INTEGER + 1``, not parsed."""
-    if not text.isascii() or not text.isdigit():
-        return None
-    digits = text.lstrip("0")
-    return int(digits or "0") if len(digits) <= MAX_DIGITS else LARGEST_INTEGER + 1  # longer is larger
-
-
 def _check_header(path: Path, names: Sequence[str]) -> None:
     """Refuse a header without ``utm_content`` and ``clicks``, saying what it was, or naming one twice."""
     missing = [name for name in REQUIRED if name not in names]
@@ -151,13 +141,13 @@ def _tally(path: Path, reader: "csv.DictReader[str]") -> tuple[Counter[int], int
     for row in reader:
         line = reader.line_num
         content, written = (row.get("utm_content") or "").strip(), (row.get("clicks") or "").strip()
-        count = _whole_number(written)
+        count = whole_number(written)
         if count is None or count > MAX_CLICKS:
             problems.append(
                 f"{path}:{line}: clicks: expected a whole number from 0 to {MAX_CLICKS}, got {written[:40]!r}"
             )
             continue
-        entry_id = _whole_number(content)
+        entry_id = whole_number(content)
         if entry_id is None or not 0 < entry_id <= LARGEST_INTEGER:  # ids are the database's integers
             other += 1
             continue

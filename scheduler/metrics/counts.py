@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Protocol, runtime_checkable
 
-from content_library.database import LARGEST_INTEGER
+from content_library.integers import LARGEST_INTEGER
 
 # What the count columns hold. A larger count is stored as this: refusing it would fail the pull on that post
 # at every checkpoint, and calling it 0 would tell learning the post did worst of all.
