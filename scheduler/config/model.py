@@ -16,7 +16,7 @@ from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, get_args
 
-from pydantic import BaseModel, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from content_library.errors import EvertideError
 from content_library.placeholders import (
@@ -128,11 +128,23 @@ class CampaignConfig(Section):
         return self
 
 
+LONGEST_CHECKPOINT = timedelta(days=365)
+
+
+def _within_a_year(step: timedelta) -> timedelta:
+    if step > LONGEST_CHECKPOINT:
+        raise ValueError(f"at most {LONGEST_CHECKPOINT.days}d (a year), got {step / timedelta(days=1):.10g}d")
+    return step
+
+
 class MetricsConfig(Section):
     """When a published post's counts are read: once each of ``after`` has passed since it went out (a pull
-    that comes late, after downtime, counts for every checkpoint it passed). After the last, never again."""
+    that comes late, after downtime, counts for every checkpoint it passed). After the last, never again.
+    A checkpoint is at most :data:`LONGEST_CHECKPOINT` (a year): the pull looks back twice the last one, and
+    counts read years on say nothing about how a post did (found in review: ``99999999d`` passed the check,
+    then every pull failed with a date out of range)."""
 
-    after: tuple[Duration, ...] = Field(
+    after: tuple[Annotated[Duration, AfterValidator(_within_a_year)], ...] = Field(
         default=(timedelta(hours=1), timedelta(hours=24), timedelta(days=7)), min_length=1
     )
 
