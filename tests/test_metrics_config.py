@@ -60,3 +60,7 @@ def test_config_check_refuses_a_checkpoint_too_far_off(tmp_path: Path) -> None:
     cli = Cli(tmp_path, "metrics:\n  after: [99999999d]\n")
     result = cli("config", "check", ok=False)
     assert result.exit_code == 1 and f"{cli.config}:2: metrics.after.0: at most 365d (a year)" in result.output
+    assert "at least 1 item" not in result.output
+    assert error_of(write(tmp_path, "metrics:\n  after: []\n")).endswith(
+        "metrics.after: give at least one checkpoint, like [1h, 24h, 7d]"
+    )

@@ -145,12 +145,14 @@ class MetricsConfig(Section):
     then every pull failed with a date out of range)."""
 
     after: tuple[Annotated[Duration, AfterValidator(_within_a_year)], ...] = Field(
-        default=(timedelta(hours=1), timedelta(hours=24), timedelta(days=7)), min_length=1
-    )
+        default=(timedelta(hours=1), timedelta(hours=24), timedelta(days=7))
+    )  # not min_length: pydantic would add "at least 1 item" to the error of a sole checkpoint refused
 
     @field_validator("after")
     @classmethod
     def _increasing(cls, value: tuple[timedelta, ...]) -> tuple[timedelta, ...]:
+        if not value:
+            raise ValueError("give at least one checkpoint, like [1h, 24h, 7d]")
         if any(step <= timedelta(0) for step in value):
             raise ValueError("every checkpoint must be longer than 0s")
         if list(value) != sorted(set(value)):
