@@ -284,6 +284,8 @@ class Evertide:
             "channels:\n  main: {kind: file, path: outbox.jsonl, audience: followers}\n"
             f"campaigns:\n  evergreen:\n    channels: [main]\n    posts_per_day: {self.per_day}\n"
             f"    min_gap: 30m\n    repeat_after: 4d\n    learn: true\n"
+            # links tagged with utm_content=<entry id>: the clicks import counts only posts that carried it
+            '    utm: {source: "{channel}", medium: social}\n'
         )
 
     def run(self, start: datetime, days: int, *, learn: bool, seed: int = 20261207) -> list[Post]:
@@ -335,7 +337,9 @@ class Evertide:
                 clicks = self.directory / "clicks.csv"
                 clicks.write_text(simulated_clicks(published, audience, rng))
                 with transaction(engine) as session:
-                    import_clicks(session, clicks, now=now + timedelta(days=7))
+                    done = import_clicks(session, clicks, now=now + timedelta(days=7))
+                if done.unknown:  # the posts' links did not carry their ids: the bench would learn from nothing
+                    raise SystemExit(f"bench: {done.line()}")
             if now >= start:
                 judged.extend((p.at, p.item_id) for p in result.posts)
         engine.dispose()

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from content_library.errors import EvertideError
 
 PLACEHOLDERS = ("title", "summary", "url", "hashtags", "category", "kind")  # what render_post fills
+# what a campaign's utm: values may use: the context the planner renders them with (scheduler.planning.variants)
+UTM_PLACEHOLDERS = ("channel", "campaign", "post_id", "entry_id")
 
 
 class RenderError(EvertideError):

@@ -19,6 +19,7 @@ import regex
 
 from content_library.placeholders import (
     PLACEHOLDERS,
+    UTM_PLACEHOLDERS,
     RenderError,
     fields,
     unknown_placeholder_problem,
@@ -30,6 +31,7 @@ from content_library.text_length import BLUESKY_MAX_BYTES, CHANNEL_LIMITS, fits,
 __all__ = [
     "CHANNEL_LIMITS",
     "PLACEHOLDERS",
+    "UTM_PLACEHOLDERS",
     "RenderError",
     "add_utm",
     "fits",
@@ -72,7 +74,7 @@ def _utm_value(value: str, context: Mapping[str, str]) -> str:
     except RenderError as error:
         raise RenderError(
             f"utm value {value!r}: {error.problem}",
-            hint="Use only {channel}, {campaign}, {post_id} and {entry_id} in utm values.",
+            hint=f"Use only {', '.join('{' + name + '}' for name in UTM_PLACEHOLDERS)} in utm values.",
         ) from None
 
 

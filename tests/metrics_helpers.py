@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from content_library.database import make_engine, transaction, upgrade
 from scheduler.config import Config, load_config
+from scheduler.planning.attribution import ENTRY_MARK
 from scheduler.queue import states
 from scheduler.queue.entries import insert_entry
 from tests.emulators.bluesky_api import DID, BlueskyPds
@@ -80,10 +81,11 @@ def published(
     text: str | None = None,
 ) -> int:
     """A queue entry on ``channel`` (of a new item unless ``item`` is given) recorded as published at ``at`` as
-    ``remote_id``; returns its entry id. ``text`` defaults to "post <item>"; the queue fills in an entry mark."""
+    ``remote_id``; returns its entry id. ``text`` defaults to "post <item>" with a link tagged as a campaign with
+    ``utm:`` tags it, so imported clicks count for it; the queue fills in the entry id."""
     if item is None:
         [item] = add_items(engine, 1)
-    text = text if text is not None else f"post {item}"
+    text = text if text is not None else f"post {item} https://help.example.com/{item}?utm_content={ENTRY_MARK}"
     values = {"channel": channel, "campaign": None, "zone": zone, "at": at, "item_id": item, "text": text}
     with transaction(engine) as session:
         entry = insert_entry(session, values, now=at - timedelta(days=1))

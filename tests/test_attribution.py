@@ -6,6 +6,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from content_library.placeholders import UTM_PLACEHOLDERS
 from content_library.snapshot import ItemSnapshot
 from content_library.text_length import fits, post_length
 from scheduler.planning.attribution import ENTRY_MARK, unfilled, with_entry_id
@@ -45,6 +46,28 @@ def test_a_campaigns_own_utm_content_wins() -> None:
         previous_text=None,
     )
     assert chosen is not None and ENTRY_MARK not in chosen.text and "utm_content=x-main-7-" in chosen.text
+
+
+def test_every_placeholder_the_config_allows_in_utm_values_is_filled() -> None:
+    utm = {name: "{" + name + "}" for name in UTM_PLACEHOLDERS}
+    campaign = one_item_config(utm=utm).campaigns["k"]
+    chosen = word(
+        LONG,
+        channel="x-main",
+        kind="x",
+        campaign_name="k",
+        campaign=campaign,
+        at=T0,
+        previous_key=None,
+        previous_text=None,
+    )
+    assert chosen is not None and "{" not in chosen.text
+    assert (
+        "utm_channel=x-main" in chosen.text
+        and "utm_campaign=k" in chosen.text
+        and "utm_post_id=x-main-7-" in chosen.text
+    )
+    assert f"utm_entry_id={ENTRY_MARK}" in chosen.text
 
 
 @cache

@@ -188,3 +188,32 @@ def test_a_database_url_from_a_variable_is_filled_and_an_unset_one_never_becomes
     result = cli("db", "upgrade", ok=False)
     assert result.exit_code != 0 and "EVT_TEST_DBURL is not set" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config.yaml"]
+
+
+def test_an_unknown_utm_placeholder_names_its_line_key_and_the_known_ones(tmp_path: Path) -> None:
+    path = write(tmp_path, CAMPAIGN.format(extra='    utm:\n      source: "{chanel}"\n      content: "{entry}"\n'))
+    assert error_of(path).splitlines() == [
+        f"{path}:9: campaigns.c.utm.source: unknown placeholder {{chanel}}; "
+        "the placeholders are {channel}, {campaign}, {post_id}, {entry_id}",
+        f"{path}:10: campaigns.c.utm.content: unknown placeholder {{entry}}; "
+        "the placeholders are {channel}, {campaign}, {post_id}, {entry_id}",
+    ]
+
+
+def test_a_utm_value_with_a_stray_brace_or_a_template_placeholder_is_an_error(tmp_path: Path) -> None:
+    path = write(tmp_path, CAMPAIGN.format(extra='    utm: {source: "{channel", term: "{title}"}'))
+    lines = error_of(path).splitlines()
+    assert lines[0].startswith(f"{path}:8: campaigns.c.utm.source: malformed braces")
+    assert lines[1].startswith(f"{path}:8: campaigns.c.utm.term: unknown placeholder {{title}}")
+
+
+def test_every_utm_placeholder_is_accepted(tmp_path: Path) -> None:
+    utm = '    utm: {source: "{channel}", campaign: "{campaign}", term: "{post_id}", content: "e{entry_id}"}'
+    assert load_config(write(tmp_path, CAMPAIGN.format(extra=utm))).campaigns["c"].utm["content"] == "e{entry_id}"
+
+
+def test_config_check_refuses_a_misspelt_utm_placeholder(tmp_path: Path) -> None:
+    cli = Cli(tmp_path, CAMPAIGN.format(extra='    utm: {source: "{chanel}"}\n'))
+    result = cli("config", "check", ok=False)
+    assert result.exit_code == 1
+    assert f"{cli.config}:8: campaigns.c.utm.source: unknown placeholder {{chanel}}" in result.output

@@ -11,6 +11,7 @@ from content_library.database import make_engine, transaction
 from content_library.store import add_item
 from scheduler.config import load_config
 from scheduler.metrics.observations import observations
+from scheduler.planning.attribution import ENTRY_MARK
 from scheduler.queue import states
 from scheduler.queue.entries import get_entry
 from tests.cli import Cli
@@ -41,7 +42,8 @@ def published_with_clicks(tmp_path: Path, learn: str) -> tuple[Cli, int]:
         with transaction(engine) as session:
             item = add_item(session, {"title": "Loved guide", "url": "https://help.example.com/a"}, now=NOW).id or 0
         for day in range(1, 4):
-            done = queue(engine, item, NOW - timedelta(days=day), zone="Europe/London")
+            text = f"Loved guide https://help.example.com/a?utm_content={ENTRY_MARK}"  # as a campaign with utm: links
+            done = queue(engine, item, NOW - timedelta(days=day), zone="Europe/London", text=text)
             with transaction(engine) as session:
                 entry = get_entry(session, done.id or 0)
                 claimed = states.claim(session, entry, worker="w", now=entry.at, lease=timedelta(minutes=1))

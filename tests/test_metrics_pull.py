@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import col, select
 
 from content_library.database import transaction
+from content_library.integers import LARGEST_INTEGER
 from scheduler.daemon.runner import publishers_for
 from scheduler.metrics.pulling import MAX_CALLS_PER_PULL, ChannelPull, pull_counts
 from scheduler.metrics.readers import Readers
@@ -199,3 +200,23 @@ def test_refused_credentials_hold_the_reads_for_an_hour_not_the_posts(
         assert pull(p, T0 + 2 * HOUR, "toots")["toots"].read == 1
         with transaction(p.engine) as session:
             assert session.exec(select(Hold)).all() == []
+
+
+def test_a_count_past_the_databases_integers_is_kept_at_the_largest_it_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
+    """Found in review: a like count of 3000000000 was a DataError on PostgreSQL (the columns are int4), and the
+    pull failed on that post every time. A count too large to store is stored as the largest; a negative one
+    is no data."""
+    huge = 3_000_000_000
+    with platforms(tmp_path, monkeypatch, database=database_url) as p:
+        tweet_entry, _ = on_x(
+            p, like_count=huge, retweet_count=-1, reply_count=2, quote_count=1, impression_count=10**13
+        )
+        toot_entry, _ = on_mastodon(p, favourites_count=huge, reblogs_count=2, replies_count=1)
+        sky_entry, _ = on_bluesky(p, likeCount=huge, repostCount=3, replyCount=0, quoteCount=1)
+        assert {c: r.read for c, r in pull(p, T0 + HOUR).items()} == {"x": 1, "toots": 1, "sky": 1}
+        top = LARGEST_INTEGER
+        assert rows(p, tweet_entry) == [(HOUR, False, top, 0, 2, 1, top)]
+        assert rows(p, toot_entry) == [(HOUR, False, top, 2, 1, None, None)]
+        assert rows(p, sky_entry) == [(HOUR, False, top, 3, 0, 1, None)]

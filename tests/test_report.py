@@ -8,6 +8,7 @@ from pathlib import Path
 from content_library.database import make_engine, transaction
 from content_library.store import add_item
 from scheduler.config import load_config
+from scheduler.planning.attribution import ENTRY_MARK
 from scheduler.queue import states
 from scheduler.queue.entries import get_entry
 from scheduler.queue.holds import pause
@@ -166,7 +167,8 @@ def test_what_worked_ranks_items_once_engagement_is_known(tmp_path: Path) -> Non
         for n, title in enumerate(("Quiet guide", "Loved guide")):
             with transaction(engine) as session:
                 item = add_item(session, {"title": title, "url": f"https://help.example.com/{n}"}, now=NOW).id or 0
-            done = queue(engine, item, NOW - timedelta(days=2, hours=n))
+            tagged = f"{title} https://help.example.com/{n}?utm_content={ENTRY_MARK}"  # clicks count for it
+            done = queue(engine, item, NOW - timedelta(days=2, hours=n), text=tagged)
             with transaction(engine) as session:
                 entry = get_entry(session, done.id or 0)
                 claimed = states.claim(session, entry, worker="w", now=entry.at, lease=timedelta(minutes=1))

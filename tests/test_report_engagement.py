@@ -39,6 +39,8 @@ def test_what_worked_ranks_items_from_real_counts_and_escapes_their_titles(
     assert html.index(f"{loved} · ") < html.index(f"{quiet} · ")
     assert "Dead weight: 1 item(s) shared 3 or more times with no engagement: " in html and "Quiet one" in html
     assert "(campaign template)" in html
+    # no clicks were imported: unknown, not 0 (found in review on `evertide stats`, which shares these tallies)
+    assert "<td>1</td><td>9</td><td>0</td><td>0</td><td>–</td><td>9.0</td>" in html
 
 
 def test_what_worked_without_numbers_says_how_to_get_them() -> None:

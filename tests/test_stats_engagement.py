@@ -11,7 +11,7 @@ from scheduler.daemon.runner import publishers_for
 from scheduler.metrics.pulling import pull_counts
 from scheduler.metrics.readers import Readers
 from tests.cli import Cli
-from tests.metrics_helpers import on_mastodon, platforms
+from tests.metrics_helpers import on_mastodon, platforms, published
 from tests.queue_helpers import add_items
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -74,3 +74,27 @@ def test_stats_without_any_counts_say_how_to_get_them(tmp_path: Path) -> None:
     assert "No engagement known yet: run `evertide metrics pull`" in text
     found = cli.json("stats")
     assert found["engagement_by_item"] == [] and found["dead_weight"] == []
+
+
+def test_a_count_nobody_could_read_is_shown_as_unknown_not_zero(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found in review: a file channel's post, whose likes no platform can say, was listed with 0 likes, reposts
+    and replies beside its imported clicks (--json said null). The same for clicks never imported."""
+    with platforms(tmp_path, monkeypatch) as p:
+        filed, tooted = add_items(p.engine, 2)
+        by_file = published(p.engine, "outbox", "line-1", NOW - 2 * DAY, item=filed)
+        on_mastodon(p, NOW - 2 * DAY, item=tooted, favourites_count=5)
+        with Readers(publishers_for(p.config)) as readers:
+            assert [r.read for r in pull_counts(p.engine, p.config, readers, now=NOW, channels=["toots"])] == [1]
+        cli = Cli(tmp_path, (tmp_path / "config.yaml").read_text())
+        (tmp_path / "clicks.csv").write_text(f"utm_content,clicks\n{by_file},4\n")
+        cli("metrics", "import", str(tmp_path / "clicks.csv"))
+        posts = {post["item_id"]: post["engagement"] for post in cli.json("stats")["posts"]}
+        assert posts[filed] == {"likes": None, "reposts": None, "replies": None, "clicks": 4}
+        text = cli("stats", env={"COLUMNS": "200"}).output
+        table = text.split("Items by engagement per post")[1].split("Wordings")[0]
+        cells = [[cell.strip() for cell in line.split("│")[1:-1]] for line in table.splitlines() if "│" in line]
+        rows = {row[0]: row for row in cells}
+        assert rows[str(filed)][1:7] == ["1", "–", "–", "–", "4", "4.0"], table
+        assert rows[str(tooted)][1:7] == ["1", "5", "0", "0", "–", "5.0"], table

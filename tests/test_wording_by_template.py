@@ -108,7 +108,7 @@ def wordings_with_clicks(tmp_path: Path) -> tuple[Cli, int]:
                 session.add(
                     Publication(
                         entry_id=n, channel="outbox", campaign="help", zone="UTC", item_id=item, template_key=key,
-                        text=f"post {n}", scheduled_at=at, published_at=at,
+                        text=f"post {n} https://help.example.com/?utm_content={n}", scheduled_at=at, published_at=at,
                     )
                 )  # fmt: skip
     finally:

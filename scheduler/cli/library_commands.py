@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from scheduler.cli.common import load, now, open_database
+from scheduler.cli.ids import id_argument
 from scheduler.cli.output import print_json, print_table, progress_bar, say, warn
 
 if TYPE_CHECKING:
@@ -155,7 +156,7 @@ def _pages(engine: "Engine", where: "ItemFilter", *, limit: int | None, offset: 
 @app.command("show")
 def show(
     ctx: typer.Context,
-    item_id: int = typer.Argument(..., help="The item's id."),
+    item_id: int = id_argument("The item's id."),
     json: bool = typer.Option(False, "--json", help="Print JSON with stable keys."),
 ) -> None:
     """Everything about one item, with its variants.
@@ -223,7 +224,7 @@ def add(
 @app.command("edit")
 def edit(
     ctx: typer.Context,
-    item_id: int = typer.Argument(..., help="The item's id."),
+    item_id: int = id_argument("The item's id."),
     title: str | None = typer.Option(None),
     url: str | None = typer.Option(None),
     kind: str | None = typer.Option(None),
@@ -260,19 +261,19 @@ def _set_status(ctx: typer.Context, item_id: int, status: str) -> None:
 
 
 @app.command("pause")
-def pause(ctx: typer.Context, item_id: int = typer.Argument(..., help="The item's id.")) -> None:
+def pause(ctx: typer.Context, item_id: int = id_argument("The item's id.")) -> None:
     """Stop planning an item for now; `resume` brings it back. Example: evertide library pause 12"""
     _set_status(ctx, item_id, "paused")
 
 
 @app.command("resume")
-def resume(ctx: typer.Context, item_id: int = typer.Argument(..., help="The item's id.")) -> None:
+def resume(ctx: typer.Context, item_id: int = id_argument("The item's id.")) -> None:
     """Make a paused or retired item active again. Example: evertide library resume 12"""
     _set_status(ctx, item_id, "active")
 
 
 @app.command("retire")
-def retire(ctx: typer.Context, item_id: int = typer.Argument(..., help="The item's id.")) -> None:
+def retire(ctx: typer.Context, item_id: int = id_argument("The item's id.")) -> None:
     """Never plan an item again, but keep it and its history. Example: evertide library retire 12"""
     _set_status(ctx, item_id, "retired")
 
@@ -280,7 +281,7 @@ def retire(ctx: typer.Context, item_id: int = typer.Argument(..., help="The item
 @app.command("remove")
 def remove(
     ctx: typer.Context,
-    item_id: int = typer.Argument(..., help="The item's id."),
+    item_id: int = id_argument("The item's id."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> None:
     """Delete an item and its variants for good (`retire` keeps its history).
@@ -360,7 +361,7 @@ def stats(ctx: typer.Context, json: bool = typer.Option(False, "--json", help="P
 @variants_app.command("add")
 def variants_add(
     ctx: typer.Context,
-    item_id: int = typer.Argument(..., help="The item's id."),
+    item_id: int = id_argument("The item's id."),
     text: str = typer.Argument(..., help="The message; may use {title}, {url}, {summary}, {hashtags}."),
     channel_kind: str | None = typer.Option(None, "--only", help="Use only on this kind of channel (x, mastodon…)."),
 ) -> None:
@@ -379,7 +380,7 @@ def variants_add(
 @variants_app.command("list")
 def variants_list(
     ctx: typer.Context,
-    item_id: int = typer.Argument(..., help="The item's id."),
+    item_id: int = id_argument("The item's id."),
     json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List an item's variants. Example: evertide library variants list 12"""
@@ -396,7 +397,7 @@ def variants_list(
 
 
 @variants_app.command("remove")
-def variants_remove(ctx: typer.Context, variant_id: int = typer.Argument(..., help="The variant's id.")) -> None:
+def variants_remove(ctx: typer.Context, variant_id: int = id_argument("The variant's id.")) -> None:
     """Delete one variant. Example: evertide library variants remove 7"""
     from content_library.database import transaction
     from content_library.store import remove_variant

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from scheduler.cli.common import load, now, open_database
+from scheduler.cli.ids import id_option
 from scheduler.cli.output import print_json, print_table, say, warn
 from scheduler.cli.timefmt import iso_local, iso_utc, short_local
 from scheduler.when_forms import WHEN_FORMS
@@ -22,7 +23,7 @@ def plan(
     days: int = typer.Option(7, help="How many days to plan."),
     channel: list[str] = typer.Option([], help="Only this channel (repeatable)."),
     campaign: list[str] = typer.Option([], help="Only this campaign (repeatable)."),
-    explain: int | None = typer.Option(None, "--explain", help="Say why this item is or is not planned."),
+    explain: int | None = id_option("--explain", help="Say why this item is or is not planned."),
     json: bool = typer.Option(False, "--json", help="Print a JSON list of posts."),
 ) -> None:
     """Preview the plan: each post in its target zone and in display_timezone, then shares per segment.

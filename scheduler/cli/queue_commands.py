@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from scheduler.cli.common import load, now, open_database
+from scheduler.cli.ids import id_argument, id_option
 from scheduler.cli.output import print_json, print_table, say, warn
 from scheduler.cli.timefmt import clock_local, iso_local, iso_utc, short_local
 from scheduler.names import require_known
@@ -150,7 +151,7 @@ def list_(
 
 
 @app.command("show")
-def show(ctx: typer.Context, entry_id: int = typer.Argument(..., help="The entry's id.")) -> None:
+def show(ctx: typer.Context, entry_id: int = id_argument("The entry's id.")) -> None:
     """Everything about one entry, including why the planner chose it. Example: evertide queue show 17"""
     from content_library.database import transaction
     from scheduler.outside_text import visible
@@ -177,7 +178,7 @@ def show(ctx: typer.Context, entry_id: int = typer.Argument(..., help="The entry
 @app.command("move")
 def move(
     ctx: typer.Context,
-    entry_id: int = typer.Argument(..., help="The entry's id."),
+    entry_id: int = id_argument("The entry's id."),
     to: str = typer.Option(..., "--to", help=f"When: {WHEN_FORMS}."),
     tz: str | None = typer.Option(None, "--tz", help="Zone of a wall time (default: display_timezone)."),
     force: bool = typer.Option(
@@ -201,8 +202,8 @@ def move(
 @app.command("swap")
 def swap(
     ctx: typer.Context,
-    first: int = typer.Argument(..., help="An entry id."),
-    second: int = typer.Argument(..., help="Another entry id."),
+    first: int = id_argument("An entry id."),
+    second: int = id_argument("Another entry id."),
     force: bool = typer.Option(False, "--force", help="Ignore repeat_after."),
 ) -> None:
     """Exchange the items (not the times) of two entries. Example: evertide queue swap 17 21"""
@@ -216,7 +217,7 @@ def swap(
 
 
 @app.command("skip")
-def skip(ctx: typer.Context, entry_id: int = typer.Argument(..., help="The entry's id.")) -> None:
+def skip(ctx: typer.Context, entry_id: int = id_argument("The entry's id.")) -> None:
     """Drop this occurrence only; the item goes back to the pool. Example: evertide queue skip 17"""
     from content_library.database import transaction
     from scheduler.queue.edits import skip as skip_entry
@@ -229,7 +230,7 @@ def skip(ctx: typer.Context, entry_id: int = typer.Argument(..., help="The entry
 @app.command("edit")
 def edit(
     ctx: typer.Context,
-    entry_id: int = typer.Argument(..., help="The entry's id."),
+    entry_id: int = id_argument("The entry's id."),
     text: str | None = typer.Option(None, "--text", help="The words to post instead."),
     editor: bool = typer.Option(False, "--editor", help="Write them in $EDITOR, starting from the current text."),
 ) -> None:
@@ -260,13 +261,13 @@ def edit(
 
 
 @app.command("pin")
-def pin(ctx: typer.Context, entry_id: int = typer.Argument(..., help="The entry's id.")) -> None:
+def pin(ctx: typer.Context, entry_id: int = id_argument("The entry's id.")) -> None:
     """Keep an entry exactly as it is through every refill. Example: evertide queue pin 17"""
     _set_pin(ctx, entry_id, True)
 
 
 @app.command("unpin")
-def unpin(ctx: typer.Context, entry_id: int = typer.Argument(..., help="The entry's id.")) -> None:
+def unpin(ctx: typer.Context, entry_id: int = id_argument("The entry's id.")) -> None:
     """Let the planner replace an entry again at the next refill. Example: evertide queue unpin 17"""
     _set_pin(ctx, entry_id, False)
 
@@ -283,7 +284,7 @@ def _set_pin(ctx: typer.Context, entry_id: int, pinned: bool) -> None:
 @app.command("insert")
 def insert(
     ctx: typer.Context,
-    item_id: int = typer.Argument(..., help="The library item to post."),
+    item_id: int = id_argument("The library item to post."),
     channel: str = typer.Option(..., help="The channel to post on."),
     at: str | None = typer.Option(None, "--at", help=f"When: {WHEN_FORMS}."),
     tz: str | None = typer.Option(None, "--tz", help="Zone of a wall time (default: display_timezone)."),
@@ -413,7 +414,7 @@ def clear(
 @app.command("resolve")
 def resolve(
     ctx: typer.Context,
-    entry_id: int = typer.Argument(..., help="An entry in doubt."),
+    entry_id: int = id_argument("An entry in doubt."),
     published: bool = typer.Option(False, "--published", help="It did go out: record it."),
     retry: bool = typer.Option(False, "--retry", help="It did not go out: publish it again now."),
 ) -> None:
@@ -430,7 +431,7 @@ def resolve(
 
 def history(
     ctx: typer.Context,
-    item: int | None = typer.Option(None, help="Only this item."),
+    item: int | None = id_option(help="Only this item."),
     channel: str | None = typer.Option(None, help="Only this channel."),
     since: str | None = typer.Option(None, help=f"Only from this time on: {WHEN_FORMS}."),
     json: bool = typer.Option(False, "--json", help="Print JSON."),

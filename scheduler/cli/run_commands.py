@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from scheduler.cli.common import CliState, load, now, open_database
+from scheduler.cli.ids import id_argument
 from scheduler.cli.output import say
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ def run(
 
 def share_now(
     ctx: typer.Context,
-    item_id: int = typer.Argument(..., help="The library item to post."),
+    item_id: int = id_argument("The library item to post."),
     channel: str = typer.Option(..., help="The channel to post on."),
     direct: bool = typer.Option(False, "--direct", help="Publish from this command instead of the daemon."),
     force: bool = typer.Option(

@@ -80,7 +80,7 @@ def _say_engagement(found: Any) -> None:
         "Items by engagement per post",
         ("item", "posts", "likes", "reposts", "replies", "clicks", "per post", "title"),
         [
-            (i, t.posts, t.likes, t.reposts, t.replies, t.clicks, _per_post(t), found.titles.get(i, "(item removed)"))
+            (i, t.posts, *_counts(t), _per_post(t), found.titles.get(i, "(item removed)"))
             for i, t in items[:SHOWN_RANKED]
         ],
     )
@@ -117,6 +117,13 @@ def _say_wordings(found: Any) -> None:
             for (i, v, k), t in ranked(found.tallies.by_wording)[:SHOWN_RANKED]
         ],
     )
+
+
+def _counts(tally: Any) -> list[str]:
+    """Likes, reposts, replies and clicks, each "–" where no post of the row had it (not 0: nobody knows)."""
+    from scheduler.reporting.tallies import COUNTS, UNKNOWN
+
+    return [UNKNOWN if (value := tally.count(name)) is None else str(value) for name in COUNTS]
 
 
 def _per_post(tally: Any) -> str:

@@ -1,7 +1,7 @@
 """``config.yaml``, validated once into frozen typed objects.
 
 Nothing below this module sees a YAML dict. Unknown keys, keys written twice, ``mix`` keys outside a
-campaign's categories and template placeholders rendering does not fill are errors; every section is
+campaign's categories and template or utm placeholders rendering does not fill are errors; every section is
 optional, durations accept s/m/h/d, and ``${VAR}`` references in channels are filled only when a publisher
 needs them. Errors name the file, line, key path and what is allowed::
 
@@ -16,10 +16,16 @@ from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, get_args
 
-from pydantic import BaseModel, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from content_library.errors import EvertideError
-from content_library.placeholders import RenderError, unknown_placeholder_problem, unknown_placeholders
+from content_library.placeholders import (
+    PLACEHOLDERS,
+    UTM_PLACEHOLDERS,
+    RenderError,
+    unknown_placeholder_problem,
+    unknown_placeholders,
+)
 from scheduler.config.channels import CHANNEL_MODELS, ChannelConfig, Reference, Section, references
 from scheduler.config.secrets_file import load_secrets_file
 from scheduler.config.source import Locator, read_yaml
@@ -122,17 +128,31 @@ class CampaignConfig(Section):
         return self
 
 
+LONGEST_CHECKPOINT = timedelta(days=365)
+
+
+def _within_a_year(step: timedelta) -> timedelta:
+    if step > LONGEST_CHECKPOINT:
+        raise ValueError(f"at most {LONGEST_CHECKPOINT.days}d (a year), got {step / timedelta(days=1):.10g}d")
+    return step
+
+
 class MetricsConfig(Section):
     """When a published post's counts are read: once each of ``after`` has passed since it went out (a pull
-    that comes late, after downtime, counts for every checkpoint it passed). After the last, never again."""
+    that comes late, after downtime, counts for every checkpoint it passed). After the last, never again.
+    A checkpoint is at most :data:`LONGEST_CHECKPOINT` (a year): the pull looks back twice the last one, and
+    counts read years on say nothing about how a post did (found in review: ``99999999d`` passed the check,
+    then every pull failed with a date out of range)."""
 
-    after: tuple[Duration, ...] = Field(
-        default=(timedelta(hours=1), timedelta(hours=24), timedelta(days=7)), min_length=1
-    )
+    after: tuple[Annotated[Duration, AfterValidator(_within_a_year)], ...] = Field(
+        default=(timedelta(hours=1), timedelta(hours=24), timedelta(days=7))
+    )  # not min_length: pydantic would add "at least 1 item" to the error of a sole checkpoint refused
 
     @field_validator("after")
     @classmethod
     def _increasing(cls, value: tuple[timedelta, ...]) -> tuple[timedelta, ...]:
+        if not value:
+            raise ValueError("give at least one checkpoint, like [1h, 24h, 7d]")
         if any(step <= timedelta(0) for step in value):
             raise ValueError("every checkpoint must be longer than 0s")
         if list(value) != sorted(set(value)):
@@ -290,7 +310,7 @@ def load_config(path: Path) -> Config:
 
 def _cross_checks(config: Config) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """What one section cannot see alone: channels without their credentials, names that point nowhere, mix
-    keys outside the categories, templates with placeholders rendering does not fill."""
+    keys outside the categories, templates and utm values with placeholders rendering does not fill."""
     for name, channel in config.channels.items():
         for keys, message in channel.unfinished():
             yield ("channels", name, *keys), message
@@ -309,13 +329,20 @@ def _cross_checks(config: Config) -> Iterator[tuple[tuple[str | int, ...], str]]
                         "it would never be posted",
                     )
         for index, template in enumerate(campaign.templates):
-            try:
-                unknown = unknown_placeholders(template)
-            except RenderError as error:
-                yield ("campaigns", name, "templates", index), error.problem
-                continue
-            for written in unknown:
-                yield ("campaigns", name, "templates", index), unknown_placeholder_problem(written)
+            for problem in _placeholder_problems(template, PLACEHOLDERS):
+                yield ("campaigns", name, "templates", index), problem
+        for key, value in campaign.utm.items():  # rendered for every post: a bad one would silently plan nothing
+            for problem in _placeholder_problems(value, UTM_PLACEHOLDERS):
+                yield ("campaigns", name, "utm", key), problem
+
+
+def _placeholder_problems(template: str, allowed: Sequence[str]) -> list[str]:
+    """What rendering ``template`` with ``allowed`` placeholders would refuse, one sentence per problem."""
+    try:
+        unknown = unknown_placeholders(template, allowed)
+    except RenderError as error:
+        return [error.problem]
+    return [unknown_placeholder_problem(written, allowed) for written in unknown]
 
 
 def _unknown(what: str, name: str, known: dict[str, Any]) -> str:

@@ -29,7 +29,10 @@ def parse_duration(value: Any) -> timedelta:
     match = _DURATION.match(value) if isinstance(value, str) else None
     if not match:
         raise ValueError(f'expected a duration like 30s, 45m, 2h or 3d, got "{value}"')
-    return timedelta(seconds=float(match[1]) * _UNIT_SECONDS[match[2]])
+    try:
+        return timedelta(seconds=float(match[1]) * _UNIT_SECONDS[match[2]])
+    except OverflowError:  # past timedelta's 999999999 days; an error here, not a crash
+        raise ValueError(f'"{value.strip()}" is too long for a duration') from None
 
 
 def parse_clock(value: Any) -> time:

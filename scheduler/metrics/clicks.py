@@ -1,13 +1,18 @@
 """``metrics import``: clicks counted by the user's web analytics, attributed to posts by ``utm_content``.
 
 Links posted by a campaign with ``utm:`` carry ``utm_content=<queue entry id>``, so an analytics export
-grouped by that parameter says how many clicks each post brought. The file is CSV with a header row naming
-``utm_content`` and ``clicks`` (other columns are ignored). Rows whose ``utm_content`` is not an entry id
-(visits from elsewhere, hand-made links) are counted and skipped; several rows for one entry (an export per
-day) are added up. Validation is all or nothing: every bad row is listed, with its line, before anything is
-stored. Each import adds rows, in one transaction, recording the :class:`~.periods.Period` it covers if given;
-:mod:`.periods` says how the rows of several imports add up (importing a file again changes nothing) and why a
-period that partly overlaps one already imported is refused.
+grouped by that parameter says how many clicks each post brought. The file is a regular CSV file (a FIFO or
+a device is refused: reading one could wait forever) with a header row naming ``utm_content`` and ``clicks``
+once each (other columns are ignored; a header that lacks them is shown, and a semicolon- or tab-separated
+one is called so). Rows whose ``utm_content`` is not an entry id
+(visits from elsewhere, hand-made links, a number past the database's ids), or that names no post whose
+published text carried ``utm_content=<that id>``, are counted and skipped: a small number from another site's
+or campaign's links would otherwise be credited to whichever post has that id, a post a person re-worded
+without the link among them. Several rows for one entry (an export per day) are added up. Validation is all or
+nothing: every bad row (clicks that are not a whole number the database holds) is listed, with its line,
+before anything is stored. Each import adds rows, in one transaction, recording the :class:`~.periods.Period`
+it covers if given; :mod:`.periods` says how the rows of several imports add up (importing a file again changes
+nothing) and why a period that partly overlaps one already imported is refused.
 
 Exports leave out the links nobody clicked, so a file alone observes only the posts that did well. Given the
 :class:`Period` the export covers, every post published in it whose link carried its own entry id and that the
@@ -18,7 +23,10 @@ clicks on a post that went out after the import.
 
 import csv
 import io
+import os
+import stat
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -26,6 +34,7 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from content_library.errors import EvertideError
+from content_library.integers import LARGEST_INTEGER, whole_number
 from scheduler import advisory
 from scheduler.metrics.periods import Period, refuse_overlap
 from scheduler.metrics.tables import ClickCount
@@ -34,7 +43,8 @@ from scheduler.planning.slots import format_duration
 from scheduler.queue.tables import Publication
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_CLICKS = 10**12
+MAX_CLICKS = LARGEST_INTEGER  # what the column holds; a row or a post's sum above it is refused
+SHOWN_HEADER = 80
 SHOWN_PROBLEMS = 10
 CHUNK = 500
 REQUIRED = ("utm_content", "clicks")
@@ -79,10 +89,7 @@ class ClicksImported:
 
 def read_clicks(path: Path) -> tuple[Counter[int], int]:
     """Clicks per entry id from the file, and how many rows named something that is not an entry id."""
-    with path.open("rb") as source:  # read at most the limit: a pipe or a growing file has no size to ask
-        raw = source.read(MAX_FILE_BYTES + 1)
-    if len(raw) > MAX_FILE_BYTES:
-        raise ClicksRejected(f"{path}: larger than {MAX_FILE_BYTES // 1024 // 1024} MB; export fewer rows")
+    raw = _read_regular_file(path)
     text = raw.decode("utf-8-sig", errors="replace")
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
@@ -91,23 +98,65 @@ def read_clicks(path: Path) -> tuple[Counter[int], int]:
         raise ClicksRejected(f"{path}:{reader.line_num}: not a CSV file evertide can read ({error})") from None
 
 
-def _tally(path: Path, reader: "csv.DictReader[str]") -> tuple[Counter[int], int]:
-    missing = [name for name in REQUIRED if name not in (reader.fieldnames or ())]
+def _read_regular_file(path: Path) -> bytes:
+    """At most :data:`MAX_FILE_BYTES` + 1 bytes of ``path``, which must be a regular file. Opened without
+    blocking, then checked, so a FIFO with no writer is refused rather than waited on; what is checked is what
+    was opened, so a file swapped for a FIFO after a check cannot slip through."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as error:
+        raise ClicksRejected(f"{path}: cannot be read ({error.strerror})") from None
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise ClicksRejected(f"{path}: is not a regular file; save the export to a file and import that")
+        os.set_blocking(descriptor, True)
+        with os.fdopen(os.dup(descriptor), "rb") as source:
+            raw = source.read(MAX_FILE_BYTES + 1)  # at most the limit: a growing file has no size worth asking
+    finally:
+        os.close(descriptor)
+    if len(raw) > MAX_FILE_BYTES:
+        raise ClicksRejected(f"{path}: larger than {MAX_FILE_BYTES // 1024 // 1024} MB; export fewer rows")
+    return raw
+
+
+def _check_header(path: Path, names: Sequence[str]) -> None:
+    """Refuse a header without ``utm_content`` and ``clicks``, saying what it was, or naming one twice."""
+    missing = [name for name in REQUIRED if name not in names]
     if missing:
-        raise ClicksRejected(f"{path}:1: the header has no {' or '.join(missing)} column")
+        header = ",".join(names)
+        shown = repr(header if len(header) <= SHOWN_HEADER else header[: SHOWN_HEADER - 1] + "…")
+        separator = next((name for mark, name in ((";", "semicolon"), ("\t", "tab")) if mark in header), None)
+        looks = f"; it looks {separator}-separated, and evertide reads commas" if separator and len(names) == 1 else ""
+        raise ClicksRejected(f"{path}:1: the header has no {' or '.join(missing)} column (found {shown}){looks}")
+    for name in REQUIRED:
+        if names.count(name) > 1:
+            raise ClicksRejected(f"{path}:1: the header names {name} twice; which column holds it is unclear")
+
+
+def _tally(path: Path, reader: "csv.DictReader[str]") -> tuple[Counter[int], int]:
+    _check_header(path, list(reader.fieldnames or ()))
     clicks: Counter[int] = Counter()
     other = 0
     problems: list[str] = []
     for row in reader:
         line = reader.line_num
-        content, count = (row.get("utm_content") or "").strip(), (row.get("clicks") or "").strip()
-        if not count.isascii() or not count.isdigit() or int(count) > MAX_CLICKS:
-            problems.append(f"{path}:{line}: clicks: expected a whole number, got {count[:40]!r}")
+        content, written = (row.get("utm_content") or "").strip(), (row.get("clicks") or "").strip()
+        count = whole_number(written)
+        if count is None or count > MAX_CLICKS:
+            problems.append(
+                f"{path}:{line}: clicks: expected a whole number from 0 to {MAX_CLICKS}, got {written[:40]!r}"
+            )
             continue
-        if not content.isascii() or not content.isdigit():
+        entry_id = whole_number(content)
+        if entry_id is None or not 0 < entry_id <= LARGEST_INTEGER:  # ids are the database's integers
             other += 1
             continue
-        clicks[int(content)] += int(count)
+        clicks[entry_id] += count
+    problems.extend(
+        f"{path}: utm_content {entry_id}: its rows add up to more than {MAX_CLICKS} clicks"
+        for entry_id, total in clicks.items()
+        if total > MAX_CLICKS
+    )
     if problems:
         more = f"\n… and {len(problems) - SHOWN_PROBLEMS} more" if len(problems) > SHOWN_PROBLEMS else ""
         raise ClicksRejected("\n".join(problems[:SHOWN_PROBLEMS]) + more)
@@ -130,10 +179,13 @@ def import_clicks(
         refuse_overlap(period, imported)
     since, until = (period.since, period.until) if period else (None, None)
     wanted = list(clicks)
-    published: set[int | None] = set()
+    published: set[int] = set()  # the posts whose text carried their id: only they can have been clicked by it
     for start in range(0, len(wanted), CHUNK):  # a server caps the parameters of one statement
         chunk = wanted[start : start + CHUNK]
-        published |= set(session.exec(select(Publication.entry_id).where(col(Publication.entry_id).in_(chunk))).all())
+        posts = session.exec(
+            select(Publication.entry_id, Publication.text).where(col(Publication.entry_id).in_(chunk))
+        ).all()
+        published |= {entry_id for entry_id, text in posts if entry_id is not None and _carries(text, entry_id)}
     for entry_id, count in clicks.items():
         if entry_id in published:
             session.add(

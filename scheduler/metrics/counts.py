@@ -9,7 +9,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Protocol, runtime_checkable
 
-LARGEST_COUNT = 10**12  # a count above this is an error on the platform's side, not engagement
+from content_library.integers import LARGEST_INTEGER
+
+# What the count columns hold. A larger count is stored as this: refusing it would fail the pull on that post
+# at every checkpoint, and calling it 0 would tell learning the post did worst of all.
+LARGEST_COUNT = LARGEST_INTEGER
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,8 @@ class CountsReader(Protocol):
 
 
 def count(value: object) -> int:
-    """A count from a platform's JSON: a non-negative int, else 0 (a missing or absurd value is no data)."""
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= LARGEST_COUNT:
+    """A count from a platform's JSON: a non-negative int, at most :data:`LARGEST_COUNT` (a larger one is cut to
+    it), else 0 (a missing, negative or non-integer value is no data)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         return 0
-    return value
+    return min(value, LARGEST_COUNT)

@@ -18,7 +18,16 @@ from sqlmodel import Session, col, select
 from scheduler.metrics.latest import latest_engagement
 from scheduler.outside_text import visible
 from scheduler.queue.tables import Publication
-from scheduler.reporting.tallies import DEAD_WEIGHT_SHARES, Tally, dead_weight, ranked, tally, template_text
+from scheduler.reporting.tallies import (
+    COUNTS,
+    DEAD_WEIGHT_SHARES,
+    UNKNOWN,
+    Tally,
+    dead_weight,
+    ranked,
+    tally,
+    template_text,
+)
 
 SHOWN = 10  # rows per table
 TITLE_CHARS = 100
@@ -133,8 +142,9 @@ def _table(caption: str, what: str, rows: list[tuple[str, Tally]]) -> str:
         f'<th scope="col">{name}</th>' for name in (what, "posts", "likes", "reposts", "replies", "clicks", "per post")
     )
     body = "".join(
-        f'<tr><th scope="row">{label}</th><td>{t.posts}</td><td>{t.likes}</td><td>{t.reposts}</td>'
-        f"<td>{t.replies}</td><td>{t.clicks}</td><td>{t.total / t.counted:.1f}</td></tr>"
+        f'<tr><th scope="row">{label}</th><td>{t.posts}</td>'
+        + "".join(f"<td>{UNKNOWN if (value := t.count(name)) is None else value}</td>" for name in COUNTS)
+        + f"<td>{t.total / t.counted:.1f}</td></tr>"
         for label, t in rows
     )
     return (

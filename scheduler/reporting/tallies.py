@@ -4,8 +4,9 @@ and dead weight.
 Pure: takes published posts and their latest :class:`~scheduler.metrics.latest.Engagement`, returns numbers.
 A post counts in ``posts`` whether or not anything is known about it, and in ``counted`` only once a pull
 read it or clicks were imported for it, so a ranking never mistakes "not read yet" for "nobody cared".
-*Dead weight* is an item shared at least :data:`DEAD_WEIGHT_SHARES` times, each of those counted, with no
-like, repost, reply or click at all: a candidate to rewrite or retire.
+Each count is also known or not: a tally of posts that no platform could read (a file channel's) has unknown
+likes, not 0 (:meth:`Tally.count`). *Dead weight* is an item shared at least :data:`DEAD_WEIGHT_SHARES` times,
+each of those counted, with no like, repost, reply or click at all: a candidate to rewrite or retire.
 
 A *wording* is ``(item id, variant id, template key)``: each variant, and each template by its key
 (:func:`scheduler.planning.variants.template_key`). Posts recorded before templates were, and a person's own
@@ -27,6 +28,10 @@ GONE_TEMPLATE = "(template no longer in config)"
 K = TypeVar("K", bound=Hashable)
 
 
+COUNTS = ("likes", "reposts", "replies", "clicks")
+UNKNOWN = "–"  # how a table shows a count no platform or import gave
+
+
 @dataclass
 class Tally:
     posts: int = 0
@@ -35,16 +40,23 @@ class Tally:
     reposts: int = 0
     replies: int = 0
     clicks: int = 0
+    known: set[str] = field(default_factory=set)  # the COUNTS at least one counted post had a figure for
 
     def add(self, engagement: Engagement | None) -> None:
         self.posts += 1
         if engagement is None or not engagement.known:
             return
         self.counted += 1
-        self.likes += engagement.likes or 0
-        self.reposts += engagement.reposts or 0
-        self.replies += engagement.replies or 0
-        self.clicks += engagement.clicks or 0
+        for name in COUNTS:
+            value = getattr(engagement, name)
+            if value is not None:
+                self.known.add(name)
+                setattr(self, name, getattr(self, name) + value)
+
+    def count(self, name: str) -> int | None:
+        """The sum of ``name`` (one of :data:`COUNTS`), or None when no post of the tally had it: a file
+        channel's likes, clicks never imported. A table shows None as unknown, never as 0."""
+        return getattr(self, name) if name in self.known else None
 
     @property
     def total(self) -> int:
