@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from content_library.drafts import ItemDraft
 from content_library.errors import EvertideError
+from content_library.integers import LARGEST_INTEGER
 from content_library.plain_text import shorten
 
 LIMITS = {
@@ -83,3 +84,9 @@ def refuse_too_long(field: str, value: str | None, limit_name: str | None = None
     limit = LIMITS[limit_name or field]
     if value is not None and len(value) > limit:
         raise EvertideError(f"the {field} is {len(value):,} characters long; the limit is {limit:,}")
+
+
+def refuse_too_large(field: str, value: int | None) -> None:
+    """EvertideError when a number a person gave is past what the database holds (:mod:`.integers`)."""
+    if value is not None and abs(value) > LARGEST_INTEGER:
+        raise EvertideError(f"the {field} {value} is too large; it can be at most {LARGEST_INTEGER:,} either way")

@@ -13,7 +13,7 @@ from sqlalchemy import String, cast, func, or_
 from sqlmodel import Session, col, select
 
 from content_library.errors import EvertideError, ItemNotFound
-from content_library.field_limits import refuse_too_long
+from content_library.field_limits import refuse_too_large, refuse_too_long
 from content_library.models import Item, ItemAlias, ItemStatus, LinkCheck, Variant
 from content_library.placeholders import RenderError, unknown_placeholder_problem, unknown_placeholders
 from content_library.urls import canonical_url, url_key
@@ -131,6 +131,8 @@ def _apply(session: Session, item: Item, fields: Mapping[str, Any]) -> None:
         refuse_too_long(name, fields.get(name))
     for tag in fields.get("tags") or ():
         refuse_too_long("tag", tag)
+    for name in ("priority", "max_shares"):
+        refuse_too_large(name, fields.get(name))
     old_url = item.url
     for name, value in fields.items():
         setattr(item, name, value)

@@ -39,6 +39,7 @@ import yaml
 
 from content_library.drafts import ItemDraft
 from content_library.errors import ImportRejected
+from content_library.integers import LARGEST_INTEGER
 from content_library.placeholders import RenderError, unknown_placeholder_problem, unknown_placeholders
 from content_library.sniffing import SNIFF_BYTES, looks_like_feed, looks_like_json_feed, looks_like_xml
 from content_library.urls import canonical_url, is_web_url, url_key
@@ -138,6 +139,8 @@ def _whole_number(value: Any, *, minimum: int | None = None) -> int:
         raise _Bad(f"expected {expected}, got {_shown(value)}") from None
     if minimum is not None and number < minimum:
         raise _Bad(f"expected {expected}, got {number}")
+    if abs(number) > LARGEST_INTEGER:  # the database holds no more
+        raise _Bad(f"expected {expected} of at most {LARGEST_INTEGER:,} either way, got {_shown(value)}")
     return number
 
 

@@ -180,3 +180,18 @@ def test_text_search_ignores_case_in_every_script(tmp_path: Path) -> None:
     cli("library", "add", "--title", "Ünïcødé tips", "--url", "https://a.example/u")
     assert [i["title"] for i in cli.json("library", "list", "-t", "ÜNÏ")] == ["Ünïcødé tips"]
     assert [i["title"] for i in cli.json("library", "list", "-t", "nïcødé")] == ["Ünïcødé tips"]
+
+
+def test_numbers_past_what_the_database_holds_are_refused_not_a_crash(cli: Cli, tmp_path: Path) -> None:
+    """Found in review: a huge priority (by hand or in a CSV) or --days crashed with an OverflowError."""
+    huge = "99999999999999999999"
+    added = cli("library", "add", "--title", "X", "--url", "https://a.example/x", "--priority", huge, ok=False)
+    assert added.exit_code == 1 and "priority" in added.output and "unexpected" not in added.output
+    table = tmp_path / "items.csv"
+    table.write_text(f"title,url,priority,max_shares\nY,https://a.example/y,{huge},2\nZ,https://a.example/z,1,{huge}\n")
+    imported = cli("library", "import", str(table), ok=False)
+    assert "unexpected" not in imported.output and "priority" in imported.output and "max_shares" in imported.output
+    planned = cli("plan", "--days", "99999999999", ok=False)
+    assert planned.exit_code == 2 and "unexpected" not in planned.output
+    for command in (("queue", "fill"), ("queue", "list")):
+        assert cli(*command, "--days", "99999999999", ok=False).exit_code == 2

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 def plan(
     ctx: typer.Context,
     from_: str | None = typer.Option(None, "--from", help=f"Start (default: now): {WHEN_FORMS}."),
-    days: int = typer.Option(7, help="How many days to plan."),
+    days: int = typer.Option(7, min=1, max=3660, help="How many days to plan."),
     channel: list[str] = typer.Option([], help="Only this channel (repeatable)."),
     campaign: list[str] = typer.Option([], help="Only this campaign (repeatable)."),
     explain: int | None = id_option("--explain", help="Say why this item is or is not planned."),

@@ -48,7 +48,9 @@ def _when(config: "Config", text: str, tz: str | None) -> Any:
 @app.command("fill")
 def fill(
     ctx: typer.Context,
-    days: int | None = typer.Option(None, help="Horizon in days (default: `horizon:` of the config, 14d)."),
+    days: int | None = typer.Option(
+        None, min=1, max=3660, help="Horizon in days (default: `horizon:` of the config, 14d)."
+    ),
 ) -> None:
     """Materialise the plan up to the horizon; keeps everything a person touched. Safe to repeat.
 
@@ -70,7 +72,9 @@ def list_(
     ctx: typer.Context,
     channel: str | None = typer.Option(None, help="Only this channel."),
     campaign: str | None = typer.Option(None, help="Only this campaign."),
-    days: int | None = typer.Option(None, help="Only the next N days (with a past --state, also N days back)."),
+    days: int | None = typer.Option(
+        None, min=1, max=3660, help="Only the next N days (with a past --state, also N days back)."
+    ),
     state: str = typer.Option("upcoming", help="upcoming (default), all, or one state: planned, published, missed…"),
     by_day: bool = typer.Option(False, "--by-day", help="Group under a heading per day of display_timezone."),
     json: bool = typer.Option(False, "--json", help="Print JSON with stable keys."),
