@@ -130,8 +130,8 @@ def test_a_learning_campaign_shows_its_learned_weights_and_the_observations_behi
     assert "learned wordings on toot: variant 11 7.0 over 2 shares; templates 1.0 over 1 share" in lines
     assert "learned hours on toot for UTC: 09h 7.0 over 2 shares, 19h 2.0 over 2 shares" in lines
     assert (
-        "learned times on toot for UTC, where its posts are aimed: 09:00 7.0 per share (2.0 shares near it), "
-        "19:00 2.0 per share (2.0 shares near it)"
+        "learned best times on toot for UTC (its posts go to the best inside its windows): 09:00 7.0 per share "
+        "(2.0 shares near it), 19:00 2.0 per share (2.0 shares near it)"
     ) in lines
 
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, delete, select
 
 from content_library.errors import EvertideError
 from content_library.integers import LARGEST_INTEGER, whole_number
@@ -71,9 +71,21 @@ class ClicksImported:
     zeroed: int | None = None  # posts of the period the file leaves out; None without a period
     period: Period | None = None
     replaced: bool = False  # the period was imported before, and this import replaces that one
+    shadowed: int = 0  # posts with a total imported after the period began: this period is not counted for them
 
     def line(self) -> str:
-        skipped = f"; {self.unknown} row(s) named no published post and were skipped" if self.unknown else ""
+        skipped = (
+            f"; {self.unknown} row(s) named no post that could have been clicked through it (none has that id, its "
+            "link did not carry it, or it went out after the period) and were skipped"
+            if self.unknown
+            else ""
+        )
+        shadowed = (
+            f" {self.shadowed} post(s) have a total imported after this period began: it holds part of the "
+            "period's clicks, so the period's are left out for them (see `metrics import --help`)."
+            if self.shadowed
+            else ""
+        )
         zeroed = (
             f"; {self.zeroed} other post(s) published in the period counted as 0 clicks"
             if self.zeroed is not None
@@ -84,7 +96,7 @@ class ClicksImported:
         else:
             what = "replace the earlier import of" if self.replaced else "are the clicks of"
             meaning = f"They {what} {self.period}; a post's clicks add up over the periods imported for it."
-        return f"Imported {self.clicks} click(s) on {self.posts} post(s){zeroed}{skipped}. {meaning}"
+        return f"Imported {self.clicks} click(s) on {self.posts} post(s){zeroed}{skipped}. {meaning}{shadowed}"
 
 
 def read_clicks(path: Path) -> tuple[Counter[int], int]:
@@ -148,7 +160,7 @@ def _tally(path: Path, reader: "csv.DictReader[str]") -> tuple[Counter[int], int
             )
             continue
         entry_id = whole_number(content)
-        if entry_id is None or not 0 < entry_id <= LARGEST_INTEGER:  # ids are the database's integers
+        if entry_id is None or not 0 < entry_id <= LARGEST_INTEGER or content != str(entry_id):  # as links carry them
             other += 1
             continue
         clicks[entry_id] += count
@@ -175,15 +187,28 @@ def import_clicks(
         raise ImportBusy(f"another metrics import has held the clicks for over {format_duration(wait.total_seconds())}")
     imported: set[Period] = set()
     if period is not None:
+        if period.since >= now:
+            raise ClicksRejected(
+                f"the period {period} has not begun: an export holds only clicks that happened",
+                hint="Give the period the export covers, in the past.",
+            )
         imported = imported_periods(session)
         refuse_overlap(period, imported)
+        if period in imported:  # a corrected export replaces the earlier one whole, the posts it leaves out too
+            session.exec(
+                delete(ClickCount).where(
+                    col(ClickCount.period_since) == period.since, col(ClickCount.period_until) == period.until
+                )
+            )
     since, until = (period.since, period.until) if period else (None, None)
     wanted = list(clicks)
-    published: set[int] = set()  # the posts whose text carried their id: only they can have been clicked by it
+    published: set[int] = set()  # the posts that carried their id, by then: only they can have been clicked by it
     for start in range(0, len(wanted), CHUNK):  # a server caps the parameters of one statement
         chunk = wanted[start : start + CHUNK]
         posts = session.exec(
-            select(Publication.entry_id, Publication.text).where(col(Publication.entry_id).in_(chunk))
+            select(Publication.entry_id, Publication.text).where(
+                col(Publication.entry_id).in_(chunk), col(Publication.published_at) < (until or now)
+            )
         ).all()
         published |= {entry_id for entry_id, text in posts if entry_id is not None and _carries(text, entry_id)}
     for entry_id, count in clicks.items():
@@ -207,7 +232,25 @@ def import_clicks(
         zeroed=zeroed,
         period=period,
         replaced=period in imported,
+        shadowed=len(_with_total_since(session, sorted(kept), period.since)) if period else 0,
     )
+
+
+def _with_total_since(session: Session, entry_ids: Sequence[int], since: datetime) -> set[int]:
+    """Which of ``entry_ids`` have a total (an import without a period) imported after ``since``: a period
+    beginning at ``since`` is not counted for them (:mod:`.periods`)."""
+    found: set[int] = set()
+    for start in range(0, len(entry_ids), CHUNK):
+        found |= set(
+            session.exec(
+                select(ClickCount.entry_id).where(
+                    col(ClickCount.entry_id).in_(entry_ids[start : start + CHUNK]),
+                    col(ClickCount.period_since).is_(None),
+                    col(ClickCount.imported_at) > since,
+                )
+            ).all()
+        )
+    return found
 
 
 def imported_periods(session: Session) -> set[Period]:

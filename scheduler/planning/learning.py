@@ -198,7 +198,11 @@ class Learning:
                 f"({smoothed[quarter].shares:.1f} shares near it)"
                 for quarter in best_times(smoothed, HOURS_SHOWN)
             )
-            lines.append(f"learned times on {channel} for {zone_name}, where its posts are aimed: {times}")
+            if times:
+                lines.append(
+                    f"learned best times on {channel} for {zone_name} (its posts go to the best inside its "
+                    f"windows): {times}"
+                )
         flag = self.flag(channel, item_id)
         return lines + ([f"flagged: {flag.line()}"] if flag else [])
 

@@ -62,7 +62,10 @@ def best_times(smoothed: list[Tally], count: int) -> list[int]:
     peaks = [
         quarter
         for quarter, tally in enumerate(smoothed)
-        if tally.shares >= OBSERVED and rank(quarter) >= rank(quarter - 1) and rank(quarter) >= rank(quarter + 1)
+        if tally.shares >= OBSERVED
+        and tally.rate > 0  # nobody answered there: not a time to aim at
+        and rank(quarter) >= rank(quarter - 1)
+        and rank(quarter) >= rank(quarter + 1)
     ]
     return sorted(peaks, key=lambda quarter: (-smoothed[quarter].rate, quarter))[:count]
 
