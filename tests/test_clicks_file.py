@@ -53,7 +53,9 @@ def test_a_row_naming_a_post_whose_link_did_not_carry_its_id_is_skipped(backend:
     tagged = published(engine, "outbox", "a", NOW - timedelta(days=2), text=TAGGED)
     reworded = published(engine, "outbox", "b", NOW - timedelta(days=2), text=REWORDED)
     said = _import(cli, f"utm_content,clicks\n{tagged},4\n{reworded},7\n")
-    assert "Imported 4 click(s) on 1 post(s); 1 row(s) named no published post and were skipped." in said
+    assert (
+        "Imported 4 click(s) on 1 post(s); 1 row(s) named no post whose link carried that id and were skipped." in said
+    )
     assert _stored(engine) == {tagged: 4}
 
 
@@ -61,7 +63,9 @@ def test_a_utm_content_beyond_the_id_range_is_not_an_entry_id(backend: tuple[Cli
     cli, engine = backend
     post = published(engine, "outbox", "a", NOW - timedelta(days=2), text=TAGGED)
     said = _import(cli, f"utm_content,clicks\n99999999999999999999,5\n3000000000,5\n{LARGEST_INTEGER},1\n{post},2\n")
-    assert "Imported 2 click(s) on 1 post(s); 3 row(s) named no published post and were skipped." in said
+    assert (
+        "Imported 2 click(s) on 1 post(s); 3 row(s) named no post whose link carried that id and were skipped." in said
+    )
     assert _stored(engine) == {post: 2}
 
 

@@ -61,7 +61,10 @@ def test_metrics_import_stores_clicks_per_post_and_refuses_a_bad_file_whole(
             f"date,utm_content,clicks\nd1,{first},4\nd2,{first},3\nd1,{second},1\nd1,newsletter,9\nd1,99999,2\n"
         )
         output = cli("metrics", "import", str(clicks)).output
-        assert "Imported 8 click(s) on 2 post(s); 2 row(s) named no published post and were skipped." in output
+        assert (
+            "Imported 8 click(s) on 2 post(s); 2 row(s) named no post whose link carried that id and were skipped."
+            in output
+        )
         clicks.write_text(f"utm_content,clicks\n{first},lots\n{second},5\n{second},-1\n")
         refused = cli("metrics", "import", str(clicks), ok=False)
         assert refused.exit_code == 1

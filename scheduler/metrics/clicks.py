@@ -74,9 +74,9 @@ class ClicksImported:
     shadowed: int = 0  # posts with a total imported after the period began: this period is not counted for them
 
     def line(self) -> str:
+        by_then = " before the period ended" if self.period else ""
         skipped = (
-            f"; {self.unknown} row(s) named no post that could have been clicked through it (none has that id, its "
-            "link did not carry it, or it went out after the period) and were skipped"
+            f"; {self.unknown} row(s) named no post whose link carried that id{by_then} and were skipped"
             if self.unknown
             else ""
         )
