@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 from content_library.placeholders import UTM_PLACEHOLDERS
 from content_library.snapshot import ItemSnapshot
 from content_library.text_length import fits, post_length
+from scheduler.config import CampaignConfig
 from scheduler.planning.attribution import ENTRY_MARK, unfilled, with_entry_id
-from scheduler.planning.variants import choose_text, text_options, word
+from scheduler.planning.variants import ChosenText, choose_text, text_options, word
 from tests.cli import Cli
 from tests.queue_helpers import T0
 from tests.test_planning_texts import one_item_config
@@ -33,9 +34,9 @@ def test_every_queued_post_links_with_its_own_entry_id(tmp_path: Path) -> None:
     assert all(f"utm_content={e['id']}" in e["text"] for e in cli.json("queue", "list"))
 
 
-def test_a_campaigns_own_utm_content_wins() -> None:
-    campaign = one_item_config(utm={"source": "x", "utm_content": "{post_id}"}).campaigns["k"]
-    chosen = word(
+def worded(campaign: CampaignConfig) -> ChosenText | None:
+    """The long item's first wording on x-main by ``campaign``."""
+    return word(
         LONG,
         channel="x-main",
         kind="x",
@@ -45,22 +46,18 @@ def test_a_campaigns_own_utm_content_wins() -> None:
         previous_key=None,
         previous_text=None,
     )
+
+
+def test_a_campaigns_own_utm_content_wins() -> None:
+    campaign = one_item_config(utm={"source": "x", "utm_content": "{post_id}"}).campaigns["k"]
+    chosen = worded(campaign)
     assert chosen is not None and ENTRY_MARK not in chosen.text and "utm_content=x-main-7-" in chosen.text
 
 
 def test_every_placeholder_the_config_allows_in_utm_values_is_filled() -> None:
     utm = {name: "{" + name + "}" for name in UTM_PLACEHOLDERS}
     campaign = one_item_config(utm=utm).campaigns["k"]
-    chosen = word(
-        LONG,
-        channel="x-main",
-        kind="x",
-        campaign_name="k",
-        campaign=campaign,
-        at=T0,
-        previous_key=None,
-        previous_text=None,
-    )
+    chosen = worded(campaign)
     assert chosen is not None and "{" not in chosen.text
     assert (
         "utm_channel=x-main" in chosen.text
