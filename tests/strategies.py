@@ -247,7 +247,7 @@ class Setup:
     history: list[PastShare]
     fixed: list[PastShare]
     observations: tuple[Observation, ...] = ()
-    seed: int | None = None
+    seed: int = 0
 
     def __repr__(self) -> str:
         """Short enough for hypothesis to print: the config as written, and the library unless it is the

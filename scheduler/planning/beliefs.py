@@ -20,9 +20,9 @@ class Tally:
     shares: float = 0
     engagement: float = 0
 
-    def add(self, engagement: float, weight: float = 1) -> None:
-        self.shares += weight
-        self.engagement += weight * engagement
+    def add(self, engagement: float) -> None:
+        self.shares += 1
+        self.engagement += engagement
 
     @property
     def rate(self) -> float:

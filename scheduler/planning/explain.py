@@ -14,7 +14,7 @@ from content_library.snapshot import ItemSnapshot
 from scheduler.planning.candidates import CandidateSource, local_hour
 from scheduler.planning.eligibility import campaign_filters, permanent_block
 from scheduler.planning.inputs import PlanInputs
-from scheduler.planning.learning import Learning, Observation, default_seed
+from scheduler.planning.learning import DEFAULT_SEED, Learning, Observation
 from scheduler.planning.model import PastShare
 from scheduler.planning.planner import plan
 from scheduler.planning.slots import format_duration, format_instant, format_local, to_seconds
@@ -31,7 +31,7 @@ def explain_item(
     history: Sequence[PastShare] = (),
     fixed: Sequence[PastShare] = (),
     observations: Sequence[Observation] = (),
-    seed: int | None = None,
+    seed: int = DEFAULT_SEED,
 ) -> list[str]:
     """Lines such as ``cooling down on x-main until 2026-12-01T09:00Z (repeat_after 30d)`` or
     ``category 'misc' is in no campaign``, then what campaigns with ``learn: true`` learned from the
@@ -75,7 +75,7 @@ def explain_item(
                 )
             else:
                 lines.append(f"eligible on {channel} for campaign {name}")
-    learning = Learning(observations, default_seed(now) if seed is None else seed)
+    learning = Learning(observations, seed)
     templates = known_templates(config.campaigns.values())
     for name in campaigns:
         for channel in config.campaigns[name].channels if config.campaigns[name].learn else ():
@@ -153,7 +153,7 @@ def _planned(
     history: Sequence[PastShare],
     fixed: Sequence[PastShare],
     observations: Sequence[Observation],
-    seed: int | None,
+    seed: int,
 ) -> list[str]:
     days = max(1, math.ceil(config.horizon.total_seconds() / 86400))
     result = plan(

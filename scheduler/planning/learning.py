@@ -25,13 +25,18 @@ from types import MappingProxyType
 from scheduler.planning.beliefs import Belief, Tally
 from scheduler.planning.draws import unit_hash
 from scheduler.planning.slots import local_wall, to_seconds
-from scheduler.planning.times_of_day import QUARTER_MIN, best_times, smoothed_tallies, time_beliefs
+from scheduler.planning.times_of_day import best_times, smoothed_tallies, time_beliefs, wall_time
 from scheduler.planning.variants import wording_label
 
 FLAG_AFTER_SHARES = 5  # an item is judged once it has this many observed shares on the channel…
 FLAG_BELOW = 0.5  # …and flagged when its rate is under this fraction of the channel's
 FLAGGED_SLOWDOWN = 2  # a flagged item's repeat_after is multiplied by this: shared half as often
 HOURS_SHOWN = 5  # the best hours of a segment that `plan --explain` lists
+
+
+DEFAULT_SEED = 0  # the same whatever the day: each draw's key already names what it decides (the slot's local
+# day, the post, an item's record), so a refill draws again exactly what the last one drew; found in review: a
+# seed taken from the UTC date replaced 23 of 32 learning entries at every day's first refill, with no new data
 
 
 @dataclass(frozen=True)
@@ -52,21 +57,12 @@ class Observation:
     template_key: str | None = None
 
 
-def default_seed(now: datetime) -> int:
-    """The seed of a plan made at ``now``: the same whatever the day. Each draw's key already names what it
-    decides (the slot's local day, the post, an item's record), so the draws vary between decisions and a
-    refill draws again exactly what the last one drew; found in review: a seed taken from the UTC date
-    replaced 23 of 32 learning entries at every day's first refill, with no new data."""
-    del now  # kept as a parameter: callers say which plan they make, and the seed must not depend on it
-    return 0
-
-
 @dataclass
 class _Channel:
     """Every tally of one channel."""
 
     all: Tally = field(default_factory=Tally)
-    zones: defaultdict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    zones: set[str] = field(default_factory=set)  # the segments its posts were timed for
     published: list[tuple[int, int]] = field(default_factory=list)  # (instant, engagement) of each post
     items: defaultdict[int, Tally] = field(default_factory=lambda: defaultdict(Tally))
     # per (item, variant id, template key): each variant and each template is a wording of its own
@@ -103,9 +99,9 @@ class Learning:
                 raise ValueError(f"an observation needs an aware published_at, got naive {seen.published_at!r}")
             tallies = channels[seen.channel]
             tallies.published.append((to_seconds(seen.published_at), seen.engagement))
+            tallies.zones.add(seen.zone)
             for tally in (
                 tallies.all,
-                tallies.zones[seen.zone],
                 tallies.items[seen.item_id],
                 tallies.variants[(seen.item_id, seen.variant_id, seen.template_key)],
             ):
@@ -194,7 +190,7 @@ class Learning:
             lines.append(f"learned hours on {channel} for {zone_name}: {shown}")
             smoothed = smoothed_tallies(tallies.published, zone_name)
             times = ", ".join(
-                f"{quarter // 4:02d}:{quarter % 4 * QUARTER_MIN:02d} {smoothed[quarter].rate:.1f} per share "
+                f"{wall_time(quarter)} {smoothed[quarter].rate:.1f} per share "
                 f"({smoothed[quarter].shares:.1f} shares near it)"
                 for quarter in best_times(smoothed, HOURS_SHOWN)
             )

@@ -16,8 +16,8 @@ either), max_shares and text rotation. Whatever cannot be satisfied is left out 
 ``Plan.warnings``; planning never fails for an unsatisfiable config. Same inputs, same plan.
 
 Campaigns with ``learn: true`` also weigh hours, variants and items by the engagement ``observations``
-(:mod:`.learning`), drawing from ``seed`` (by default one derived from ``now``'s date). Without observations,
-or for the other campaigns, the plan is the rules' alone.
+(:mod:`.learning`), drawing from ``seed`` (by default :data:`~.learning.DEFAULT_SEED`, the same every day).
+Without observations, or for the other campaigns, the plan is the rules' alone.
 """
 
 import math
@@ -32,7 +32,7 @@ from scheduler.planning.apportion import Apportioner
 from scheduler.planning.candidates import CandidateSource, ChannelRecord, ChannelShares, Pool
 from scheduler.planning.eligibility import campaign_filters, permanent_block
 from scheduler.planning.inputs import PlanInputs
-from scheduler.planning.learning import EngagementWeights, Learning, Observation, default_seed
+from scheduler.planning.learning import DEFAULT_SEED, EngagementWeights, Learning, Observation
 from scheduler.planning.model import PastShare, Plan, PlannedPost
 from scheduler.planning.slots import format_duration, format_instant, format_local, to_datetime, to_seconds
 from scheduler.planning.timing import ChannelTiming, Existing, Slot, Warnings, counted
@@ -54,7 +54,7 @@ def plan(
     channels: Collection[str] | None = None,
     campaigns: Collection[str] | None = None,
     observations: Sequence[Observation] = (),
-    seed: int | None = None,
+    seed: int = DEFAULT_SEED,
 ) -> Plan:
     """Plan ``days`` days from ``now`` (aware) for the given channels and campaigns (default: all).
 
@@ -78,7 +78,7 @@ def plan(
             existing[share.channel].append(Existing(at, share.campaign, share.zone))
     rules = config.rules
     learns = any(config.campaigns[name].learn for name in chosen_campaigns)
-    learning = Learning(observations, default_seed(now) if seed is None else seed) if learns and observations else None
+    learning = Learning(observations, seed) if learns and observations else None
     slots: list[Slot] = []
     for channel in chosen_channels:
         names = [name for name in chosen_campaigns if channel in config.campaigns[name].channels]

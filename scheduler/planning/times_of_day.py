@@ -34,6 +34,11 @@ def quarter_of(zone_name: str, at: int) -> int:
     return (wall.hour * 60 + wall.minute) // QUARTER_MIN
 
 
+def wall_time(quarter: int) -> str:
+    """``09:45``: where quarter hour ``quarter`` of the day begins on the wall clock."""
+    return f"{quarter * QUARTER_MIN // 60:02d}:{quarter * QUARTER_MIN % 60:02d}"
+
+
 def smoothed_tallies(published: Iterable[tuple[int, int]], zone_name: str) -> list[Tally]:
     """Each quarter hour of ``zone_name``'s day with the shares and engagement it borrows from its neighbours,
     from ``(instant, engagement)`` of each post."""

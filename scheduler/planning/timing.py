@@ -365,7 +365,7 @@ class ChannelTiming:
             self.warnings.add(f"campaign {name} on {self.channel}: {fitted}", day, f"{details}, {limits}")
 
     def _learned_times(
-        self, name: str, campaign: CampaignConfig, index: int, room: tuple[Interval, ...]
+        self, campaign: CampaignConfig, index: int, room: tuple[Interval, ...]
     ) -> dict[int, tuple[Interval, ...]]:
         """The local quarter hours of ``room`` a learning campaign chooses among (empty: by the rules alone)."""
         zone_name = self.segments[index].zone
@@ -396,7 +396,7 @@ class ChannelTiming:
             return []
         gap, jitter = self.gap(name), campaign.jitter.total_seconds()
         base = (unit_hash(self.channel, name, index) + day.toordinal() * GOLDEN) % 1
-        learned = self._learned_times(name, campaign, index, room)
+        learned = self._learned_times(campaign, index, room)
         spread: list[int] = []
         for post in range(count):
             fraction = (base + (post + turn * GOLDEN) / count) % 1
