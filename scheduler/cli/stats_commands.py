@@ -28,13 +28,13 @@ def stats(
     """
     from content_library.database import transaction
     from scheduler.queue.when import parse_when
-    from scheduler.reporting.stats import gather
+    from scheduler.reporting.stats import add_engagement, gather
 
     config = load(ctx)
     current = now()
     start = parse_when(since, now=current, zone_name=config.display_timezone)
     with transaction(open_database(config)) as session:
-        found = gather(session, config, since=start, now=current)
+        found = add_engagement(session, gather(session, config, since=start, now=current))
     if json:
         print_json(_as_json(found))
         return
@@ -87,7 +87,7 @@ def _say_engagement(found: Any) -> None:
     _say_wordings(found)
     where = [(z, h, t) for (z, h), t in sorted(found.tallies.by_segment_hour.items()) if t.counted]
     if where:  # what works where: each segment's local hours, best first
-        where.sort(key=lambda row: (row[0], -row[2].total / row[2].counted))
+        where.sort(key=lambda row: (row[0], -row[2].per_post))
         print_table(
             "Engagement per post by segment and local hour",
             ("segment", "local hour", "posts", "per post"),
@@ -127,7 +127,7 @@ def _counts(tally: Any) -> list[str]:
 
 
 def _per_post(tally: Any) -> str:
-    return f"{tally.total / tally.counted:.1f}" if tally.counted else "-"
+    return f"{tally.per_post:.1f}" if tally.counted else "-"
 
 
 def _engagement_json(found: Any, post: Any) -> dict[str, Any] | None:

@@ -105,7 +105,7 @@ def _hours(when: Mapping[tuple[str, int], Tally]) -> str:
     rows = []
     for zone_name in sorted({zone_name for zone_name, _ in when}):
         known = {h: t for (z, h), t in when.items() if z == zone_name and t.counted}
-        best = max((t.total / t.counted for t in known.values()), default=None)
+        best = max((t.per_post for t in known.values()), default=None)
         cells = "".join(_rate_cell(known.get(hour), best) for hour in hours)
         rows.append(f'<tr><th scope="row">{escape(visible(zone_name))}</th>{cells}</tr>')
     return (
@@ -117,7 +117,7 @@ def _hours(when: Mapping[tuple[str, int], Tally]) -> str:
 def _rate_cell(tally: Tally | None, best: float | None) -> str:
     if tally is None:
         return "<td></td>"
-    rate = tally.total / tally.counted
+    rate = tally.per_post
     shown = f"<strong>{rate:.1f}</strong>" if rate == best else f"{rate:.1f}"
     return f'<td title="{tally.counted} post{"" if tally.counted == 1 else "s"}">{shown}</td>'
 
@@ -144,7 +144,7 @@ def _table(caption: str, what: str, rows: list[tuple[str, Tally]]) -> str:
     body = "".join(
         f'<tr><th scope="row">{label}</th><td>{t.posts}</td>'
         + "".join(f"<td>{UNKNOWN if (value := t.count(name)) is None else value}</td>" for name in COUNTS)
-        + f"<td>{t.total / t.counted:.1f}</td></tr>"
+        + f"<td>{t.per_post:.1f}</td></tr>"
         for label, t in rows
     )
     return (

@@ -9,7 +9,7 @@ segment in turn, so by then each should have had its turn. An item never posted 
 every segment.
 
 Engagement is each post's latest counts and imported clicks (:mod:`scheduler.metrics.latest`), added up by
-:mod:`.tallies`.
+:mod:`.tallies`; :func:`add_engagement` reads it for ``stats`` (the report reads its own, over a longer span).
 """
 
 from collections import Counter
@@ -78,8 +78,6 @@ def gather(session: Session, config: Config, *, since: datetime, now: datetime) 
         stats.by_channel[post.channel] += 1
         stats.by_segment[post.zone] += 1
         stats.by_item[post.item_id] += 1
-    stats.engagement = latest_engagement(session, posts)
-    stats.tallies = tally(posts, stats.engagement)
     items = list(session.exec(select(Item).where(Item.status == "active").order_by(col(Item.id))).all())
     stats.titles = {item.id: item.title for item in items if item.id is not None}
     missing = set(stats.by_item) - set(stats.titles)
@@ -129,3 +127,10 @@ def _gaps(session: Session, config: Config, items: list["Item"], *, now: datetim
                     if reached is None or reached < cutoff:
                         gaps.append(Gap(name, channel, zone, item_id, title, reached, cutoff))
     return gaps
+
+
+def add_engagement(session: Session, stats: Stats) -> Stats:
+    """``stats`` with each post's latest engagement and its tallies."""
+    stats.engagement = latest_engagement(session, stats.posts)
+    stats.tallies = tally(stats.posts, stats.engagement)
+    return stats

@@ -62,6 +62,11 @@ class Tally:
     def total(self) -> int:
         return self.likes + self.reposts + self.replies + self.clicks
 
+    @property
+    def per_post(self) -> float:
+        """Engagement per post whose engagement is known (call only when some is: ``counted`` > 0)."""
+        return self.total / self.counted
+
     def as_json(self) -> dict[str, int]:
         return {
             "posts": self.posts,
@@ -114,10 +119,10 @@ def template_text(template_key: str | None, templates: Mapping[str, str]) -> str
 def ranked(tallies: Mapping[K, Tally]) -> list[tuple[K, Tally]]:
     """Counted entries, most engagement per counted post first (ties: more engagement, then more posts)."""
     counted = [(key, t) for key, t in tallies.items() if t.counted]
-    return sorted(counted, key=lambda pair: (-pair[1].total / pair[1].counted, -pair[1].total, -pair[1].posts))
+    return sorted(counted, key=lambda pair: (-pair[1].per_post, -pair[1].total, -pair[1].posts))
 
 
-def dead_weight(by_item: Mapping[int, Tally], *, shares: int = DEAD_WEIGHT_SHARES) -> list[tuple[int, Tally]]:
-    """Items counted at least ``shares`` times with no engagement at all, most shared first."""
-    dead = [(item_id, t) for item_id, t in by_item.items() if t.counted >= shares and t.total == 0]
+def dead_weight(by_item: Mapping[int, Tally]) -> list[tuple[int, Tally]]:
+    """Items counted at least :data:`DEAD_WEIGHT_SHARES` times with no engagement at all, most shared first."""
+    dead = [(item_id, t) for item_id, t in by_item.items() if t.counted >= DEAD_WEIGHT_SHARES and t.total == 0]
     return sorted(dead, key=lambda pair: (-pair[1].posts, pair[0]))
