@@ -1,6 +1,9 @@
 """The forms every time option accepts (``--to``, ``--at``, ``--until``, ``--since``, ``--from``), said once:
 each option's ``--help`` and the parser's hint quote this, and the README repeats it. The parser is
-:func:`scheduler.queue.when.parse_when`; this module stays import-free so a command's help costs nothing."""
+:func:`scheduler.queue.when.parse_when`; this module stays import-free so a command's help costs nothing.
+:data:`FURTHEST_DAYS` bounds every time and every ``--days``."""
+
+FURTHEST_DAYS = 3660  # ten years: further than anyone plans a post, nearer than datetime's end
 
 WHEN_FORMS = (
     "ISO 8601 (2026-12-01T09:30Z; 2026-12-01T09:30 or 2026-12-01 is a wall time), now, today, yesterday, "

@@ -8,13 +8,14 @@ import typer
 
 from scheduler.cli.common import load, now, open_database
 from scheduler.cli.output import say
+from scheduler.when_forms import FURTHEST_DAYS
 
 
 def export(
     ctx: typer.Context,
     ics: bool = typer.Option(False, "--ics", help="Write iCalendar (the one format so far)."),
     channel: str | None = typer.Option(None, help="Only this channel."),
-    days: int = typer.Option(30, min=1, max=3660, help="The next N days."),
+    days: int = typer.Option(30, min=1, max=FURTHEST_DAYS, help="The next N days."),
     out: Path | None = typer.Option(None, "--out", help="Write to this file (default: standard output)."),
 ) -> None:
     """Export the upcoming posts as an iCalendar document that Google Calendar, Outlook and Apple Calendar

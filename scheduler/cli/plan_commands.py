@@ -10,7 +10,7 @@ from scheduler.cli.common import load, now, open_database
 from scheduler.cli.ids import id_option
 from scheduler.cli.output import print_json, print_table, say, warn
 from scheduler.cli.timefmt import iso_local, iso_utc, short_local
-from scheduler.when_forms import WHEN_FORMS
+from scheduler.when_forms import FURTHEST_DAYS, WHEN_FORMS
 
 if TYPE_CHECKING:
     from scheduler.config import Config
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 def plan(
     ctx: typer.Context,
     from_: str | None = typer.Option(None, "--from", help=f"Start (default: now): {WHEN_FORMS}."),
-    days: int = typer.Option(7, min=1, max=3660, help="How many days to plan."),
+    days: int = typer.Option(7, min=1, max=FURTHEST_DAYS, help="How many days to plan."),
     channel: list[str] = typer.Option([], help="Only this channel (repeatable)."),
     campaign: list[str] = typer.Option([], help="Only this campaign (repeatable)."),
     explain: int | None = id_option("--explain", help="Say why this item is or is not planned."),

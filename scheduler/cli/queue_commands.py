@@ -13,7 +13,7 @@ from scheduler.cli.ids import id_argument, id_option
 from scheduler.cli.output import print_json, print_table, say, warn
 from scheduler.cli.timefmt import clock_local, iso_local, iso_utc, short_local
 from scheduler.names import require_known
-from scheduler.when_forms import WHEN_FORMS
+from scheduler.when_forms import FURTHEST_DAYS, WHEN_FORMS
 
 if TYPE_CHECKING:
     from scheduler.config import Config
@@ -49,7 +49,7 @@ def _when(config: "Config", text: str, tz: str | None) -> Any:
 def fill(
     ctx: typer.Context,
     days: int | None = typer.Option(
-        None, min=1, max=3660, help="Horizon in days (default: `horizon:` of the config, 14d)."
+        None, min=1, max=FURTHEST_DAYS, help="Horizon in days (default: `horizon:` of the config, 14d)."
     ),
 ) -> None:
     """Materialise the plan up to the horizon; keeps everything a person touched. Safe to repeat.
@@ -73,7 +73,7 @@ def list_(
     channel: str | None = typer.Option(None, help="Only this channel."),
     campaign: str | None = typer.Option(None, help="Only this campaign."),
     days: int | None = typer.Option(
-        None, min=1, max=3660, help="Only the next N days (with a past --state, also N days back)."
+        None, min=1, max=FURTHEST_DAYS, help="Only the next N days (with a past --state, also N days back)."
     ),
     state: str = typer.Option("upcoming", help="upcoming (default), all, or one state: planned, published, missed…"),
     by_day: bool = typer.Option(False, "--by-day", help="Group under a heading per day of display_timezone."),

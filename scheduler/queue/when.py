@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from content_library.errors import EvertideError
 from scheduler.config.values import WEEKDAYS, parse_clock, parse_duration
-from scheduler.when_forms import WHEN_FORMS
+from scheduler.when_forms import FURTHEST_DAYS, WHEN_FORMS
 from scheduler.zones import zone
 
 DAY_WORDS = {"yesterday": -1, "today": 0, "tomorrow": 1}
@@ -32,7 +32,7 @@ def local_to_utc(day: date, at: time, zone_name: str) -> datetime:
     return instant
 
 
-FURTHEST = timedelta(days=3660)  # ten years: further than anyone plans a post, nearer than datetime's end
+FURTHEST = timedelta(days=FURTHEST_DAYS)
 
 
 def parse_when(text: str, *, zone_name: str, now: datetime) -> datetime:
