@@ -25,12 +25,12 @@ from sqlalchemy import func, select
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
+from content_library.database import in_chunks
 from content_library.models import Item, Variant
 from content_library.snapshot import ItemSnapshot, VariantSnapshot
 
 FIRST_PAGE = 16
 LARGEST_PAGE = 2048
-_LOOKUP_CHUNK = 500
 
 _items = Item.__table__.c  # type: ignore[attr-defined]
 _variants = Variant.__table__.c  # type: ignore[attr-defined]
@@ -80,10 +80,8 @@ class DatabaseCandidates:
     def get_many(self, item_ids: Collection[int]) -> dict[int, ItemSnapshot]:
         ids = sorted(set(item_ids))
         found: dict[int, ItemSnapshot] = {}
-        for start in range(0, len(ids), _LOOKUP_CHUNK):
-            rows = self.session.connection().execute(
-                select(*_COLUMNS).where(_items.id.in_(ids[start : start + _LOOKUP_CHUNK]))
-            )
+        for chunk in in_chunks(ids):
+            rows = self.session.connection().execute(select(*_COLUMNS).where(_items.id.in_(chunk)))
             found.update((item.id, item) for item in self._snapshots(list(rows)))
         return found
 
@@ -128,10 +126,10 @@ class DatabaseCandidates:
             return []
         variants: defaultdict[int, list[VariantSnapshot]] = defaultdict(list)
         ids = [row.id for row in rows]
-        for start in range(0, len(ids), _LOOKUP_CHUNK):
+        for chunk in in_chunks(ids):
             for variant in self.session.connection().execute(
                 select(_variants.id, _variants.item_id, _variants.text, _variants.channel_kind)
-                .where(_variants.item_id.in_(ids[start : start + _LOOKUP_CHUNK]))
+                .where(_variants.item_id.in_(chunk))
                 .order_by(_variants.id)
             ):
                 variants[variant.item_id].append(VariantSnapshot(variant.id, variant.text, variant.channel_kind))

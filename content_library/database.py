@@ -16,10 +16,10 @@ loads Alembic itself.
 """
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
@@ -30,6 +30,8 @@ from content_library.migrations import folders as migration_folders
 from content_library.migrations import head as migrations_head
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+VALUES_PER_STATEMENT = 500  # a server caps the parameters of one statement: an IN (...) list is split
+T = TypeVar("T")
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -134,3 +136,9 @@ def require_current_schema(engine: Engine) -> None:
     raise SchemaOutdated(
         f"the database is at schema {current}, this evertide needs {head}",
     )
+
+
+def in_chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    """``values`` in slices of at most :data:`VALUES_PER_STATEMENT`, each small enough for one ``IN (...)``."""
+    for start in range(0, len(values), VALUES_PER_STATEMENT):
+        yield values[start : start + VALUES_PER_STATEMENT]

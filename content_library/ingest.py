@@ -40,6 +40,7 @@ from typing import Any
 from sqlalchemy import Table, insert
 from sqlmodel import Session, col, select
 
+from content_library.database import in_chunks
 from content_library.drafts import ItemDraft
 from content_library.field_limits import bounded
 from content_library.models import Item, ItemAlias, ItemStatus, Variant
@@ -70,10 +71,8 @@ class ImportSummary:
         return f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged, {self.skipped} skipped"
 
 
-def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
-    ordered = sorted(set(values))
-    for start in range(0, len(ordered), CHUNK):
-        yield ordered[start : start + CHUNK]
+def _chunks(values: Iterable[str]) -> Iterator[Sequence[str]]:
+    return in_chunks(sorted(set(values)))
 
 
 def _same_text(text: str) -> str:
@@ -151,8 +150,7 @@ class _Merge:
         """The texts of the variants of every loaded item, to add only the missing ones."""
         loaded = [*self.by_guid.values(), *self.by_key.values(), *self.by_title.values()]
         ids = sorted({item.id for item in loaded if isinstance(item, Item) and item.id is not None})
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
+        for chunk in in_chunks(ids):
             for item_id, text in self.session.exec(
                 select(Variant.item_id, Variant.text).where(col(Variant.item_id).in_(chunk))
             ):

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from sqlmodel import Session, col, delete, select
 
+from content_library.database import in_chunks
 from content_library.errors import EvertideError
 from content_library.integers import LARGEST_INTEGER, whole_number
 from scheduler import advisory
@@ -46,7 +47,6 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_CLICKS = LARGEST_INTEGER  # what the column holds; a row or a post's sum above it is refused
 SHOWN_HEADER = 80
 SHOWN_PROBLEMS = 10
-CHUNK = 500
 REQUIRED = ("utm_content", "clicks")
 WAIT = timedelta(seconds=30)  # how long an import waits for another to finish
 
@@ -203,8 +203,7 @@ def import_clicks(
     since, until = (period.since, period.until) if period else (None, None)
     wanted = list(clicks)
     published: set[int] = set()  # the posts that carried their id, by then: only they can have been clicked by it
-    for start in range(0, len(wanted), CHUNK):  # a server caps the parameters of one statement
-        chunk = wanted[start : start + CHUNK]
+    for chunk in in_chunks(wanted):
         posts = session.exec(
             select(Publication.entry_id, Publication.text).where(
                 col(Publication.entry_id).in_(chunk), col(Publication.published_at) < (until or now)
@@ -240,11 +239,11 @@ def _with_total_since(session: Session, entry_ids: Sequence[int], since: datetim
     """Which of ``entry_ids`` have a total (an import without a period) imported after ``since``: a period
     beginning at ``since`` is not counted for them (:mod:`.periods`)."""
     found: set[int] = set()
-    for start in range(0, len(entry_ids), CHUNK):
+    for chunk in in_chunks(entry_ids):
         found |= set(
             session.exec(
                 select(ClickCount.entry_id).where(
-                    col(ClickCount.entry_id).in_(entry_ids[start : start + CHUNK]),
+                    col(ClickCount.entry_id).in_(chunk),
                     col(ClickCount.period_since).is_(None),
                     col(ClickCount.imported_at) > since,
                 )

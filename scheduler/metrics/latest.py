@@ -12,11 +12,10 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from content_library.database import in_chunks
 from scheduler.metrics.periods import summed_clicks
 from scheduler.metrics.tables import ClickCount, EngagementCount
 from scheduler.queue.tables import Publication
-
-CHUNK = 500  # ids per statement: a server caps the parameters of one statement
 
 
 @dataclass(frozen=True)
@@ -46,8 +45,7 @@ def latest_engagement(session: Session, posts: Sequence[Publication]) -> dict[in
     clicks: dict[int, int] = {}
     ids = [post.id for post in posts if post.id is not None]
     entry_ids = [post.entry_id for post in posts if post.entry_id is not None]
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+    for chunk in in_chunks(ids):
         for row in session.exec(
             select(EngagementCount)
             .where(col(EngagementCount.publication_id).in_(chunk))
@@ -57,8 +55,7 @@ def latest_engagement(session: Session, posts: Sequence[Publication]) -> dict[in
                 gone.add(row.publication_id)
             else:
                 counts[row.publication_id] = row  # later rows replace earlier ones
-    for start in range(0, len(entry_ids), CHUNK):
-        chunk = entry_ids[start : start + CHUNK]
+    for chunk in in_chunks(entry_ids):
         rows: defaultdict[int, list[ClickCount]] = defaultdict(list)
         for click in session.exec(select(ClickCount).where(col(ClickCount.id).in_(_newest_clicks(chunk)))).all():
             rows[click.entry_id].append(click)
@@ -81,7 +78,7 @@ def latest_engagement(session: Session, posts: Sequence[Publication]) -> dict[in
     return found
 
 
-def _newest_clicks(entry_ids: list[int]) -> SelectOfScalar[int | None]:
+def _newest_clicks(entry_ids: Sequence[int]) -> SelectOfScalar[int | None]:
     """The ids of the rows that can count: the newest total and the newest import of each period, per post
     (an older import of the same period, or an older total, is replaced)."""
     return (
