@@ -22,7 +22,6 @@ from pathlib import Path
 
 CHANNELS = 50
 ITEMS = 10_000
-NOW = datetime.now(UTC).replace(second=0, microsecond=0)
 CONFIG = """\
 database: report.db
 display_timezone: Europe/London
@@ -41,7 +40,7 @@ channels:
 """
 
 
-def build(directory: Path) -> Path:
+def build(directory: Path, now: datetime) -> Path:
     """The setup's config (its database beside it), built on first use."""
     config_path = directory / "config.yaml"
     if (directory / "ready").exists():
@@ -79,16 +78,16 @@ def build(directory: Path) -> Path:
             ),
         )
     engine = make_engine(config.database_url())
-    past = NOW - timedelta(days=30)
+    past = now - timedelta(days=30)
     with transaction(engine) as session:
         fill(session, config, now=past, days=30)
     with transaction(engine) as session:
         for entry in list_entries(session, now=past):
-            if entry.at < NOW:
+            if entry.at < now:
                 claimed = states.claim(session, entry, worker="bench", now=entry.at, lease=timedelta(minutes=1))
                 states.publish(session, claimed, remote_id=str(entry.id), remote_url=None, now=entry.at)
     with transaction(engine) as session:
-        fill(session, config, now=NOW, days=14)
+        fill(session, config, now=now, days=14)
     engine.dispose()
     (directory / "ready").touch()
     return config_path
@@ -105,7 +104,7 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "evertide-bench-report")
     options = parser.parse_args()
     started = time.perf_counter()
-    config = build(options.cache)
+    config = build(options.cache, datetime.now(UTC).replace(second=0, microsecond=0))
     print(f"setup: {CHANNELS} channels, {ITEMS:,} items, 30 days of history ({time.perf_counter() - started:.0f} s)")
     evertide = [sys.executable, "-m", "scheduler", "--config", str(config)]
     subprocess.run([*evertide, "db", "upgrade"], check=True, capture_output=True, timeout=600)  # an older cache

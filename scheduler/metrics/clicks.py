@@ -206,7 +206,7 @@ def import_clicks(
     for chunk in in_chunks(wanted):
         posts = session.exec(
             select(Publication.entry_id, Publication.text).where(
-                col(Publication.entry_id).in_(chunk), col(Publication.published_at) < (until or now)
+                col(Publication.entry_id).in_(chunk), col(Publication.published_at) < clicked_by(period, now)
             )
         ).all()
         published |= {entry_id for entry_id, text in posts if entry_id is not None and _carries(text, entry_id)}
@@ -268,7 +268,7 @@ def unclicked(session: Session, period: Period, listed: set[int], *, now: dateti
     posts = session.exec(
         select(Publication.entry_id, Publication.text).where(
             col(Publication.published_at) >= period.since,
-            col(Publication.published_at) < min(period.until, now),
+            col(Publication.published_at) < clicked_by(period, now),
             col(Publication.entry_id).is_not(None),
         )
     ).all()
@@ -277,6 +277,12 @@ def unclicked(session: Session, period: Period, listed: set[int], *, now: dateti
         for entry_id, text in posts
         if entry_id is not None and entry_id not in listed and _carries(text, entry_id)
     )
+
+
+def clicked_by(period: Period | None, now: datetime) -> datetime:
+    """The end of the time an import's clicks happened in: the period's end, but never later than ``now``. A post
+    published from then on cannot have been clicked in the file's counts."""
+    return min(period.until, now) if period else now
 
 
 def _carries(text: str, entry_id: int) -> bool:
